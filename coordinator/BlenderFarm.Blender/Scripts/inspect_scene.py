@@ -1,0 +1,83 @@
+# Run by BlenderFarm as: blender -b FILE.blend --factory-startup --python inspect_scene.py -- OUT.json
+# Writes what Blender itself knows about the scene: frame range, output size and format, output name, engine,
+# and the external files the scene uses that are missing. Standard library and bpy only.
+import json
+import os
+import sys
+
+import bpy
+
+MOVIE_FORMATS = {"FFMPEG", "AVI_JPEG", "AVI_RAW"}
+
+
+def missing_files():
+    """External files the scene needs that are not there, with the datablock that uses each."""
+    missing = []
+
+    def check(kind, block, path):
+        if not path:
+            return
+        if getattr(block, "packed_file", None) is not None:
+            return
+        absolute = bpy.path.abspath(path, library=getattr(block, "library", None))
+        if not os.path.exists(absolute):
+            missing.append({"kind": kind, "name": block.name, "path": path})
+
+    for image in bpy.data.images:
+        if image.source in {"FILE", "SEQUENCE", "MOVIE", "TILED"} and image.users > 0:
+            check("image", image, image.filepath)
+    for library in bpy.data.libraries:
+        check("library", library, library.filepath)
+    for clip in bpy.data.movieclips:
+        check("movie clip", clip, clip.filepath)
+    for sound in bpy.data.sounds:
+        check("sound", sound, sound.filepath)
+    for font in bpy.data.fonts:
+        if font.filepath != "<builtin>":
+            check("font", font, font.filepath)
+    for cache in bpy.data.cache_files:
+        check("cache file", cache, cache.filepath)
+    for volume in getattr(bpy.data, "volumes", []):
+        check("volume", volume, volume.filepath)
+    return missing
+
+
+def main():
+    out_path = sys.argv[sys.argv.index("--") + 1]
+    scene = bpy.context.scene
+    render = scene.render
+    original_format = render.image_settings.file_format
+    is_movie = original_format in MOVIE_FORMATS
+    if is_movie:
+        # Movie files cannot be split across slots: BlenderFarm renders PNG frames instead.
+        render.image_settings.file_format = "PNG"
+    scale = render.resolution_percentage / 100.0
+    width = int(render.resolution_x * scale)
+    height = int(render.resolution_y * scale)
+    if render.use_border and render.use_crop_to_border:
+        width = int(width * (render.border_max_x - render.border_min_x))
+        height = int(height * (render.border_max_y - render.border_min_y))
+    stem = os.path.basename(bpy.path.abspath(render.filepath).replace("\\", "/").rstrip("/")) \
+        if not render.filepath.endswith(("/", "\\")) else ""
+    facts = {
+        "file": bpy.data.filepath,
+        "scene": scene.name,
+        "frame_start": scene.frame_start,
+        "frame_end": scene.frame_end,
+        "frame_step": scene.frame_step,
+        "width": width,
+        "height": height,
+        "file_format": render.image_settings.file_format,
+        "original_file_format": original_format,
+        "file_extension": render.file_extension if render.use_file_extension else "",
+        "output_stem": stem,
+        "engine": render.engine,
+        "blender_version": bpy.app.version_string,
+        "has_camera": scene.camera is not None,
+        "missing_files": missing_files(),
+    }
+    with open(out_path, "w", encoding="utf-8") as handle:
+        json.dump(facts, handle)
+
+
+main()

@@ -1,0 +1,15 @@
+using BlenderFarm.Domain.Ports;
+
+namespace BlenderFarm.Blender.Worker;
+
+/// <summary>Something the worker script said on stdout.</summary>
+public abstract record WorkerMessage;
+
+/// <summary>Blender loaded the scene and waits for frames.</summary>
+public sealed record WorkerReady(string BlenderVersion) : WorkerMessage;
+
+/// <summary>The worker went through every frame of the chunk it was given.</summary>
+public sealed record WorkerChunkDone : WorkerMessage;
+
+/// <summary>News about one frame.</summary>
+public sealed record WorkerFrameEvent(SlotEvent Event) : WorkerMessage;

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BlenderFarm.Domain.Ports;
+
+namespace BlenderFarm.Blender.Worker;
+
+/// <summary>
+/// The line protocol between the coordinator and worker.py (documented at the top of that script). Pure: turns lines
+/// into messages and orders into lines.
+/// </summary>
+public static partial class WorkerProtocol
+{
+    public const string Prefix = "@@BF ";
+    public const string QuitCommand = """{"cmd":"quit"}""";
+
+    public static string RenderCommand(IEnumerable<(int Frame, string Path)> frames)
+    {
+        var command = new
+        {
+            cmd = "render",
+            frames = frames.Select(f => new { frame = f.Frame, path = f.Path }),
+        };
+        return JsonSerializer.Serialize(command);
+    }
+
+    /// <summary>Reads one line of the worker's output; null for Blender's chatter that carries nothing we use.</summary>
+    public static WorkerMessage? ParseLine(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var at = line.IndexOf(Prefix, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            return ParseEvent(line[(at + Prefix.Length)..]);
+        }
+
+        var sample = SampleLine().Match(line);
+        if (sample.Success)
+        {
+            var frame = Int(sample.Groups["frame"].Value);
+            var done = sample.Groups["s"].Success ? sample.Groups["s"].Value : sample.Groups["es"].Value;
+            var of = sample.Groups["n"].Success ? sample.Groups["n"].Value : sample.Groups["en"].Value;
+            return new WorkerFrameEvent(new FrameSample(frame, Int(done), Int(of)));
+        }
+
+        return null;
+    }
+
+    private static WorkerMessage? ParseEvent(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            var frame = root.TryGetProperty("frame", out var f) ? f.GetInt32() : 0;
+            return root.GetProperty("ev").GetString() switch
+            {
+                "ready" => new WorkerReady(root.GetProperty("blender").GetString() ?? "?"),
+                "chunk_done" => new WorkerChunkDone(),
+                "begin" => new WorkerFrameEvent(new FrameBegan(frame)),
+                "written" => new WorkerFrameEvent(new FrameWritten(frame, root.GetProperty("path").GetString()!, root.GetProperty("seconds").GetDouble())),
+                "error" => new WorkerFrameEvent(new FrameError(frame, root.GetProperty("message").GetString() ?? "unknown error")),
+                _ => null,
+            };
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static int Int(string text) => int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+
+    // Cycles: "Fra:3 Mem:... | Sample 5/16"; Eevee: "Fra:3 Mem:... | Rendering 5 / 64 samples".
+    [GeneratedRegex(@"^Fra:(?<frame>-?\d+)\b.*\|\s*(?:Sample (?<s>\d+)/(?<n>\d+)|Rendering (?<es>\d+) / (?<en>\d+) samples)")]
+    private static partial Regex SampleLine();
+}

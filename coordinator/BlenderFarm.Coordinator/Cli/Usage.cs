@@ -1,0 +1,24 @@
+namespace BlenderFarm.Coordinator.Cli;
+
+internal static class Usage
+{
+    public const string Text = """
+        blenderfarm: render Blender animations across worker slots, resumably.
+
+        Usage:
+          blenderfarm render FILE.blend [--frames SPEC] [--output DIR] [--workers local[:N]] [--chunk auto|N]
+                                        [--blender PATH] [--allow-missing] [--job-id ID]
+          blenderfarm demo [--workers local[:N]] [--output DIR] [--frames SPEC] [--blender PATH]
+          blenderfarm resume [JOB] [--workers local[:N]] [--blender PATH]
+          blenderfarm status [JOB]
+          blenderfarm jobs
+          blenderfarm cancel [JOB]
+          blenderfarm bench [FILE.blend] [--frames SPEC] [--slots N] [--blender PATH] [--output DIR]
+          blenderfarm help
+
+        Frames: 1-250, 1,5,9, 1-100x4 (every 4th frame) and mixtures; the scene's own range by default.
+        JOB is a job id or its unique start; without it, the newest job.
+        Jobs live in $BLENDERFARM_HOME (default: your data folder, ~/.local/share/blenderfarm on Linux).
+        Exit codes: 0 done, 1 frames failed, 2 bad input, 3 cancelled, 4 paused (resume it), 5 job busy.
+        """;
+}

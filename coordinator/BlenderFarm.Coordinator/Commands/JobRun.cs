@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using BlenderFarm.Blender.Output;
+using BlenderFarm.Coordinator.Cli;
+using BlenderFarm.Coordinator.Progress;
+using BlenderFarm.Coordinator.Workers;
+using BlenderFarm.Domain.Frames;
+using BlenderFarm.Domain.Jobs;
+using BlenderFarm.Domain.Journal;
+using BlenderFarm.Domain.Running;
+using BlenderFarm.Domain.Scheduling;
+using Microsoft.Extensions.Logging;
+
+namespace BlenderFarm.Coordinator.Commands;
+
+/// <summary>
+/// One run of a job, first or resumed: builds the slots, opens the run in the journal, renders until every frame
+/// ended, and turns Ctrl+C, a cancel request or a full disk into a journaled pause or cancel. Returns the exit code.
+/// </summary>
+internal sealed class JobRun(CliContext context)
+{
+    public async Task<int> RunAsync(JobLease lease, JobState state, WorkersSpec workers, string blenderPath)
+    {
+        var spec = state.Spec;
+        var logger = context.Loggers.CreateLogger<JobRun>();
+        var slots = SlotFactory.Create(workers, spec, blenderPath, context.ScriptFolder);
+        var verifier = new SceneFrameVerifier(spec.Scene);
+        var scheduler = new JobScheduler(state, lease.Journal, context.Time, new SchedulerOptions(), slots.Select(s => s.Id));
+        scheduler.StartRun(
+            Environment.ProcessId,
+            workers.ToString(),
+            doneOutputIntact: frame => FileLength(spec.FramePath(frame.Frame)) == frame.Bytes,
+            verifiedOutputBytes: frame => AdoptableBytes(spec, frame, verifier));
+        Log.JobStarting(logger, spec.JobId, scheduler.Progress().Total - scheduler.Progress().Done, spec.BlendFile, slots.Count, workers.ThreadsPerSlot, spec.OutputDirectory);
+
+        using var display = context.CreateProgressDisplay();
+        scheduler.FrameChanged += change => display.OnFrameChanged(change, scheduler.Progress());
+        using var stop = new CancellationTokenSource();
+        var cancelRequested = false;
+        using var interrupt = OnInterrupt(stop);
+        var watcher = WatchAsync(lease, scheduler, display, () => { cancelRequested = true; stop.Cancel(); }, stop.Token);
+
+        var runner = new JobRunner(scheduler, slots, verifier, context.Loggers.CreateLogger<JobRunner>());
+        JobStatus status;
+        string? pauseReason = null;
+        try
+        {
+            await runner.RunAsync(stop.Token).ConfigureAwait(false);
+            status = scheduler.Finish();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            status = cancelRequested
+                ? scheduler.Finish(JobStatus.Cancelled, "cancelled by the user")
+                : scheduler.Finish(JobStatus.Paused, "stopped by the user (Ctrl+C)");
+        }
+        catch (DiskFullException full)
+        {
+            pauseReason = $"The disk is full ({full.Message}): free some space, then run 'blenderfarm resume {spec.JobId}'.";
+            status = TryFinish(scheduler, JobStatus.Paused, "disk full: " + full.Message);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await watcher.ConfigureAwait(false);
+            display.Refresh(scheduler.Progress());
+            foreach (var slot in slots)
+            {
+                await slot.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        if (status is JobStatus.Completed or JobStatus.Cancelled)
+        {
+            RemoveStaging(spec);
+        }
+
+        return Summarize(context.Out, spec, context.Store.Read(spec.JobId), status, scheduler.Progress(), pauseReason);
+    }
+
+    private static async Task WatchAsync(JobLease lease, JobScheduler scheduler, IProgressDisplay display, Action cancel, CancellationToken token)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
+            {
+                display.Refresh(scheduler.Progress());
+                if (lease.IsCancelRequested)
+                {
+                    cancel();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run is over.
+        }
+    }
+
+    private static IDisposable OnInterrupt(CancellationTokenSource stop)
+    {
+        void Handler(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        }
+
+        return new Registrations(
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, Handler),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handler));
+    }
+
+    private static JobStatus TryFinish(JobScheduler scheduler, JobStatus status, string reason)
+    {
+        try
+        {
+            return scheduler.Finish(status, reason);
+        }
+        catch (IOException)
+        {
+            return status; // The journal cannot grow; the next run sees the job as interrupted and carries on.
+        }
+    }
+
+    private static long? AdoptableBytes(JobSpec spec, int frame, SceneFrameVerifier verifier)
+    {
+        var path = spec.FramePath(frame);
+        if (!File.Exists(path) || File.GetLastWriteTimeUtc(path) < spec.CreatedAt.UtcDateTime)
+        {
+            return null;
+        }
+
+        var check = verifier.Verify(path);
+        return check.Ok ? check.Bytes : null;
+    }
+
+    private static long? FileLength(string path) => File.Exists(path) ? new FileInfo(path).Length : null;
+
+    private static void RemoveStaging(JobSpec spec)
+    {
+        try
+        {
+            Directory.Delete(Path.Combine(spec.OutputDirectory, JobRunner.StagingFolderName), recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Leftover partial files do no harm; the next run of the job reuses the folder.
+        }
+    }
+
+    private static int Summarize(TextWriter output, JobSpec spec, JobState state, JobStatus status, JobProgress progress, string? pauseReason)
+    {
+        var done = state.Count(FrameState.Done);
+        var total = spec.Frames.Count;
+        var elapsed = ProgressText.Duration(progress.Elapsed);
+        switch (status)
+        {
+            case JobStatus.Completed:
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Job {spec.JobId} completed: {done}/{total} frames in {elapsed} ({ProgressText.Rate(progress.FramesPerMinute)}), in {spec.OutputDirectory}"));
+                return ExitCodes.Ok;
+            case JobStatus.Cancelled:
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Job {spec.JobId} cancelled with {done}/{total} frames done, in {spec.OutputDirectory}"));
+                return ExitCodes.Cancelled;
+            case JobStatus.Paused:
+                output.WriteLine(pauseReason ?? string.Create(CultureInfo.InvariantCulture,
+                    $"Job {spec.JobId} paused with {done}/{total} frames done: run 'blenderfarm resume {spec.JobId}' to finish it."));
+                return ExitCodes.Paused;
+            default:
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Job {spec.JobId} failed with {done}/{total} frames done: {state.StatusReason}. Run 'blenderfarm resume {spec.JobId}' to try the rest again."));
+                return ExitCodes.JobFailed;
+        }
+    }
+
+    private sealed class Registrations(params IDisposable[] items) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var item in items)
+            {
+                item.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using BlenderFarm.Blender;
+using BlenderFarm.Blender.Discovery;
+using BlenderFarm.Coordinator.Cli;
+using BlenderFarm.Coordinator.Workers;
+using BlenderFarm.Domain.Frames;
+using BlenderFarm.Domain.Jobs;
+using BlenderFarm.Domain.Journal;
+using Microsoft.Extensions.Logging;
+
+namespace BlenderFarm.Coordinator.Commands;
+
+/// <summary>What the user asked to render, before anything is checked.</summary>
+internal sealed record RenderRequest(
+    string BlendFile,
+    string? Frames,
+    string? Output,
+    WorkersSpec Workers,
+    ChunkPolicy Chunk,
+    string? Blender,
+    bool AllowMissing,
+    string? JobId);
+
+/// <summary>
+/// Turns a render request into a job: checks the file, finds Blender, asks Blender about the scene, checks the
+/// frames and the output folder, then journals the job and runs it. Every refusal is one sentence.
+/// </summary>
+internal static class JobSubmission
+{
+    public static async Task<int> SubmitAndRunAsync(CliContext context, RenderRequest request)
+    {
+        var logger = context.Loggers.CreateLogger<JobRun>();
+        var requestedFrames = request.Frames is null ? null : FrameSpec.Parse(request.Frames);
+        var blendFile = BlendFileCheck.EnsureLooksLikeBlend(request.BlendFile);
+        var blender = BlenderLocator.Find(request.Blender);
+        var report = await SceneInspector.InspectAsync(blender, blendFile, context.ScriptFolder, CancellationToken.None).ConfigureAwait(false);
+        var scene = report.Scene;
+        if (!report.HasCamera)
+        {
+            throw new UserFacingException($"Scene '{scene.SceneName}' in {request.BlendFile} has no active camera: set one in Scene Properties.");
+        }
+
+        if (report.MissingFiles.Count > 0)
+        {
+            var listed = string.Join(", ", report.MissingFiles.Take(5)) + (report.MissingFiles.Count > 5 ? $" and {report.MissingFiles.Count - 5} more" : "");
+            if (!request.AllowMissing)
+            {
+                throw new UserFacingException($"The scene uses files that are missing: {listed}; fix the paths, or pass --allow-missing to render without them.");
+            }
+
+            Log.Warning(logger, $"rendering without missing files: {listed}");
+        }
+
+        if (report.IsMovieOutput)
+        {
+            Log.Warning(logger, $"the scene writes a movie ({report.OriginalFileFormat}), which cannot be split across slots: rendering PNG frames instead");
+        }
+
+        var frames = requestedFrames ?? FrameSpec.FromScene(scene.FrameStart, scene.FrameEnd, scene.FrameStep);
+        FrameSpec.EnsureInsideScene(frames, scene.FrameStart, scene.FrameEnd);
+        var output = PrepareOutputFolder(request.Output ?? DefaultOutput(blendFile));
+
+        var jobId = request.JobId ?? JobStore.NewJobId(context.Time);
+        var spec = new JobSpec(jobId, blendFile, output, frames, scene, request.Chunk, request.Workers.ToString(), blender, context.Time.GetUtcNow());
+        using var lease = context.Store.Create(spec);
+        await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Job {jobId}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.FileFormat}, {scene.Engine}) on {request.Workers}; resume with 'blenderfarm resume {jobId}'")).ConfigureAwait(false);
+        return await new JobRun(context).RunAsync(lease, JobState.New(spec), request.Workers, blender).ConfigureAwait(false);
+    }
+
+    public static string DefaultOutput(string blendFile) =>
+        Path.Combine(Path.GetDirectoryName(blendFile)!, Path.GetFileNameWithoutExtension(blendFile) + "-frames");
+
+    /// <summary>Creates the folder and proves a file can be written there.</summary>
+    public static string PrepareOutputFolder(string folder)
+    {
+        var full = Path.GetFullPath(folder);
+        try
+        {
+            Directory.CreateDirectory(full);
+            var probe = Path.Combine(full, $".blenderfarm-probe-{Environment.ProcessId}");
+            File.WriteAllText(probe, "probe");
+            File.Delete(probe);
+            return full;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var reason = Domain.Running.DiskFullException.IsDiskFull(e) ? "the disk is full" : e.Message.TrimEnd('.');
+            throw new UserFacingException($"The output folder {folder} cannot be written: {reason}.", e);
+        }
+    }
+}

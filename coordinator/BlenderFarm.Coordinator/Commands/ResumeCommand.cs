@@ -1,0 +1,42 @@
+using BlenderFarm.Blender;
+using BlenderFarm.Blender.Discovery;
+using BlenderFarm.Coordinator.Cli;
+using BlenderFarm.Coordinator.Workers;
+
+namespace BlenderFarm.Coordinator.Commands;
+
+/// <summary>
+/// <c>blenderfarm resume [JOB]</c>: carries on a job that crashed, paused, failed or was cancelled. Frames already
+/// verified are kept; frames whose file went missing, failed frames and frames left in flight are rendered.
+/// </summary>
+internal static class ResumeCommand
+{
+    private static readonly HashSet<string> ValueOptions = ["workers", "blender"];
+
+    public static async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
+    {
+        var line = CommandLine.Parse("resume", arguments, ValueOptions, CommandLine.NoOptions);
+        var jobId = context.Store.Resolve(line.Single("JOB", required: false));
+        using var lease = context.Store.TryTake(jobId);
+        if (lease is null)
+        {
+            await Console.Error.WriteLineAsync($"blenderfarm: job {jobId} is being rendered by another blenderfarm process; 'blenderfarm status {jobId}' shows its progress.").ConfigureAwait(false);
+            return ExitCodes.Busy;
+        }
+
+        var state = context.Store.Read(jobId);
+        var spec = state.Spec;
+        if (!File.Exists(spec.BlendFile))
+        {
+            throw new UserFacingException($"The job's scene {spec.BlendFile} is gone: put it back to resume job {jobId}.");
+        }
+
+        var workers = WorkersSpec.Parse(line.Value("workers") ?? spec.Workers);
+        var blender = line.Value("blender") is { } chosen || !File.Exists(spec.BlenderPath)
+            ? BlenderLocator.Find(line.Value("blender"))
+            : spec.BlenderPath;
+        JobSubmission.PrepareOutputFolder(spec.OutputDirectory);
+        await Console.Error.WriteLineAsync($"Resuming job {jobId} on {workers}").ConfigureAwait(false);
+        return await new JobRun(context).RunAsync(lease, state, workers, blender).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,42 @@
+using System.Globalization;
+using BlenderFarm.Coordinator.Cli;
+using BlenderFarm.Domain.Frames;
+
+namespace BlenderFarm.Coordinator.Commands;
+
+/// <summary><c>blenderfarm status [JOB]</c>: one job's state from its journal.</summary>
+internal static class StatusCommand
+{
+    public static int Run(CliContext context, IReadOnlyList<string> arguments)
+    {
+        var line = CommandLine.Parse("status", arguments, CommandLine.NoOptions, CommandLine.NoOptions);
+        var jobId = context.Store.Resolve(line.Single("JOB", required: false));
+        var state = context.Store.Read(jobId);
+        var spec = state.Spec;
+        var output = context.Out;
+        var word = JobDescription.StatusWord(context.Store, state);
+        output.WriteLine($"Job {jobId}: {word}{(state.StatusReason is { } reason && word != "running" ? " (" + reason + ")" : "")}");
+        output.WriteLine($"  Scene:   {spec.BlendFile} ('{spec.Scene.SceneName}', {spec.Scene.Width}x{spec.Scene.Height} {spec.Scene.FileFormat}, {spec.Scene.Engine})");
+        output.WriteLine($"  Output:  {spec.OutputDirectory}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Frames:  {FrameSpec.Format(spec.Frames)} ({spec.Frames.Count})"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  Done {state.Count(FrameState.Done)}, failed {state.Count(FrameState.Failed)}, queued {state.Count(FrameState.Queued)}, in flight {spec.Frames.Count - state.Count(FrameState.Done) - state.Count(FrameState.Failed) - state.Count(FrameState.Queued)}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Workers: {spec.Workers}, chunk {spec.Chunk}, runs {state.Runs}"));
+        foreach (var failed in state.Frames.Where(f => f.State == FrameState.Failed).Take(20))
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  frame {failed.Frame} failed after {failed.FailedAttempts} attempt(s): {failed.LastError}"));
+        }
+
+        foreach (var (slot, why) in state.RetiredSlots)
+        {
+            output.WriteLine($"  {slot} retired: {why}");
+        }
+
+        if (word is "interrupted" or "paused" or "failed" or "cancelled")
+        {
+            output.WriteLine($"  Run 'blenderfarm resume {jobId}' to finish it.");
+        }
+
+        return ExitCodes.Ok;
+    }
+}

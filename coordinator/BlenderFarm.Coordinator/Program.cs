@@ -1,0 +1,83 @@
+using BlenderFarm.Blender;
+using BlenderFarm.Coordinator.Cli;
+using BlenderFarm.Coordinator.Commands;
+using BlenderFarm.Domain.Frames;
+using BlenderFarm.Domain.Journal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace BlenderFarm.Coordinator;
+
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var onTerminal = !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("BLENDERFARM_PLAIN") is null;
+        using var loggers = LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(onTerminal ? LogLevel.Warning : LogLevel.Information)
+            .AddConsole(o =>
+            {
+                o.LogToStandardErrorThreshold = LogLevel.Trace;
+                o.FormatterName = ConsoleFormatterNames.Simple;
+            })
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+                o.ColorBehavior = onTerminal ? LoggerColorBehavior.Default : LoggerColorBehavior.Disabled;
+            })
+            .AddFilter("Microsoft", LogLevel.Warning));
+        var context = new CliContext(JobStore.ForCurrentUser(), loggers, TimeProvider.System, Console.Out, onTerminal);
+        try
+        {
+            return await Dispatch(context, args).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is UsageException or UserFacingException or FrameSpecException or KeyNotFoundException)
+        {
+            await Console.Error.WriteLineAsync("blenderfarm: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var full = Domain.Running.DiskFullException.IsDiskFull(e) ? " The disk is full: free some space and try again." : "";
+            await Console.Error.WriteLineAsync($"blenderfarm: {e.Message}{full}").ConfigureAwait(false);
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("BLENDERFARM_DEBUG") is null)
+        {
+            await Console.Error.WriteLineAsync($"blenderfarm stopped on an unexpected error: {e.Message} (set BLENDERFARM_DEBUG=1 for details)").ConfigureAwait(false);
+            return 70;
+        }
+    }
+
+    private static Task<int> Dispatch(CliContext context, string[] args)
+    {
+        var verb = args.Length == 0 ? "help" : args[0];
+        var rest = args.Skip(1).ToList();
+        return verb switch
+        {
+            "render" => RenderCommand.RunAsync(context, rest),
+            "demo" => DemoCommand.RunAsync(context, rest),
+            "resume" => ResumeCommand.RunAsync(context, rest),
+            "status" => Task.FromResult(StatusCommand.Run(context, rest)),
+            "jobs" => Task.FromResult(JobsCommand.Run(context, rest)),
+            "cancel" => CancelCommand.RunAsync(context, rest),
+            "bench" => BenchCommand.RunAsync(context, rest),
+            "help" or "--help" or "-h" => Help(context),
+            "--version" or "version" => Version(context),
+            _ => throw new UsageException($"'{verb}' is not a blenderfarm command; 'blenderfarm help' lists them."),
+        };
+    }
+
+    private static Task<int> Help(CliContext context)
+    {
+        context.Out.WriteLine(Usage.Text);
+        return Task.FromResult(ExitCodes.Ok);
+    }
+
+    private static Task<int> Version(CliContext context)
+    {
+        context.Out.WriteLine("blenderfarm " + typeof(Program).Assembly.GetName().Version);
+        return Task.FromResult(ExitCodes.Ok);
+    }
+}

@@ -1,0 +1,120 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using MessagePack;
+
+namespace BlenderFarm.Domain.Journal;
+
+/// <summary>
+/// An append-only journal file: a header, then records framed as [length u32 LE][CRC-32 u32 LE][MessagePack payload].
+/// Each append is flushed to the disk before it returns. A torn or corrupt tail (a crash mid-write) is detected by
+/// its length or checksum, skipped when reading, and cut off before the next append.
+/// </summary>
+public sealed class FileJobJournal : IJobJournal
+{
+    private static readonly byte[] Header = "BFJOURNAL1\n"u8.ToArray();
+    private const int MaxRecordBytes = 64 * 1024 * 1024;
+
+    private readonly FileStream _stream;
+
+    private FileJobJournal(FileStream stream) => _stream = stream;
+
+    /// <summary>Creates a new journal; fails if the file exists.</summary>
+    public static FileJobJournal Create(string path)
+    {
+        var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+        stream.Write(Header);
+        stream.Flush(flushToDisk: true);
+        return new FileJobJournal(stream);
+    }
+
+    /// <summary>Opens an existing journal for appending, cutting off a torn tail first.</summary>
+    public static FileJobJournal OpenForAppend(string path)
+    {
+        var read = Read(path);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
+        if (read.TornTailBytes > 0)
+        {
+            stream.SetLength(read.ValidLength);
+            stream.Flush(flushToDisk: true);
+        }
+
+        stream.Seek(read.ValidLength, SeekOrigin.Begin);
+        return new FileJobJournal(stream);
+    }
+
+    public void Append(JournalRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var payload = MessagePackSerializer.Serialize(record);
+        var frame = new byte[8 + payload.Length];
+        BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), Crc32.HashToUInt32(payload));
+        payload.CopyTo(frame, 8);
+        _stream.Write(frame);
+        _stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Reads every intact record. Never throws for a damaged tail; it is reported instead.</summary>
+    public static JournalReadResult Read(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < Header.Length || !bytes.AsSpan(0, Header.Length).SequenceEqual(Header))
+        {
+            throw new InvalidDataException($"{path} is not a BlenderFarm job journal.");
+        }
+
+        var records = new List<JournalRecord>();
+        var offset = Header.Length;
+        while (offset < bytes.Length)
+        {
+            var record = TryReadRecord(bytes, offset, out var next);
+            if (record is null)
+            {
+                break;
+            }
+
+            records.Add(record);
+            offset = next;
+        }
+
+        return new JournalReadResult(records, offset, bytes.Length - offset);
+    }
+
+    private static JournalRecord? TryReadRecord(byte[] bytes, int offset, out int next)
+    {
+        next = offset;
+        if (bytes.Length - offset < 8)
+        {
+            return null;
+        }
+
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(offset));
+        var crc = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(offset + 4));
+        if (length > MaxRecordBytes || length > bytes.Length - offset - 8)
+        {
+            return null;
+        }
+
+        var payload = new ReadOnlyMemory<byte>(bytes, offset + 8, (int)length);
+        if (Crc32.HashToUInt32(payload.Span) != crc)
+        {
+            return null;
+        }
+
+        try
+        {
+            var record = MessagePackSerializer.Deserialize<JournalRecord>(payload);
+            next = offset + 8 + (int)length;
+            return record;
+        }
+        catch (MessagePackSerializationException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+}
+
+/// <summary>The intact records of a journal, and how many bytes after them were torn or corrupt.</summary>
+public sealed record JournalReadResult(IReadOnlyList<JournalRecord> Records, long ValidLength, long TornTailBytes);

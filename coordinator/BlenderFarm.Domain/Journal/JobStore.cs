@@ -1,0 +1,146 @@
+using System.Globalization;
+using BlenderFarm.Domain.Jobs;
+
+namespace BlenderFarm.Domain.Journal;
+
+/// <summary>
+/// The user's job folders: <c>ROOT/jobs/ID/journal.bfj</c>, a lock file held by the coordinator working on the job,
+/// and a cancel request file another process may drop. ROOT is BLENDERFARM_HOME, else the user's data folder.
+/// </summary>
+public sealed class JobStore(string root)
+{
+    public const string HomeVariable = "BLENDERFARM_HOME";
+    private const string JournalFile = "journal.bfj";
+    private const string LockFile = "lock";
+    private const string CancelFile = "cancel-requested";
+
+    public string Root { get; } = root;
+
+    public string JobsFolder => Path.Combine(Root, "jobs");
+
+    public static JobStore ForCurrentUser()
+    {
+        var home = Environment.GetEnvironmentVariable(HomeVariable);
+        if (string.IsNullOrWhiteSpace(home))
+        {
+            var data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
+            home = Path.Combine(data, OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? "BlenderFarm" : "blenderfarm");
+        }
+
+        return new JobStore(Path.GetFullPath(home));
+    }
+
+    public static string NewJobId(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var suffix = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2));
+        return time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + suffix;
+    }
+
+    public string JobFolder(string jobId) => Path.Combine(JobsFolder, jobId);
+
+    public string JournalPath(string jobId) => Path.Combine(JobFolder(jobId), JournalFile);
+
+    /// <summary>Every job id, oldest first.</summary>
+    public IReadOnlyList<string> JobIds() =>
+        Directory.Exists(JobsFolder)
+            ? [.. Directory.GetDirectories(JobsFolder).Where(d => File.Exists(Path.Combine(d, JournalFile))).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)]
+            : [];
+
+    /// <summary>Finds a job by its id or a unique start of it; "last" or null means the newest job.</summary>
+    public string Resolve(string? idOrPrefix)
+    {
+        var ids = JobIds();
+        if (ids.Count == 0)
+        {
+            throw new KeyNotFoundException($"There are no jobs yet in {JobsFolder}.");
+        }
+
+        if (idOrPrefix is null || idOrPrefix == "last")
+        {
+            return ids[^1];
+        }
+
+        var matches = ids.Where(id => id.StartsWith(idOrPrefix, StringComparison.Ordinal)).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new KeyNotFoundException($"There is no job '{idOrPrefix}': 'blenderfarm jobs' lists them."),
+            _ => matches.Contains(idOrPrefix)
+                ? idOrPrefix
+                : throw new KeyNotFoundException($"'{idOrPrefix}' matches {matches.Count} jobs: give more of the id."),
+        };
+    }
+
+    /// <summary>Reads a job's state without taking it; a torn journal tail is ignored.</summary>
+    public JobState Read(string jobId) => JobState.Replay(FileJobJournal.Read(JournalPath(jobId)).Records);
+
+    /// <summary>Creates the job's folder and journal and takes the job.</summary>
+    public JobLease Create(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var folder = JobFolder(spec.JobId);
+        Directory.CreateDirectory(folder);
+        var jobLock = TakeLock(spec.JobId) ?? throw new InvalidOperationException($"Job {spec.JobId} is already taken.");
+        var journal = FileJobJournal.Create(JournalPath(spec.JobId));
+        journal.Append(new JobCreated(spec));
+        return new JobLease(spec.JobId, journal, jobLock, this);
+    }
+
+    /// <summary>Takes an existing job for a run, or returns null when another coordinator is working on it.</summary>
+    public JobLease? TryTake(string jobId)
+    {
+        var jobLock = TakeLock(jobId);
+        if (jobLock is null)
+        {
+            return null;
+        }
+
+        File.Delete(Path.Combine(JobFolder(jobId), CancelFile));
+        return new JobLease(jobId, FileJobJournal.OpenForAppend(JournalPath(jobId)), jobLock, this);
+    }
+
+    /// <summary>Whether some coordinator holds the job right now.</summary>
+    public bool IsTaken(string jobId)
+    {
+        using var probe = TakeLock(jobId);
+        return probe is null;
+    }
+
+    public void RequestCancel(string jobId) => File.WriteAllText(Path.Combine(JobFolder(jobId), CancelFile), "cancel\n");
+
+    public bool IsCancelRequested(string jobId) => File.Exists(Path.Combine(JobFolder(jobId), CancelFile));
+
+    private FileStream? TakeLock(string jobId)
+    {
+        try
+        {
+            // FileShare.None takes an exclusive advisory lock (flock on Unix) that the OS drops if the process dies.
+            var stream = new FileStream(Path.Combine(JobFolder(jobId), LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            stream.SetLength(0);
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n"));
+            stream.Flush();
+            return stream;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>A job taken by this process: its journal open for appending, and its lock held until disposed.</summary>
+public sealed class JobLease(string jobId, FileJobJournal journal, FileStream jobLock, JobStore store) : IDisposable
+{
+    public string JobId { get; } = jobId;
+
+    public FileJobJournal Journal { get; } = journal;
+
+    public bool IsCancelRequested => store.IsCancelRequested(JobId);
+
+    public void Dispose()
+    {
+        Journal.Dispose();
+        jobLock.Dispose();
+    }
+}

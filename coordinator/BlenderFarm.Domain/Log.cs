@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace BlenderFarm.Domain;
+
+/// <summary>The domain's log messages, with stable event ids.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "{Slot} lost: {Reason}")]
+    public static partial void SlotLost(ILogger logger, string slot, string reason);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "{Slot} is retired for this job")]
+    public static partial void SlotRetired(ILogger logger, string slot);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "{Slot}: frame {Frame} failed: {Error}")]
+    public static partial void FrameError(ILogger logger, string slot, int frame, string error);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "{Slot}: frame {Frame} rejected: {Problem}")]
+    public static partial void FrameRejected(ILogger logger, string slot, int frame, string problem);
+}

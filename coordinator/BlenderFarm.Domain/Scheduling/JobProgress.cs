@@ -1,0 +1,13 @@
+namespace BlenderFarm.Domain.Scheduling;
+
+/// <summary>A snapshot of a running job for progress lines and bars.</summary>
+public sealed record JobProgress(
+    int Total,
+    int Done,
+    int Failed,
+    int Queued,
+    int InFlight,
+    double? FramesPerMinute,
+    TimeSpan? Eta,
+    TimeSpan Elapsed,
+    IReadOnlyList<SlotActivity> Slots);

@@ -1,0 +1,153 @@
+using System.Globalization;
+using BlenderFarm.Domain.Frames;
+using BlenderFarm.Domain.Jobs;
+using BlenderFarm.Domain.Journal;
+
+namespace BlenderFarm.Domain.Scheduling;
+
+public sealed partial class JobScheduler
+{
+    private double _renderSecondsSum;
+    private int _renderedCount;
+    private int _doneThisRun;
+    private DateTimeOffset? _firstChunkAt;
+    private DateTimeOffset? _firstDoneAt;
+
+    /// <summary>
+    /// Opens a run of the job (first run or resume): journals it, queues again every frame a crashed run left in flight
+    /// and every frame that failed, queues done frames whose file is no longer intact, and adopts verified files that a
+    /// crashed run wrote but had not journaled yet.
+    /// </summary>
+    /// <param name="doneOutputIntact">Whether a done frame's file is still there as recorded.</param>
+    /// <param name="verifiedOutputBytes">For a frame not done: the size of a verified file this job wrote for it, else null.</param>
+    public void StartRun(int processId, string workers, Func<FrameInfo, bool> doneOutputIntact, Func<int, long?> verifiedOutputBytes)
+    {
+        ArgumentNullException.ThrowIfNull(doneOutputIntact);
+        ArgumentNullException.ThrowIfNull(verifiedOutputBytes);
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            var isResume = _state.Runs > 0;
+            AppendAndApply(new RunStarted(now, processId, workers));
+            AppendAndApply(new JobStatusChanged(JobStatus.Running, now, isResume ? "resumed" : null));
+            foreach (var frame in _state.Frames.ToList())
+            {
+                if (FrameTransitions.InFlight.Contains(frame.State))
+                {
+                    Move(frame.Frame, FrameState.Queued, null, detail: $"the coordinator stopped while it was {frame.State.ToString().ToLowerInvariant()}");
+                }
+                else if (frame.State == FrameState.Failed)
+                {
+                    Move(frame.Frame, FrameState.Queued, null, detail: "queued again on resume after: " + frame.LastError);
+                }
+                else if (frame.State == FrameState.Done && !doneOutputIntact(frame))
+                {
+                    Move(frame.Frame, FrameState.Queued, null, detail: "its file was missing or changed on resume");
+                }
+            }
+
+            if (isResume)
+            {
+                foreach (var frame in _queue.ToList())
+                {
+                    if (verifiedOutputBytes(frame) is { } bytes)
+                    {
+                        Move(frame, FrameState.Done, null, detail: "adopted the verified file written before the coordinator stopped", bytes: bytes);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Ends the run: the given status (pause, cancel), or else Completed when every frame is done and Failed otherwise.</summary>
+    public JobStatus Finish(JobStatus? status = null, string? reason = null)
+    {
+        lock (_lock)
+        {
+            if (status is null)
+            {
+                var failed = _state.Frames.Where(f => f.State != FrameState.Done).Select(f => f.Frame).ToList();
+                status = failed.Count == 0 ? JobStatus.Completed : JobStatus.Failed;
+                reason ??= failed.Count == 0 ? null : DescribeUnfinished(failed);
+            }
+
+            AppendAndApply(new JobStatusChanged(status.Value, _time.GetUtcNow(), reason));
+            Signal();
+            return status.Value;
+        }
+    }
+
+    /// <summary>Transient progress from a slot: the sample Blender is on.</summary>
+    public void ReportSample(string slot, int frame, int sample, int samples)
+    {
+        lock (_lock)
+        {
+            if (Holds(slot, frame, FrameState.Rendering))
+            {
+                _slots[slot].Activity = (frame, sample, samples, $"rendering {frame}");
+            }
+        }
+    }
+
+    /// <summary>Transient progress from a slot that holds no frame (starting Blender, say).</summary>
+    public void ReportActivity(string slot, string doing)
+    {
+        lock (_lock)
+        {
+            _slots[slot].Activity = (null, 0, 0, doing);
+        }
+    }
+
+    public JobProgress Progress()
+    {
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            var done = _state.Count(FrameState.Done);
+            var failed = _state.Count(FrameState.Failed);
+            var remaining = _state.Spec.Frames.Count - done - failed;
+            double? perMinute = null;
+            TimeSpan? eta = null;
+            if (_firstChunkAt is { } since && _doneThisRun > 0 && now > since)
+            {
+                perMinute = _doneThisRun / (now - since).TotalMinutes;
+                eta = TimeSpan.FromMinutes(remaining / perMinute.Value);
+            }
+
+            var slots = _slots.Values
+                .Select(s => new SlotActivity(s.Id, s.Activity.Doing, s.Activity.Frame, s.Activity.Sample, s.Activity.Samples, s.Retired))
+                .ToList();
+            return new JobProgress(
+                _state.Spec.Frames.Count,
+                done,
+                failed,
+                _queue.Count,
+                _state.Frames.Count(f => FrameTransitions.InFlight.Contains(f.State)),
+                perMinute,
+                eta,
+                now - RunStartedAt,
+                slots);
+        }
+    }
+
+    private string DescribeUnfinished(List<int> frames)
+    {
+        var failedFrames = frames.Where(f => _state.Frame(f).State == FrameState.Failed).ToList();
+        if (failedFrames.Count > 0)
+        {
+            var first = _state.Frame(failedFrames[0]);
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{failedFrames.Count} frame(s) failed every attempt ({FrameSpec.Format(failedFrames)}); frame {first.Frame}: {first.LastError}");
+        }
+
+        var reasons = string.Join("; ", _state.RetiredSlots.Select(r => $"{r.Key}: {r.Value}"));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"no slot was left to render {frames.Count} frame(s) ({FrameSpec.Format(frames)}): {reasons}");
+    }
+
+    private void AppendAndApply(JournalRecord record)
+    {
+        _journal.Append(record);
+        _state.Apply(record);
+    }
+}

@@ -1,0 +1,360 @@
+using BlenderFarm.Domain.Frames;
+using BlenderFarm.Domain.Jobs;
+using BlenderFarm.Domain.Journal;
+
+namespace BlenderFarm.Domain.Scheduling;
+
+/// <summary>
+/// The one place where frames change state. Idle slots pull chunks from it; slots report what happened to each frame.
+/// Every transition is checked against <see cref="FrameTransitions"/>, written to the journal (durably) and only then
+/// applied. Reports about a frame from a slot that no longer holds it are ignored, so a frame ends exactly once.
+/// Public methods take the lock; private twins do the work.
+/// </summary>
+public sealed partial class JobScheduler
+{
+    private readonly Lock _lock = new();
+    private readonly JobState _state;
+    private readonly IJobJournal _journal;
+    private readonly TimeProvider _time;
+    private readonly SchedulerOptions _options;
+    private readonly SortedSet<int> _queue = [];
+    private readonly Dictionary<string, SlotRecord> _slots = [];
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public JobScheduler(JobState state, IJobJournal journal, TimeProvider time, SchedulerOptions options, IEnumerable<string> slotIds)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(slotIds);
+        options.Validate();
+        _state = state;
+        _journal = journal;
+        _time = time;
+        _options = options;
+        foreach (var id in slotIds)
+        {
+            _slots[id] = new SlotRecord(id);
+        }
+
+        foreach (var frame in state.Frames.Where(f => f.State == FrameState.Queued))
+        {
+            _queue.Add(frame.Frame);
+        }
+
+        RunStartedAt = time.GetUtcNow();
+    }
+
+    /// <summary>Called after every journaled frame transition (inside the lock: handlers must be quick).</summary>
+    public event Action<FrameChanged>? FrameChanged;
+
+    public JobSpec Spec => _state.Spec;
+
+    public DateTimeOffset RunStartedAt { get; }
+
+    /// <summary>True once no frame is queued or in flight, or no slot is left to take work.</summary>
+    public bool IsFinished
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return IsFinishedLocked();
+            }
+        }
+    }
+
+    /// <summary>Gives the slot its next chunk, or null when there is nothing queued right now.</summary>
+    public Chunk? TryTakeChunk(string slot)
+    {
+        lock (_lock)
+        {
+            return TakeChunkLocked(slot);
+        }
+    }
+
+    /// <summary>
+    /// Waits until there is a chunk for the slot and returns it; returns null when the job has nothing left for this
+    /// slot (every frame ended, or the slot is retired).
+    /// </summary>
+    public async Task<Chunk?> TakeChunkAsync(string slot, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_lock)
+            {
+                var chunk = TakeChunkLocked(slot);
+                if (chunk is not null)
+                {
+                    return chunk;
+                }
+
+                if (IsFinishedLocked() || _slots[slot].Retired)
+                {
+                    return null;
+                }
+
+                changed = _changed.Task;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The slot's Blender began rendering the frame.</summary>
+    public bool FrameStarted(string slot, int frame)
+    {
+        lock (_lock)
+        {
+            if (!Holds(slot, frame, FrameState.Assigned))
+            {
+                return false;
+            }
+
+            Move(frame, FrameState.Rendering, slot);
+            _slots[slot].Activity = (frame, 0, 0, $"rendering {frame}");
+            return true;
+        }
+    }
+
+    /// <summary>Blender wrote the frame on the worker; it is now being brought over and verified.</summary>
+    public bool FrameRendered(string slot, int frame, double renderSeconds)
+    {
+        lock (_lock)
+        {
+            if (!Holds(slot, frame, FrameState.Rendering))
+            {
+                return false;
+            }
+
+            Move(frame, FrameState.Transferring, slot, seconds: renderSeconds);
+            _renderSecondsSum += renderSeconds;
+            _renderedCount++;
+            _slots[slot].Activity = (null, 0, 0, $"verifying {frame}");
+            return true;
+        }
+    }
+
+    /// <summary>The frame's file is in the output folder and verified: the frame is done.</summary>
+    public bool FrameCompleted(string slot, int frame, long bytes)
+    {
+        lock (_lock)
+        {
+            if (!Holds(slot, frame, FrameState.Transferring))
+            {
+                return false;
+            }
+
+            Move(frame, FrameState.Done, slot, bytes: bytes);
+            _slots[slot].ConsecutiveFailures = 0;
+            _slots[slot].Activity = (null, 0, 0, "idle");
+            _doneThisRun++;
+            _firstDoneAt ??= _time.GetUtcNow();
+            return true;
+        }
+    }
+
+    /// <summary>An attempt at the frame failed. Returns the frame's new state, or null if the slot did not hold it.</summary>
+    public FrameState? FrameFailed(string slot, int frame, string reason)
+    {
+        lock (_lock)
+        {
+            return FailLocked(slot, frame, reason);
+        }
+    }
+
+    /// <summary>
+    /// The slot is gone (its Blender died, its host vanished): the frame it was working on counts a failed attempt,
+    /// frames it had not started go back to the queue untouched.
+    /// </summary>
+    public void SlotLost(string slot, string reason)
+    {
+        lock (_lock)
+        {
+            var attemptFailed = false;
+            foreach (var frame in HeldBy(slot))
+            {
+                if (_state.Frame(frame).State == FrameState.Assigned)
+                {
+                    Move(frame, FrameState.Queued, slot, detail: "returned: " + reason);
+                }
+                else
+                {
+                    attemptFailed |= FailLocked(slot, frame, reason) is not null;
+                }
+            }
+
+            if (!attemptFailed)
+            {
+                CountSlotFailure(slot, reason);
+            }
+
+            if (!_slots[slot].Retired)
+            {
+                _slots[slot].Activity = (null, 0, 0, "restarting");
+            }
+        }
+    }
+
+    /// <summary>The run is stopping (pause or cancel): every frame the slot holds goes back to the queue, no attempt counted.</summary>
+    public void ReleaseAll(string slot, string reason)
+    {
+        lock (_lock)
+        {
+            foreach (var frame in HeldBy(slot))
+            {
+                Move(frame, FrameState.Queued, slot, detail: reason);
+            }
+
+            _slots[slot].Activity = (null, 0, 0, "stopped");
+        }
+    }
+
+    /// <summary>Takes the slot out of the job for the rest of this run.</summary>
+    public void RetireSlot(string slot, string reason)
+    {
+        lock (_lock)
+        {
+            RetireLocked(slot, reason);
+        }
+    }
+
+    public bool IsRetired(string slot)
+    {
+        lock (_lock)
+        {
+            return _slots[slot].Retired;
+        }
+    }
+
+    private Chunk? TakeChunkLocked(string slot)
+    {
+        var record = _slots[slot];
+        if (record.Retired || _queue.Count == 0)
+        {
+            return null;
+        }
+
+        var activeSlots = _slots.Values.Count(s => !s.Retired);
+        var mean = _renderedCount > 0 ? _renderSecondsSum / _renderedCount : (double?)null;
+        var size = ChunkPlanner.NextChunkSize(_state.Spec.Chunk, _queue.Count, activeSlots, mean, _options.TargetChunkDuration);
+        var frames = _queue.Take(size).ToList();
+        foreach (var frame in frames)
+        {
+            Move(frame, FrameState.Assigned, slot);
+        }
+
+        _firstChunkAt ??= _time.GetUtcNow();
+        record.Activity = (frames[0], 0, 0, $"starting {frames[0]}");
+        return new Chunk(slot, frames);
+    }
+
+    private FrameState? FailLocked(string slot, int frame, string reason)
+    {
+        var info = _state.Frame(frame);
+        if (info.Slot != slot || !FrameTransitions.InFlight.Contains(info.State))
+        {
+            return null;
+        }
+
+        var failures = info.FailedAttempts + 1;
+        var to = failures >= _options.MaxAttemptsPerFrame ? FrameState.Failed : FrameState.Queued;
+        if (info.State == FrameState.Assigned)
+        {
+            // It never started: the failure belongs to the slot, not to the frame.
+            Move(frame, FrameState.Queued, slot, detail: reason);
+            to = FrameState.Queued;
+        }
+        else
+        {
+            Move(frame, to, slot, detail: reason, failedAttempts: failures);
+        }
+
+        CountSlotFailure(slot, reason);
+        return to;
+    }
+
+    private void CountSlotFailure(string slot, string reason)
+    {
+        var record = _slots[slot];
+        record.ConsecutiveFailures++;
+        if (record.ConsecutiveFailures >= _options.SlotFailureLimit)
+        {
+            RetireLocked(slot, $"{record.ConsecutiveFailures} failures in a row; last: {reason}");
+        }
+    }
+
+    private void RetireLocked(string slot, string reason)
+    {
+        var record = _slots[slot];
+        if (record.Retired)
+        {
+            return;
+        }
+
+        AppendAndApply(new SlotRetired(slot, reason, _time.GetUtcNow()));
+        record.Retired = true;
+        record.Activity = (null, 0, 0, "retired: " + reason);
+        foreach (var frame in HeldBy(slot).Where(f => _state.Frame(f).State == FrameState.Assigned))
+        {
+            Move(frame, FrameState.Queued, slot, detail: "returned: slot retired");
+        }
+
+        Signal();
+    }
+
+    private bool Holds(string slot, int frame, FrameState state)
+    {
+        var info = _state.Frame(frame);
+        return info.Slot == slot && info.State == state;
+    }
+
+    private List<int> HeldBy(string slot) =>
+        [.. _state.Frames.Where(f => f.Slot == slot && FrameTransitions.InFlight.Contains(f.State)).Select(f => f.Frame)];
+
+    private bool IsFinishedLocked() =>
+        (_queue.Count == 0 && !_state.Frames.Any(f => FrameTransitions.InFlight.Contains(f.State)))
+        || _slots.Values.All(s => s.Retired);
+
+    private void Move(int frame, FrameState to, string? slot, string? detail = null, double? seconds = null, long? bytes = null, int? failedAttempts = null)
+    {
+        var info = _state.Frame(frame);
+        if (!FrameTransitions.IsAllowed(info.State, to))
+        {
+            throw new InvalidOperationException($"Frame {frame} cannot go from {info.State} to {to}.");
+        }
+
+        var failures = failedAttempts ?? (info.State == FrameState.Failed ? 0 : info.FailedAttempts);
+        var change = new FrameChanged(frame, info.State, to, _time.GetUtcNow(), slot, failures, detail, seconds, bytes);
+        AppendAndApply(change);
+        if (to == FrameState.Queued)
+        {
+            _queue.Add(frame);
+        }
+        else
+        {
+            _queue.Remove(frame);
+        }
+
+        FrameChanged?.Invoke(change);
+        Signal();
+    }
+
+    private void Signal()
+    {
+        var previous = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        previous.TrySetResult();
+    }
+
+    private sealed class SlotRecord(string id)
+    {
+        public string Id { get; } = id;
+
+        public bool Retired { get; set; }
+
+        public int ConsecutiveFailures { get; set; }
+
+        public (int? Frame, int Sample, int Samples, string Doing) Activity { get; set; } = (null, 0, 0, "starting");
+    }
+}

@@ -34,13 +34,13 @@ internal static class Program
         }
         catch (Exception e) when (e is UsageException or UserFacingException or FrameSpecException or KeyNotFoundException)
         {
-            await Console.Error.WriteLineAsync("blenderfarm: " + e.Message).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("blenderfarm: " + Sentence(e.Message)).ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var full = Domain.Running.DiskFullException.IsDiskFull(e) ? " The disk is full: free some space and try again." : "";
-            await Console.Error.WriteLineAsync($"blenderfarm: {e.Message}{full}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("blenderfarm: " + Sentence(e.Message) + full).ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("BLENDERFARM_DEBUG") is null)
@@ -67,6 +67,13 @@ internal static class Program
             "--version" or "version" => Version(context),
             _ => throw new UsageException($"'{verb}' is not a blenderfarm command; 'blenderfarm help' lists them."),
         };
+    }
+
+    /// <summary>Messages reach the user as one line ending with a full stop.</summary>
+    private static string Sentence(string message)
+    {
+        var line = message.ReplaceLineEndings(" ").Trim();
+        return line.EndsWith('.') ? line : line + ".";
     }
 
     private static Task<int> Help(CliContext context)

@@ -20,7 +20,7 @@ public static class SceneInspector
                 cancellationToken).ConfigureAwait(false);
             if (exitCode != 0 || !File.Exists(outFile))
             {
-                throw new UserFacingException($"Blender could not open {blendFile}: {BlenderError(output)}");
+                throw new UserFacingException($"Blender could not open {blendFile}: {BlenderError(output).TrimEnd('.')}.");
             }
 
             return Parse(await File.ReadAllTextAsync(outFile, cancellationToken).ConfigureAwait(false));

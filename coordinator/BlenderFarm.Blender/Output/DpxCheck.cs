@@ -40,7 +40,7 @@ internal static class DpxCheck
 
         int descriptor = head[800], bits = head[803], packing = U16(804), encoding = U16(806);
         var dataOffset = U32(808) is 0 or uint.MaxValue ? U32(4) : U32(808);
-        var eolPadding = U32(812) == uint.MaxValue ? 0 : U32(812);
+        var eolPadding = U32(812) == uint.MaxValue ? 0L : U32(812);
         if (dataOffset < HeaderLength / 2 || dataOffset > file.Length)
         {
             return ImageCheck.Fail($"corrupt DPX: image data offset {dataOffset} is invalid", w, h);
@@ -53,92 +53,35 @@ internal static class DpxCheck
             51 or 52 => 4,
             _ => 0,
         };
-        var lineBytes = encoding == 0 && components > 0 ? DataBits.LineBytes(width * components, bits, packing) : -1;
-        if (lineBytes < 0)
+        var imageBytes = encoding == 0 && components > 0 ? DataBits.ImageBytes((long)width * height * components, bits, packing) : -1;
+        if (imageBytes < 0)
         {
             return ImageCheck.Good(w, h); // a layout this check does not model: the stated file size is all there is to go on
         }
 
-        var needed = (lineBytes + eolPadding) * height;
+        var needed = imageBytes + (eolPadding * height);
         return file.Contains(dataOffset, needed)
             ? ImageCheck.Good(w, h)
             : ImageCheck.Fail($"truncated DPX: image data needs {needed} bytes after byte {dataOffset}, file has {file.Length}", w, h);
     }
 }
 
-/// <summary>Cineon (either byte order): magic, the stated file size against the real one, the first channel's size,
-/// and, for 8- and 10-bit pixel-interleaved data, that the pixel data lies inside the file.</summary>
-internal static class CineonCheck
-{
-    public static ImageCheck Check(FrameFile file)
-    {
-        var head = file.ReadHead(692);
-        var magic = head.Length < 4 ? 0 : BinaryPrimitives.ReadUInt32BigEndian(head);
-        if (magic is not (0x802A5FD7 or 0xD75F2A80))
-        {
-            return ImageCheck.Fail("not a Cineon file (bad magic number)");
-        }
-
-        if (head.Length < 692)
-        {
-            return ImageCheck.Fail("truncated Cineon: header ends early");
-        }
-
-        var bigEndian = magic == 0x802A5FD7;
-        uint U32(int at) => bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(at)) : BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(at));
-
-        var dataOffset = U32(4);
-        var statedSize = U32(20);
-        int channels = head[193], bits = head[198];
-        uint width = U32(200), height = U32(204);
-        if (width is 0 or > int.MaxValue || height is 0 or > int.MaxValue || channels is 0 or > 8)
-        {
-            return ImageCheck.Fail($"corrupt Cineon: size {width}x{height} or channel count is invalid");
-        }
-
-        int w = (int)width, h = (int)height;
-        if (statedSize > file.Length)
-        {
-            return ImageCheck.Fail($"truncated Cineon: header says {statedSize} bytes, file has {file.Length}", w, h);
-        }
-
-        if (dataOffset < 692 || dataOffset > file.Length)
-        {
-            return ImageCheck.Fail($"corrupt Cineon: image data offset {dataOffset} is invalid", w, h);
-        }
-
-        int interleave = head[680], packing = head[681];
-        var eolPadding = U32(684);
-        // Packing 5/6: 32-bit words holding as many samples as fit (three 10-bit ones); lines start on a word.
-        var lineBytes = interleave == 0 && packing is 5 or 6 && bits is 8 or 10 ? DataBits.LineBytes(width * (uint)channels, bits, 1) : -1;
-        if (lineBytes < 0)
-        {
-            return ImageCheck.Good(w, h);
-        }
-
-        var needed = (lineBytes + eolPadding) * height;
-        return file.Contains(dataOffset, needed)
-            ? ImageCheck.Good(w, h)
-            : ImageCheck.Fail($"truncated Cineon: image data needs {needed} bytes after byte {dataOffset}, file has {file.Length}", w, h);
-    }
-}
-
+/// <summary>How many bytes DPX's (and Cineon's) pixel data takes at least.</summary>
 internal static class DataBits
 {
     /// <summary>
-    /// Bytes in one line of <paramref name="samples"/> samples of <paramref name="bits"/> bits in DPX's layouts: packing 0 packs the bits
-    /// tightly, 1 and 2 fill 32-bit words (three 10-bit samples, or 12-bit samples in 16 bits); lines end on a 32-bit word. -1 when unknown.
+    /// The fewest bytes <paramref name="samples"/> samples of <paramref name="bits"/> bits can take: packing 0 packs the bits tightly,
+    /// 1 and 2 fill 32-bit words (three 10-bit samples a word, 12-bit samples in 16 bits). Line padding is left out, as writers differ
+    /// on it, so that a valid file is never called short. -1 for a layout not modelled.
     /// </summary>
-    public static long LineBytes(long samples, int bits, int packing) => (bits, packing) switch
+    public static long ImageBytes(long samples, int bits, int packing) => (bits, packing) switch
     {
-        (1 or 8 or 10 or 12 or 16 or 32 or 64, 0) => WordBytes(samples * bits),
-        (8, 1 or 2) => WordBytes(samples * 8),
+        (1 or 8 or 10 or 12 or 16 or 32 or 64, 0) => ((samples * bits) + 7) / 8,
+        (8, 1 or 2) => samples,
         (10, 1 or 2) => (samples + 2) / 3 * 4,
-        (12, 1 or 2) or (16, _) => WordBytes(samples * 16),
+        (12, 1 or 2) or (16, _) => samples * 2,
         (32, _) => samples * 4,
         (64, _) => samples * 8,
         _ => -1,
     };
-
-    private static long WordBytes(long bitCount) => (bitCount + 31) / 32 * 4;
 }

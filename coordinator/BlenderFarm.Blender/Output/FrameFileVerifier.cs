@@ -18,6 +18,8 @@ public sealed record FrameCheck(bool Ok, string? Problem, long Bytes, int Width,
 /// OpenEXR (single- and multi-part) reads the headers and checks every chunk in the offset tables lies inside the file.
 /// TGA (RLE), Radiance HDR and WebP's VP8 partition are walked far enough to see truncation; BMP, IRIS, TIFF, DPX, Cineon and JPEG 2000
 /// check the header, the dimensions and that the data the header describes lies within the file.
+/// Bytes after the end of the image fail the formats that mark their end (PNG's IEND, JPEG's EOI, JPEG 2000's EOC, WebP's RIFF size)
+/// and are ignored by the others. Where a check fails, Width and Height still carry the size the header stated when it got that far.
 /// An unknown format string is only checked to exist and be non-empty, and is then reported as Ok with Width and Height 0:
 /// nothing more can be said about it, so the expected size is not compared either.
 /// </remarks>

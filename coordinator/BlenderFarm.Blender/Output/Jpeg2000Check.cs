@@ -152,7 +152,12 @@ internal static class Jpeg2000Check
             }
 
             // SOT: Lsot, Isot, Psot (this tile-part's length from the SOT marker; 0 = up to EOC), TPsot, TNsot.
-            if (length != 10 || !file.TryReadAt(at, marker))
+            if (length != 10)
+            {
+                return ImageCheck.Fail($"corrupt JPEG 2000: SOT at byte {at} has invalid length {length}", width, height);
+            }
+
+            if (!file.TryReadAt(at, marker))
             {
                 return ImageCheck.Fail("truncated JPEG 2000: tile-part header ends early", width, height);
             }
@@ -165,7 +170,12 @@ internal static class Jpeg2000Check
                 continue;
             }
 
-            if (tilePart < 12 || tilePart > end - at)
+            if (tilePart < 14)
+            {
+                return ImageCheck.Fail($"corrupt JPEG 2000: tile-part at byte {at} has invalid length {tilePart}", width, height);
+            }
+
+            if (tilePart > end - at)
             {
                 return ImageCheck.Fail($"truncated JPEG 2000: tile-part at byte {at} ends beyond the codestream", width, height);
             }

@@ -18,13 +18,27 @@ public sealed class FileJobJournal : IJobJournal
 
     private FileJobJournal(FileStream stream) => _stream = stream;
 
-    /// <summary>Creates a new journal; fails if the file exists.</summary>
-    public static FileJobJournal Create(string path)
+    /// <summary>
+    /// Creates a new journal holding its first record. The file appears whole (written aside, then renamed), so a
+    /// reader never sees a journal without its job. Fails if the journal exists.
+    /// </summary>
+    public static FileJobJournal Create(string path, JournalRecord first)
     {
-        var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
-        stream.Write(Header);
-        stream.Flush(flushToDisk: true);
-        return new FileJobJournal(stream);
+        if (File.Exists(path))
+        {
+            throw new IOException($"The journal {path} exists already.");
+        }
+
+        var temp = path + ".new";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(Header);
+            stream.Write(Frame(first));
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path);
+        return OpenForAppend(path);
     }
 
     /// <summary>Opens an existing journal for appending, cutting off a torn tail first.</summary>
@@ -45,13 +59,18 @@ public sealed class FileJobJournal : IJobJournal
     public void Append(JournalRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        _stream.Write(Frame(record));
+        _stream.Flush(flushToDisk: true);
+    }
+
+    private static byte[] Frame(JournalRecord record)
+    {
         var payload = MessagePackSerializer.Serialize(record);
         var frame = new byte[8 + payload.Length];
         BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)payload.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), Crc32.HashToUInt32(payload));
         payload.CopyTo(frame, 8);
-        _stream.Write(frame);
-        _stream.Flush(flushToDisk: true);
+        return frame;
     }
 
     /// <summary>Reads every intact record. Never throws for a damaged tail; it is reported instead.</summary>

@@ -82,8 +82,7 @@ public sealed class JobStore(string root)
         var folder = JobFolder(spec.JobId);
         Directory.CreateDirectory(folder);
         var jobLock = TakeLock(spec.JobId) ?? throw new InvalidOperationException($"Job {spec.JobId} is already taken.");
-        var journal = FileJobJournal.Create(JournalPath(spec.JobId));
-        journal.Append(new JobCreated(spec));
+        var journal = FileJobJournal.Create(JournalPath(spec.JobId), new JobCreated(spec));
         return new JobLease(spec.JobId, journal, jobLock, this);
     }
 

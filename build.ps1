@@ -1,0 +1,58 @@
+# BlenderFarm build script for Windows: the mirror of build.sh, same verbs, same steps.
+#
+#   .\build.ps1 deps            check for what is missing (the .NET 10 SDK, Blender)
+#   .\build.ps1 build           build everything (Release)
+#   .\build.ps1 test            check what is missing, build, run the whole test suite
+#   .\build.ps1 demo [ARGS]     render the bundled demo scene on this machine's slots
+#   .\build.ps1 bench [ARGS]    run the benchmark (docs/benchmarks.md)
+#   .\build.ps1 run ARGS        run the blenderfarm CLI with ARGS
+#   .\build.ps1 clean           remove build output
+param([string]$Verb = "build", [Parameter(ValueFromRemainingArguments = $true)][string[]]$Rest = @())
+$ErrorActionPreference = "Stop"
+Set-Location $PSScriptRoot
+
+$Solution = "BlenderFarmAddon.sln"
+$CliProject = "coordinator/BlenderFarm.Coordinator"
+$Configuration = "Release"
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = "1"; $env:DOTNET_NOLOGO = "1"; $env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = "1"
+
+function Invoke-Checked { & $args[0] $args[1..($args.Count - 1)]; if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE } }
+
+function Deps {
+  if (-not (Get-Command dotnet -ErrorAction SilentlyContinue) -or -not ((dotnet --list-sdks) -match '^10\.')) {
+    Write-Error "build.ps1: install the .NET 10 SDK (winget install Microsoft.DotNet.SDK.10) and run this again."
+  }
+  if (-not (Get-Command blender -ErrorAction SilentlyContinue) -and -not $env:BLENDERFARM_BLENDER -and
+      -not (Test-Path "$env:ProgramFiles\Blender Foundation")) {
+    Write-Host "build.ps1: installing Blender"
+    Invoke-Checked winget install --silent BlenderFoundation.Blender
+  }
+}
+
+function Build { Invoke-Checked dotnet build $Solution -c $Configuration -nologo -v quiet }
+
+function Run-Tests {
+  Deps; Build
+  $log = dotnet test $Solution -c $Configuration --no-build -nologo 2>&1 | Tee-Object -Variable lines
+  $status = $LASTEXITCODE
+  $p = 0; $f = 0; $s = 0
+  foreach ($line in $lines) {
+    if ("$line" -match '(Passed|Failed)! +- +Failed: +(\d+), Passed: +(\d+), Skipped: +(\d+)') {
+      $f += [int]$Matches[2]; $p += [int]$Matches[3]; $s += [int]$Matches[4]
+    }
+  }
+  Write-Host "$p passed, $f failed, $s skipped"
+  exit $status
+}
+
+switch ($Verb) {
+  "deps"  { Deps }
+  "build" { Build }
+  "test"  { Run-Tests }
+  "demo"  { Deps; Build; Invoke-Checked dotnet run --project $CliProject -c $Configuration --no-build -- demo @Rest }
+  "bench" { Deps; Build; Invoke-Checked dotnet run --project $CliProject -c $Configuration --no-build -- bench @Rest }
+  "run"   { Build; Invoke-Checked dotnet run --project $CliProject -c $Configuration --no-build -- @Rest }
+  "clean" { Invoke-Checked dotnet clean $Solution -c $Configuration -nologo -v quiet
+            Get-ChildItem -Recurse -Directory -Include bin, obj | Remove-Item -Recurse -Force }
+  default { Write-Error "build.ps1: unknown verb '$Verb' (deps, build, test, demo, bench, run, clean)"; exit 2 }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# BlenderFarm build script for Linux and macOS. build.ps1 is its mirror for Windows: same verbs, same steps.
+#
+#   ./build.sh deps            install what is missing (Blender; checks for the .NET 10 SDK)
+#   ./build.sh build           build everything (Release)
+#   ./build.sh test            install what is missing, build, run the whole test suite
+#   ./build.sh demo [ARGS]     install what is missing, render the bundled demo scene on this machine's slots
+#   ./build.sh bench [ARGS]    run the benchmark (docs/benchmarks.md)
+#   ./build.sh run ARGS        run the blenderfarm CLI with ARGS
+#   ./build.sh clean           remove build output
+set -euo pipefail
+cd "$(dirname "$0")"
+
+SOLUTION=BlenderFarmAddon.sln
+CLI_PROJECT=coordinator/BlenderFarm.Coordinator
+CONFIGURATION=Release
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  if command -v apt-get >/dev/null 2>&1; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+  else
+    echo "build.sh: please install: $*" >&2
+    exit 1
+  fi
+}
+
+deps() {
+  if ! command -v dotnet >/dev/null 2>&1 || ! dotnet --list-sdks 2>/dev/null | grep -q '^10\.'; then
+    echo "build.sh: the .NET 10 SDK is needed; trying the distribution package" >&2
+    apt_install dotnet-sdk-10.0 || {
+      echo "build.sh: install the .NET 10 SDK (https://dotnet.microsoft.com/download) and run this again." >&2
+      exit 1
+    }
+  fi
+  if ! command -v blender >/dev/null 2>&1 && [ -z "${BLENDERFARM_BLENDER:-}" ]; then
+    echo "build.sh: installing Blender" >&2
+    apt_install blender
+  fi
+}
+
+build() {
+  dotnet build "$SOLUTION" -c "$CONFIGURATION" -nologo -v quiet
+}
+
+run_tests() {
+  deps
+  build
+  local log status=0
+  log=$(mktemp)
+  dotnet test "$SOLUTION" -c "$CONFIGURATION" --no-build -nologo 2>&1 | tee "$log" || status=$?
+  # One closing line for the whole suite, summed over the test projects.
+  awk '/(Passed|Failed)! +- +Failed: / {
+         gsub(",", ""); for (i = 1; i <= NF; i++) {
+           if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+       END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+  rm -f "$log"
+  return "$status"
+}
+
+verb="${1:-build}"
+[ $# -gt 0 ] && shift
+case "$verb" in
+  deps)  deps ;;
+  build) build ;;
+  test)  run_tests ;;
+  demo)  deps; build; dotnet run --project "$CLI_PROJECT" -c "$CONFIGURATION" --no-build -- demo "$@" ;;
+  bench) deps; build; dotnet run --project "$CLI_PROJECT" -c "$CONFIGURATION" --no-build -- bench "$@" ;;
+  run)   build; dotnet run --project "$CLI_PROJECT" -c "$CONFIGURATION" --no-build -- "$@" ;;
+  clean) dotnet clean "$SOLUTION" -c "$CONFIGURATION" -nologo -v quiet; find . -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} + ;;
+  *)     echo "build.sh: unknown verb '$verb' (deps, build, test, demo, bench, run, clean)" >&2; exit 2 ;;
+esac

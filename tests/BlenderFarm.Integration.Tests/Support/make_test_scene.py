@@ -1,0 +1,60 @@
+# Builds a tiny test scene with Blender itself.
+# blender -b --factory-startup --python make_test_scene.py -- OUT.blend JSON_OPTIONS
+import json
+import sys
+
+import bpy
+
+args = sys.argv[sys.argv.index("--") + 1:]
+out_path = args[0]
+options = json.loads(args[1])
+
+bpy.ops.wm.read_factory_settings(use_empty=True)
+scene = bpy.context.scene
+scene.frame_start = options.get("start", 1)
+scene.frame_end = options.get("end", 8)
+scene.render.engine = "CYCLES"
+scene.cycles.device = "CPU"
+scene.cycles.samples = options.get("samples", 4)
+scene.cycles.use_denoising = False
+scene.render.resolution_x = options.get("width", 64)
+scene.render.resolution_y = options.get("height", 48)
+scene.render.resolution_percentage = options.get("percentage", 100)
+scene.render.image_settings.file_format = options.get("format", "PNG")
+scene.render.filepath = options.get("filepath", "//out/frame_")
+
+world = bpy.data.worlds.new("World")
+world.use_nodes = True
+world.node_tree.nodes["Background"].inputs["Strength"].default_value = 0.5
+scene.world = world
+
+bpy.ops.mesh.primitive_plane_add(size=4, location=(0, 0, 0))
+plane = bpy.context.object
+mat = bpy.data.materials.new("Textured")
+mat.use_nodes = True
+if options.get("texture"):
+    image = bpy.data.images.load(options["texture"], check_existing=False)
+    image.name = options.get("texture_name", "texture")
+    node = mat.node_tree.nodes.new("ShaderNodeTexImage")
+    node.image = image
+    mat.node_tree.links.new(node.outputs["Color"], mat.node_tree.nodes["Principled BSDF"].inputs["Base Color"])
+plane.data.materials.append(mat)
+
+bpy.ops.mesh.primitive_cube_add(size=1, location=(0, 0, 0.5))
+cube = bpy.context.object
+cube.rotation_euler = (0, 0, 0)
+cube.keyframe_insert("rotation_euler", frame=scene.frame_start)
+cube.rotation_euler = (0, 0, 3.0)
+cube.keyframe_insert("rotation_euler", frame=scene.frame_end)
+
+bpy.ops.object.light_add(type="SUN", location=(2, -2, 4))
+if options.get("camera", True):
+    bpy.ops.object.camera_add(location=(0, -5, 3), rotation=(1.1, 0, 0))
+    scene.camera = bpy.context.object
+
+bpy.ops.wm.save_as_mainfile(filepath=out_path)
+bpy.ops.file.make_paths_relative()
+bpy.ops.wm.save_mainfile()
+if options.get("texture") and options.get("delete_texture_after"):
+    import os
+    os.remove(options["texture"])

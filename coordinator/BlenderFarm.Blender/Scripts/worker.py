@@ -55,7 +55,8 @@ def watch_parent():
 
 
 def describe_write_error(path, error):
-    message = str(error).strip() or error.__class__.__name__
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    message = "; ".join(lines) or error.__class__.__name__
     try:
         free = shutil.disk_usage(os.path.dirname(path)).free
         if free < 1024 * 1024:
@@ -80,7 +81,10 @@ def render_frame(scene, frame, path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         bpy.data.images["Render Result"].save_render(path, scene=scene)
     except Exception as error:
-        emit(ev="error", frame=frame, message="could not write %s: %s" % (path, describe_write_error(path, error)))
+        message = "could not write %s: %s" % (path, describe_write_error(path, error))
+        if os.path.exists(path):
+            os.remove(path)  # never leave a partial file behind
+        emit(ev="error", frame=frame, message=message)
         return
     if not os.path.isfile(path):
         emit(ev="error", frame=frame, message="Blender reported success but wrote no file at %s" % path)

@@ -56,7 +56,8 @@ internal sealed class JobRun(CliContext context)
         }
         catch (DiskFullException full)
         {
-            pauseReason = $"The disk is full ({full.Message}): free some space, then run 'blenderfarm resume {spec.JobId}'.";
+            Log.Warning(logger, full.Message);
+            pauseReason = $"The disk holding {spec.OutputDirectory} is full: free some space, then run 'blenderfarm resume {spec.JobId}'.";
             status = TryFinish(scheduler, JobStatus.Paused, "disk full: " + full.Message);
         }
         finally

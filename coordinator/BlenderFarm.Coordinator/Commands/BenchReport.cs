@@ -18,9 +18,11 @@ internal sealed record BenchReport(
         Row(text, $"{Slots} x blender -a with placeholder files", PlaceholderSeconds);
         Row(text, $"blenderfarm local:{Slots}", FarmSeconds);
         Row(text, $"ideal: sum of frame times ({SumFrameSeconds:0.0} s) / {Slots}", IdealSeconds);
+        Row(text, "one machine's bound: sum of all-core frame times", SumFrameSeconds);
         text.AppendLine(c, $"  blenderfarm / one blender -a      = {FarmSeconds / SingleSeconds:0.00}");
         text.AppendLine(c, $"  blenderfarm / placeholder farm    = {FarmSeconds / PlaceholderSeconds:0.00}");
-        text.Append(c, $"  blenderfarm / ideal               = {FarmSeconds / IdealSeconds:0.00}");
+        text.AppendLine(c, $"  blenderfarm / ideal               = {FarmSeconds / IdealSeconds:0.00}");
+        text.Append(c, $"  blenderfarm / one machine's bound = {FarmSeconds / SumFrameSeconds:0.00}");
         return text.ToString();
     }
 

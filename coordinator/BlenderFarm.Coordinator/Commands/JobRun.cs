@@ -33,7 +33,7 @@ internal sealed class JobRun(CliContext context)
             verifiedOutputBytes: frame => AdoptableBytes(spec, frame, verifier));
         Log.JobStarting(logger, spec.JobId, scheduler.Progress().Total - scheduler.Progress().Done, spec.BlendFile, slots.Count, workers.ThreadsPerSlot, spec.OutputDirectory);
 
-        using var display = context.CreateProgressDisplay();
+        var display = context.CreateProgressDisplay();
         scheduler.FrameChanged += change => display.OnFrameChanged(change, scheduler.Progress());
         using var stop = new CancellationTokenSource();
         var cancelRequested = false;
@@ -65,6 +65,7 @@ internal sealed class JobRun(CliContext context)
             await stop.CancelAsync().ConfigureAwait(false);
             await watcher.ConfigureAwait(false);
             display.Refresh(scheduler.Progress());
+            display.Dispose(); // ends the live line before the summary is printed
             foreach (var slot in slots)
             {
                 await slot.DisposeAsync().ConfigureAwait(false);

@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "{Slot}: frame {Frame} rejected: {Problem}")]
     public static partial void FrameRejected(ILogger logger, string slot, int frame, string problem);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "{Slot} stopped on an unexpected error: {Error}")]
+    public static partial void SlotFault(ILogger logger, string slot, string error);
 }

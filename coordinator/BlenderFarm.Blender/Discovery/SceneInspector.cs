@@ -54,7 +54,12 @@ public static class SceneInspector
         var missing = root.GetProperty("missing_files").EnumerateArray()
             .Select(m => new MissingFile(m.GetProperty("kind").GetString()!, m.GetProperty("name").GetString()!, m.GetProperty("path").GetString()!))
             .ToList();
-        return new SceneReport(scene, root.GetProperty("original_file_format").GetString()!, root.GetProperty("has_camera").GetBoolean(), missing);
+        var dependencies = root.GetProperty("dependencies").EnumerateArray()
+            .Select(d => new SceneDependency(
+                d.GetProperty("kind").GetString()!, d.GetProperty("name").GetString()!, d.GetProperty("path").GetString()!,
+                d.GetProperty("absolute").GetString()!, d.GetProperty("linked").GetBoolean()))
+            .ToList();
+        return new SceneReport(scene, root.GetProperty("original_file_format").GetString()!, root.GetProperty("has_camera").GetBoolean(), missing, dependencies);
     }
 
     /// <summary>Blender's own error line (it prints "Error: ..."), or the last thing it said.</summary>

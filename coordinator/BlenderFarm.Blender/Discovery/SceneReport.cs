@@ -3,7 +3,12 @@ using BlenderFarm.Domain.Jobs;
 namespace BlenderFarm.Blender.Discovery;
 
 /// <summary>What inspecting a .blend found: the scene's facts, plus things to warn about or refuse.</summary>
-public sealed record SceneReport(SceneInfo Scene, string OriginalFileFormat, bool HasCamera, IReadOnlyList<MissingFile> MissingFiles)
+public sealed record SceneReport(
+    SceneInfo Scene,
+    string OriginalFileFormat,
+    bool HasCamera,
+    IReadOnlyList<MissingFile> MissingFiles,
+    IReadOnlyList<SceneDependency> Dependencies)
 {
     public bool IsMovieOutput => !string.Equals(OriginalFileFormat, Scene.FileFormat, StringComparison.Ordinal);
 }
@@ -13,3 +18,10 @@ public sealed record MissingFile(string Kind, string Name, string Path)
 {
     public override string ToString() => $"{Kind} '{Name}' ({Path})";
 }
+
+/// <summary>
+/// An external file the scene uses and that exists: <paramref name="Path"/> as written in the .blend (often
+/// <c>//relative</c>), <paramref name="Absolute"/> where it is on this machine. Linked means it belongs to a
+/// library's datablock (its path cannot be changed from the main file).
+/// </summary>
+public sealed record SceneDependency(string Kind, string Name, string Path, string Absolute, bool Linked);

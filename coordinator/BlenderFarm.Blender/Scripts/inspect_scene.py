@@ -10,18 +10,25 @@ import bpy
 MOVIE_FORMATS = {"FFMPEG", "AVI_JPEG", "AVI_RAW"}
 
 
-def missing_files():
-    """External files the scene needs that are not there, with the datablock that uses each."""
+def external_files():
+    """External files the scene uses, with the datablock that uses each: (missing, present)."""
     missing = []
+    present = []
 
     def check(kind, block, path):
         if not path:
             return
         if getattr(block, "packed_file", None) is not None:
             return
-        absolute = bpy.path.abspath(path, library=getattr(block, "library", None))
+        # A linked library's path is relative to the file that links it; other paths to the library they live in.
+        owner = block.parent if kind == "library" else getattr(block, "library", None)
+        absolute = os.path.normpath(bpy.path.abspath(path, library=owner))
+        entry = {"kind": kind, "name": block.name, "path": path, "absolute": absolute,
+                 "linked": getattr(block, "library", None) is not None}
         if not os.path.exists(absolute):
-            missing.append({"kind": kind, "name": block.name, "path": path})
+            missing.append(entry)
+        elif os.path.isfile(absolute):
+            present.append(entry)
 
     for image in bpy.data.images:
         if image.source in {"FILE", "SEQUENCE", "MOVIE", "TILED"} and image.users > 0:
@@ -39,7 +46,7 @@ def missing_files():
         check("cache file", cache, cache.filepath)
     for volume in getattr(bpy.data, "volumes", []):
         check("volume", volume, volume.filepath)
-    return missing
+    return missing, present
 
 
 def main():
@@ -59,6 +66,7 @@ def main():
         height = int(height * (render.border_max_y - render.border_min_y))
     stem = os.path.basename(bpy.path.abspath(render.filepath).replace("\\", "/").rstrip("/")) \
         if not render.filepath.endswith(("/", "\\")) else ""
+    missing, present = external_files()
     facts = {
         "file": bpy.data.filepath,
         "scene": scene.name,
@@ -74,7 +82,8 @@ def main():
         "engine": render.engine,
         "blender_version": bpy.app.version_string,
         "has_camera": scene.camera is not None,
-        "missing_files": missing_files(),
+        "missing_files": missing,
+        "dependencies": present,
     }
     with open(out_path, "w", encoding="utf-8") as handle:
         json.dump(facts, handle)

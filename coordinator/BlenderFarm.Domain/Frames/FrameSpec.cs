@@ -110,6 +110,11 @@ public static class FrameSpec
         }
 
         var dash = range.IndexOf('-', StringComparison.Ordinal);
+        if (dash == 0)
+        {
+            throw new FrameSpecException($"'{spec}' is not a frame list: '{part}' starts with '-' (frames are 0 or more; write frames like 1-250, 1,5,9 or 1-100x4).");
+        }
+
         if (dash < 0)
         {
             if (x >= 0)

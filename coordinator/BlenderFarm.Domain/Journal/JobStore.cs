@@ -82,8 +82,15 @@ public sealed class JobStore(string root)
         var folder = JobFolder(spec.JobId);
         Directory.CreateDirectory(folder);
         var jobLock = TakeLock(spec.JobId) ?? throw new InvalidOperationException($"Job {spec.JobId} is already taken.");
-        var journal = FileJobJournal.Create(JournalPath(spec.JobId), new JobCreated(spec));
-        return new JobLease(spec.JobId, journal, jobLock, this);
+        try
+        {
+            return new JobLease(spec.JobId, FileJobJournal.Create(JournalPath(spec.JobId), new JobCreated(spec)), jobLock, this);
+        }
+        catch
+        {
+            jobLock.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Takes an existing job for a run, or returns null when another coordinator is working on it.</summary>
@@ -95,8 +102,17 @@ public sealed class JobStore(string root)
             return null;
         }
 
-        File.Delete(Path.Combine(JobFolder(jobId), CancelFile));
-        return new JobLease(jobId, FileJobJournal.OpenForAppend(JournalPath(jobId)), jobLock, this);
+        try
+        {
+            var lease = new JobLease(jobId, FileJobJournal.OpenForAppend(JournalPath(jobId)), jobLock, this);
+            File.Delete(Path.Combine(JobFolder(jobId), CancelFile));
+            return lease;
+        }
+        catch
+        {
+            jobLock.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Whether some coordinator holds the job right now.</summary>

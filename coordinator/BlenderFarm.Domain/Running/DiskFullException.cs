@@ -7,13 +7,17 @@ public sealed class DiskFullException : Exception
     public DiskFullException() { }
     public DiskFullException(string message, Exception inner) : base(message, inner) { }
 
-    private const int EnospcHResult = 28;
-    private const int ErrorDiskFull = 112;
-    private const int ErrorHandleDiskFull = 39;
+    private const int Enospc = 28;         // Unix: .NET puts the raw errno in HResult
+    private const int Edquot = 122;        // Linux: disk quota exceeded
+    private const int ErrorDiskFull = unchecked((int)0x80070070);
+    private const int ErrorHandleDiskFull = unchecked((int)0x80070027);
 
     /// <summary>Whether an I/O error, or a message Blender printed, means "no space left on device".</summary>
     public static bool IsDiskFull(Exception exception) =>
-        exception is IOException io && ((io.HResult & 0xFFFF) is EnospcHResult or ErrorDiskFull or ErrorHandleDiskFull || IsDiskFull(io.Message));
+        exception is IOException io && (IsDiskFullCode(io.HResult) || IsDiskFull(io.Message));
+
+    private static bool IsDiskFullCode(int hresult) =>
+        hresult is ErrorDiskFull or ErrorHandleDiskFull || (!OperatingSystem.IsWindows() && hresult is Enospc or Edquot);
 
     public static bool IsDiskFull(string message) =>
         message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase)

@@ -77,6 +77,13 @@ public sealed class JobRunner
 
             throw e as DiskFullException ?? new DiskFullException(e.Message, e);
         }
+        catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+        {
+            // A fault in one slot must not hang the run: its frames go back to the queue and it stops taking work.
+            Log.SlotFault(_logger, slot.Id, e.Message);
+            _scheduler.SlotLost(slot.Id, "unexpected error: " + e.Message);
+            _scheduler.RetireSlot(slot.Id, "unexpected error: " + e.Message);
+        }
     }
 
     private async Task RenderChunkAsync(IWorkerSlot slot, Chunk chunk, CancellationToken cancellationToken)

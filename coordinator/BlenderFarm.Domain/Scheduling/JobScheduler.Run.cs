@@ -13,6 +13,9 @@ public sealed partial class JobScheduler
     private DateTimeOffset? _firstChunkAt;
     private DateTimeOffset? _firstDoneAt;
 
+    /// <summary>Failed attempts each frame had when this run started: the attempt limit counts this run's only.</summary>
+    private Dictionary<int, int> _failuresBeforeRun = [];
+
     /// <summary>
     /// Opens a run of the job (first run or resume): journals it, queues again every frame a crashed run left in flight
     /// and every frame that failed, queues done frames whose file is no longer intact, and adopts verified files that a
@@ -56,6 +59,8 @@ public sealed partial class JobScheduler
                     }
                 }
             }
+
+            _failuresBeforeRun = _state.Frames.ToDictionary(f => f.Frame, f => f.FailedAttempts);
         }
     }
 
@@ -132,17 +137,24 @@ public sealed partial class JobScheduler
 
     private string DescribeUnfinished(List<int> frames)
     {
+        var parts = new List<string>();
         var failedFrames = frames.Where(f => _state.Frame(f).State == FrameState.Failed).ToList();
         if (failedFrames.Count > 0)
         {
             var first = _state.Frame(failedFrames[0]);
-            return string.Create(CultureInfo.InvariantCulture,
-                $"{failedFrames.Count} frame(s) failed every attempt ({FrameSpec.Format(failedFrames)}); frame {first.Frame}: {first.LastError}");
+            parts.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{failedFrames.Count} frame(s) failed every attempt ({FrameSpec.Format(failedFrames)}); frame {first.Frame}: {first.LastError}"));
         }
 
-        var reasons = string.Join("; ", _state.RetiredSlots.Select(r => $"{r.Key}: {r.Value}"));
-        return string.Create(CultureInfo.InvariantCulture,
-            $"no slot was left to render {frames.Count} frame(s) ({FrameSpec.Format(frames)}): {reasons}");
+        var neverRendered = frames.Where(f => _state.Frame(f).State != FrameState.Failed).ToList();
+        if (neverRendered.Count > 0)
+        {
+            var reasons = string.Join("; ", _state.RetiredSlots.Select(r => $"{r.Key}: {r.Value}"));
+            parts.Add(string.Create(CultureInfo.InvariantCulture,
+                $"no slot was left to render {neverRendered.Count} frame(s) ({FrameSpec.Format(neverRendered)}): {reasons}"));
+        }
+
+        return string.Join("; and ", parts);
     }
 
     private void AppendAndApply(JournalRecord record)

@@ -258,7 +258,8 @@ public sealed partial class JobScheduler
         }
 
         var failures = info.FailedAttempts + 1;
-        var to = failures >= _options.MaxAttemptsPerFrame ? FrameState.Failed : FrameState.Queued;
+        var failuresThisRun = failures - _failuresBeforeRun.GetValueOrDefault(frame);
+        var to = failuresThisRun >= _options.MaxAttemptsPerFrame ? FrameState.Failed : FrameState.Queued;
         if (info.State == FrameState.Assigned)
         {
             // It never started: the failure belongs to the slot, not to the frame.

@@ -14,7 +14,7 @@ internal static class Program
     {
         var onTerminal = !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("BLENDERFARM_PLAIN") is null;
         using var loggers = LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(onTerminal ? LogLevel.Warning : LogLevel.Information)
+            .SetMinimumLevel(LogLevel.Information)
             .AddConsole(o =>
             {
                 o.LogToStandardErrorThreshold = LogLevel.Trace;

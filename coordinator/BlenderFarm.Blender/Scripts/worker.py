@@ -1,18 +1,19 @@
 # BlenderFarm's slot worker. Run as:
-#   blender -b FILE.blend --factory-startup --python worker.py -- --threads N [--format PNG]
+#   blender -b FILE.blend --factory-startup --python worker.py -- --threads N [--format PNG] [--gpu] [--remap FILE]
 # It loads the scene once and renders frames on command, so a job pays Blender's start-up and scene load once per slot.
 #
 # Protocol (one JSON object per line):
 #   stdin:  {"cmd": "render", "frames": [{"frame": 3, "path": "/abs/name_0003.png"}, ...]}   |   {"cmd": "quit"}
 #   stdout: lines starting with "@@BF " followed by JSON:
-#     {"ev": "ready", "blender": "3.4.1", "file": "..."}
+#     {"ev": "ready", "blender": "3.4.1", "file": "...", "device": "OPTIX|CUDA|HIP|ONEAPI|METAL|CPU"}
 #     {"ev": "begin", "frame": 3}
-#     {"ev": "written", "frame": 3, "path": "...", "seconds": 1.25}
+#     {"ev": "written", "frame": 3, "path": "...", "seconds": 1.25, "bytes": 123, "sha256": "..."}
 #     {"ev": "error", "frame": 3, "message": "..."}
 #     {"ev": "chunk_done"}
 #   Blender's own lines ("Fra:3 ... | Sample 5/16") pass through and carry sample progress.
 # The worker renders on the main thread (timers never fire in a blocking background script) and exits when its
 # parent process or its stdin goes away, so a crashed coordinator leaves no Blender behind.
+import hashlib
 import json
 import os
 import shutil
@@ -32,7 +33,7 @@ def emit(**event):
 
 def parse_args():
     args = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
-    options = {"threads": 0, "format": None}
+    options = {"threads": 0, "format": None, "gpu": False, "remap": None}
     i = 0
     while i < len(args):
         if args[i] == "--threads":
@@ -41,6 +42,12 @@ def parse_args():
         elif args[i] == "--format":
             options["format"] = args[i + 1]
             i += 2
+        elif args[i] == "--remap":
+            options["remap"] = args[i + 1]
+            i += 2
+        elif args[i] == "--gpu":
+            options["gpu"] = True
+            i += 1
         else:
             i += 1
     return options
@@ -52,6 +59,58 @@ def watch_parent():
         time.sleep(1.0)
         if os.getppid() != parent:
             os._exit(3)
+
+
+GPU_PREFERENCE = ("OPTIX", "CUDA", "HIP", "ONEAPI", "METAL")
+
+
+def choose_device(scene):
+    """Renders on the best GPU type Cycles finds (OPTIX, then CUDA, HIP, oneAPI, Metal); CPU when none works."""
+    if scene.render.engine != "CYCLES":
+        return "CPU"
+    try:
+        preferences = bpy.context.preferences.addons["cycles"].preferences
+    except KeyError:
+        return "CPU"
+    for device_type in GPU_PREFERENCE:
+        try:
+            preferences.compute_device_type = device_type
+        except TypeError:
+            continue  # this build has no such backend
+        preferences.get_devices()
+        devices = [d for d in preferences.devices if d.type == device_type]
+        if devices:
+            for device in preferences.devices:
+                device.use = device.type == device_type
+            scene.cycles.device = "GPU"
+            return device_type
+    preferences.compute_device_type = "NONE"
+    scene.cycles.device = "CPU"
+    return "CPU"
+
+
+def apply_remap(path):
+    """Points datablocks whose files were placed elsewhere on this host (outside the .blend's folder) to their new place."""
+    with open(path, encoding="utf-8") as handle:
+        remap = json.load(handle)
+    collections = (bpy.data.images, bpy.data.movieclips, bpy.data.sounds, bpy.data.fonts, bpy.data.cache_files,
+                   getattr(bpy.data, "volumes", []))
+    for collection in collections:
+        for block in collection:
+            if block.library is None and getattr(block, "filepath", None) in remap:
+                block.filepath = remap[block.filepath]
+    for library in bpy.data.libraries:
+        if library.parent is None and library.filepath in remap:
+            library.filepath = remap[library.filepath]
+            library.reload()
+
+
+def file_facts(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return os.path.getsize(path), digest.hexdigest()
 
 
 def describe_write_error(path, error):
@@ -89,7 +148,8 @@ def render_frame(scene, frame, path):
     if not os.path.isfile(path):
         emit(ev="error", frame=frame, message="Blender reported success but wrote no file at %s" % path)
         return
-    emit(ev="written", frame=frame, path=path, seconds=round(time.monotonic() - started, 3))
+    size, sha256 = file_facts(path)
+    emit(ev="written", frame=frame, path=path, seconds=round(time.monotonic() - started, 3), bytes=size, sha256=sha256)
 
 
 def main():
@@ -102,8 +162,11 @@ def main():
     if options["format"]:
         render.image_settings.file_format = options["format"]
     render.use_persistent_data = True
+    if options["remap"]:
+        apply_remap(options["remap"])
+    device = choose_device(scene) if options["gpu"] else "CPU"
     threading.Thread(target=watch_parent, daemon=True).start()
-    emit(ev="ready", blender=bpy.app.version_string, file=bpy.data.filepath)
+    emit(ev="ready", blender=bpy.app.version_string, file=bpy.data.filepath, device=device)
     for line in sys.stdin:
         line = line.strip()
         if not line:

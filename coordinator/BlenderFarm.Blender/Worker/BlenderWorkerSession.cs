@@ -15,6 +15,9 @@ public sealed class BlenderWorkerSession : IAsyncDisposable
 
     public string? BlenderVersion { get; private set; }
 
+    /// <summary>What Cycles renders on in this session: OPTIX, CUDA, HIP, ONEAPI, METAL or CPU.</summary>
+    public string Device { get; private set; } = "CPU";
+
     /// <summary>False once a chunk ended abnormally; such a session must be disposed and started again.</summary>
     public bool IsHealthy { get; private set; } = true;
 
@@ -29,6 +32,7 @@ public sealed class BlenderWorkerSession : IAsyncDisposable
                 if (WorkerProtocol.ParseLine(line) is WorkerReady ready)
                 {
                     BlenderVersion = ready.BlenderVersion;
+                    Device = ready.Device;
                     return;
                 }
             }

@@ -55,10 +55,17 @@ public static partial class WorkerProtocol
             var frame = root.TryGetProperty("frame", out var f) ? f.GetInt32() : 0;
             return root.GetProperty("ev").GetString() switch
             {
-                "ready" => new WorkerReady(root.GetProperty("blender").GetString() ?? "?"),
+                "ready" => new WorkerReady(
+                    root.GetProperty("blender").GetString() ?? "?",
+                    root.TryGetProperty("device", out var device) ? device.GetString() ?? "CPU" : "CPU"),
                 "chunk_done" => new WorkerChunkDone(),
                 "begin" => new WorkerFrameEvent(new FrameBegan(frame)),
-                "written" => new WorkerFrameEvent(new FrameWritten(frame, root.GetProperty("path").GetString()!, root.GetProperty("seconds").GetDouble())),
+                "written" => new WorkerFrameEvent(new FrameWritten(
+                    frame,
+                    root.GetProperty("path").GetString()!,
+                    root.GetProperty("seconds").GetDouble(),
+                    root.TryGetProperty("bytes", out var bytes) ? bytes.GetInt64() : null,
+                    root.TryGetProperty("sha256", out var sha) ? sha.GetString() : null)),
                 "error" => new WorkerFrameEvent(new FrameError(frame, root.GetProperty("message").GetString() ?? "unknown error")),
                 _ => null,
             };

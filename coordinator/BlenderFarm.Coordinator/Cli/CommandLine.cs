@@ -6,9 +6,9 @@ namespace BlenderFarm.Coordinator.Cli;
 /// </summary>
 public sealed class CommandLine
 {
-    private readonly Dictionary<string, string?> _options;
+    private readonly Dictionary<string, List<string?>> _options;
 
-    private CommandLine(string verb, IReadOnlyList<string> positional, Dictionary<string, string?> options)
+    private CommandLine(string verb, IReadOnlyList<string> positional, Dictionary<string, List<string?>> options)
     {
         Verb = verb;
         Positional = positional;
@@ -30,7 +30,7 @@ public sealed class CommandLine
         ArgumentNullException.ThrowIfNull(valueOptions);
         ArgumentNullException.ThrowIfNull(flagOptions);
         var positional = new List<string>();
-        var options = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var options = new Dictionary<string, List<string?>>(StringComparer.Ordinal);
         for (var i = 0; i < arguments.Count; i++)
         {
             var argument = arguments[i];
@@ -73,13 +73,22 @@ public sealed class CommandLine
                 throw new UsageException($"'blenderfarm {verb}' has no option --{name}; 'blenderfarm help' lists the options.");
             }
 
-            options[name] = value;
+            if (!options.TryGetValue(name, out var values))
+            {
+                options[name] = values = [];
+            }
+
+            values.Add(value);
         }
 
         return new CommandLine(verb, positional, options);
     }
 
-    public string? Value(string name) => _options.TryGetValue(name, out var value) ? value : null;
+    /// <summary>The option's value (the last, if given more than once), or null.</summary>
+    public string? Value(string name) => _options.TryGetValue(name, out var values) ? values[^1] : null;
+
+    /// <summary>Every value of an option that may be repeated, in order.</summary>
+    public IReadOnlyList<string> Values(string name) => _options.TryGetValue(name, out var values) ? [.. values.OfType<string>()] : [];
 
     public bool Flag(string name) => _options.ContainsKey(name);
 

@@ -23,7 +23,7 @@ internal sealed class JobRun(CliContext context)
     {
         var spec = state.Spec;
         var logger = context.Loggers.CreateLogger<JobRun>();
-        var slots = SlotFactory.Create(workers, spec, blenderPath, context.ScriptFolder);
+        var slots = await SlotFactory.CreateAsync(context, workers, spec, blenderPath, CancellationToken.None).ConfigureAwait(false);
         var verifier = new SceneFrameVerifier(spec.Scene);
         var scheduler = new JobScheduler(state, lease.Journal, context.Time, new SchedulerOptions(), slots.Select(s => s.Id));
         scheduler.StartRun(

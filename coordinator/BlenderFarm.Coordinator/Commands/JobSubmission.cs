@@ -19,7 +19,11 @@ internal sealed record RenderRequest(
     ChunkPolicy Chunk,
     string? Blender,
     bool AllowMissing,
-    string? JobId);
+    string? JobId)
+{
+    /// <summary>Hosts given one by one with <c>--host user@host[:port]</c>; they make the job render over SSH.</summary>
+    public IReadOnlyList<string> Hosts { get; init; } = [];
+}
 
 /// <summary>
 /// Turns a render request into a job: checks the file, finds Blender, asks Blender about the scene, checks the
@@ -61,11 +65,23 @@ internal static class JobSubmission
         var output = PrepareOutputFolder(request.Output ?? DefaultOutput(blendFile));
 
         var jobId = request.JobId ?? JobStore.NewJobId(context.Time);
-        var spec = new JobSpec(jobId, blendFile, output, frames, scene, request.Chunk, request.Workers.ToString(), blender, context.Time.GetUtcNow());
+        var workers = request.Hosts.Count > 0 ? WriteHostsFile(context, jobId, request) : request.Workers;
+        var spec = new JobSpec(jobId, blendFile, output, frames, scene, request.Chunk, workers.ToString(), blender, context.Time.GetUtcNow());
         using var lease = context.Store.Create(spec);
         await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Job {jobId}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.FileFormat}, {scene.Engine}) on {request.Workers}; resume with 'blenderfarm resume {jobId}'")).ConfigureAwait(false);
-        return await new JobRun(context).RunAsync(lease, JobState.New(spec), request.Workers, blender).ConfigureAwait(false);
+            $"Job {jobId}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.FileFormat}, {scene.Engine}) on {workers}; resume with 'blenderfarm resume {jobId}'")).ConfigureAwait(false);
+        return await new JobRun(context).RunAsync(lease, JobState.New(spec), workers, blender).ConfigureAwait(false);
+    }
+
+    /// <summary>Hosts given with --host are kept as a hosts file in the job's folder, so resume finds them.</summary>
+    private static WorkersSpec WriteHostsFile(CliContext context, string jobId, RenderRequest request)
+    {
+        var folder = context.Store.JobFolder(jobId);
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, "hosts");
+        var identity = request.Workers.Ssh.Identity;
+        File.WriteAllLines(file, request.Hosts.Select(h => identity is null ? h : $"{h} key=\"{identity}\""));
+        return new WorkersSpec("ssh", 0, file) { Ssh = request.Workers.Ssh };
     }
 
     public static string DefaultOutput(string blendFile) =>

@@ -11,11 +11,12 @@ namespace BlenderFarm.Coordinator.Commands;
 /// </summary>
 internal static class ResumeCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["workers", "blender"];
+    private static readonly HashSet<string> ValueOptions = ["workers", "blender", "identity", "known-hosts"];
+    private static readonly HashSet<string> FlagOptions = ["accept-new-host-keys"];
 
     public static async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
     {
-        var line = CommandLine.Parse("resume", arguments, ValueOptions, CommandLine.NoOptions);
+        var line = CommandLine.Parse("resume", arguments, ValueOptions, FlagOptions);
         var jobId = context.Store.Resolve(line.Single("JOB", required: false));
         using var lease = context.Store.TryTake(jobId);
         if (lease is null)
@@ -31,7 +32,7 @@ internal static class ResumeCommand
             throw new UserFacingException($"The job's scene {spec.BlendFile} is gone: put it back to resume job {jobId}.");
         }
 
-        var workers = WorkersSpec.Parse(line.Value("workers") ?? spec.Workers);
+        var workers = RenderCommand.WorkersFrom(line, line.Value("workers") ?? spec.Workers);
         var blender = line.Value("blender") is { } chosen || !File.Exists(spec.BlenderPath)
             ? BlenderLocator.Find(line.Value("blender"))
             : spec.BlenderPath;

@@ -1,21 +1,80 @@
 using System.Globalization;
+using BlenderFarm.Blender;
+using BlenderFarm.Blender.Discovery;
 using BlenderFarm.Blender.Scripts;
+using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Running;
 using BlenderFarm.Workers.Local;
+using BlenderFarm.Workers.Ssh;
+using BlenderFarm.Workers.Ssh.Hosts;
+using BlenderFarm.Workers.Ssh.Remote;
+using BlenderFarm.Workers.Ssh.Security;
+using BlenderFarm.Workers.Ssh.Sync;
+using Microsoft.Extensions.Logging;
 
 namespace BlenderFarm.Coordinator.Workers;
 
-/// <summary>Builds the slots a job renders on from its workers spec.</summary>
+/// <summary>Builds the slots a job renders on from its workers spec: local Blender processes, or SSH hosts made ready.</summary>
 internal static class SlotFactory
 {
-    public static IReadOnlyList<IWorkerSlot> Create(WorkersSpec workers, JobSpec spec, string blenderPath, string scriptFolder)
+    public static Task<IReadOnlyList<IWorkerSlot>> CreateAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, CancellationToken cancellationToken) =>
+        workers.Kind == "ssh"
+            ? CreateSshAsync(context, workers, spec, blenderPath, cancellationToken)
+            : Task.FromResult(CreateLocal(context, workers, spec, blenderPath));
+
+    private static IReadOnlyList<IWorkerSlot> CreateLocal(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath)
     {
-        var worker = ScriptFiles.Materialize(ScriptFiles.Worker, scriptFolder);
+        var worker = ScriptFiles.Materialize(ScriptFiles.Worker, context.ScriptFolder);
         var workFolder = Path.Combine(spec.OutputDirectory, JobRunner.StagingFolderName, "slots");
-        var formatOverride = spec.Scene.FileFormat;
-        var options = new LocalSlotOptions(blenderPath, spec.BlendFile, worker, workFolder, workers.ThreadsPerSlot, formatOverride);
+        var options = new LocalSlotOptions(blenderPath, spec.BlendFile, worker, workFolder, workers.ThreadsPerSlot, spec.Scene.FileFormat);
         return [.. Enumerable.Range(1, workers.Slots).Select(i => new LocalSlot(string.Create(CultureInfo.InvariantCulture, $"local-{i}"), options))];
+    }
+
+    private static async Task<IReadOnlyList<IWorkerSlot>> CreateSshAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, CancellationToken cancellationToken)
+    {
+        var logger = context.Loggers.CreateLogger<SshWorkerHost>();
+        IReadOnlyList<HostSpec> hosts;
+        try
+        {
+            hosts = HostsFile.Parse(await File.ReadAllTextAsync(workers.HostsFile!, cancellationToken).ConfigureAwait(false), workers.HostsFile!, workers.Ssh.Identity);
+        }
+        catch (FormatException e)
+        {
+            throw new UserFacingException(e.Message, e);
+        }
+
+        // The files the scene uses, as Blender sees them now: they travel with the job to every host.
+        var report = await SceneInspector.InspectAsync(blenderPath, spec.BlendFile, context.ScriptFolder, cancellationToken).ConfigureAwait(false);
+        var files = JobFiles.Plan(spec.BlendFile, report.Dependencies);
+        foreach (var unmappable in files.Unmappable)
+        {
+            Log.Warning(logger, $"{unmappable} lives outside the .blend's folder inside a linked library: hosts may not find it");
+        }
+
+        var policy = new HostKeyPolicy(workers.Ssh.KnownHostsFiles, Path.Combine(context.Store.Root, "known_hosts"), workers.Ssh.AcceptNewHostKeys);
+        var options = new SshHostOptions(policy, spec.JobId, spec.Scene.FileFormat, ScriptFiles.Materialize(ScriptFiles.Worker, context.ScriptFolder));
+        SshWorkerHost[] prepared;
+        try
+        {
+            prepared = await Task.WhenAll(hosts.Select(h => SshWorkerHost.PrepareAsync(h, options, files, cancellationToken))).ConfigureAwait(false);
+        }
+        catch (SshFailure failure)
+        {
+            throw new UserFacingException(failure.Message, failure);
+        }
+
+        foreach (var host in prepared)
+        {
+            Log.Info(logger, string.Create(CultureInfo.InvariantCulture,
+                $"host {host.Host.Name}: Blender {host.Facts.BlenderVersion}, {host.Facts.Gpus.Count} GPU(s), {host.SlotCount} slot(s); uploaded {host.UploadedFiles} file(s), {host.UploadedBytes} bytes of {files.Files.Count} file(s), {files.TotalBytes} bytes"));
+            if (!host.UsesGpus)
+            {
+                Log.Warning(logger, $"host {host.Host.Name} has no NVIDIA GPU: rendering on its CPU");
+            }
+        }
+
+        return [.. prepared.SelectMany(h => h.CreateSlots(options))];
     }
 }

@@ -3,9 +3,15 @@ using BlenderFarm.Coordinator.Cli;
 
 namespace BlenderFarm.Coordinator.Workers;
 
-/// <summary>Where a job renders: <c>local[:N]</c> is N slots on this machine.</summary>
-internal sealed record WorkersSpec(string Kind, int Slots)
+/// <summary>
+/// Where a job renders: <c>local[:N]</c> is N slots on this machine; <c>ssh:HOSTS</c> is the hosts listed in the
+/// hosts file HOSTS, each with one slot per GPU.
+/// </summary>
+internal sealed record WorkersSpec(string Kind, int Slots, string? HostsFile = null)
 {
+    /// <summary>How SSH hosts are reached; only used with <c>ssh</c>.</summary>
+    public SshSettings Ssh { get; init; } = SshSettings.Default;
+
     /// <summary>
     /// Two slots by default: Cycles already uses every core, but a second Blender renders while the first syncs the
     /// scene and writes its file (docs/benchmarks.md). Large machines get one slot per 8 cores, at most 8.
@@ -27,14 +33,46 @@ internal sealed record WorkersSpec(string Kind, int Slots)
                 : throw new UsageException($"--workers local:N takes a slot count from 1 to 64, not '{count}'.");
         }
 
+        if (text.StartsWith("ssh:", StringComparison.Ordinal) && text.Length > "ssh:".Length)
+        {
+            var file = Path.GetFullPath(text["ssh:".Length..]);
+            return File.Exists(file)
+                ? new WorkersSpec("ssh", 0, file)
+                : throw new UsageException($"The hosts file {text["ssh:".Length..]} does not exist (give --workers ssh:HOSTS_FILE, or --host user@host).");
+        }
+
         var kind = text.Split(':')[0];
-        throw kind is "ssh" or "aws"
-            ? new UsageException($"--workers {kind} is not available in this version yet: use local[:N].")
-            : new UsageException($"--workers takes local[:N], not '{text}'.");
+        throw kind is "aws"
+            ? new UsageException($"--workers {kind} is not available in this version yet: use local[:N] or ssh:HOSTS_FILE.")
+            : new UsageException($"--workers takes local[:N] or ssh:HOSTS_FILE, not '{text}'.");
     }
 
-    /// <summary>Threads each slot's Blender may use, sharing this machine's cores.</summary>
-    public int ThreadsPerSlot => Math.Max(1, Environment.ProcessorCount / Slots);
+    /// <summary>Threads each local slot's Blender may use, sharing this machine's cores.</summary>
+    public int ThreadsPerSlot => Math.Max(1, Environment.ProcessorCount / Math.Max(1, Slots));
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Kind}:{Slots}");
+    public override string ToString() => Kind == "ssh"
+        ? "ssh:" + HostsFile
+        : string.Create(CultureInfo.InvariantCulture, $"{Kind}:{Slots}");
+}
+
+/// <summary>
+/// How SSH hosts are reached: the default key for hosts without one, the user's known_hosts files, and whether an
+/// unknown host's key may be accepted (and pinned in BlenderFarm's own known_hosts).
+/// </summary>
+internal sealed record SshSettings(string? Identity, IReadOnlyList<string> KnownHostsFiles, bool AcceptNewHostKeys)
+{
+    public static SshSettings Default { get; } = new(null, [Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts")], false);
+
+    public static SshSettings FromCommandLine(CommandLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var knownHosts = line.Values("known-hosts");
+        var identity = line.Value("identity");
+        if (identity is not null && !File.Exists(identity))
+        {
+            throw new UsageException($"The key file {identity} given with --identity does not exist.");
+        }
+
+        return new SshSettings(identity is null ? null : Path.GetFullPath(identity), knownHosts.Count > 0 ? knownHosts : Default.KnownHostsFiles, line.Flag("accept-new-host-keys"));
+    }
 }

@@ -1,0 +1,16 @@
+using BlenderFarm.Workers.Ssh.Security;
+
+namespace BlenderFarm.Workers.Ssh;
+
+/// <summary>What every SSH host of a job shares: host key policy and the job's identity on the hosts.</summary>
+public sealed record SshHostOptions(HostKeyPolicy HostKeys, string JobId, string FileFormat, string WorkerScript)
+{
+    /// <summary>How often a rendering slot proves its host still answers.</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a ping may take before the host counts as gone.</summary>
+    public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long Blender may take to start and load the scene on a host.</summary>
+    public TimeSpan LoadTimeout { get; init; } = TimeSpan.FromMinutes(5);
+}

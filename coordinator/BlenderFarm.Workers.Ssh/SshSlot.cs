@@ -1,0 +1,214 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using BlenderFarm.Blender.Worker;
+using BlenderFarm.Domain.Ports;
+using BlenderFarm.Workers.Ssh.Remote;
+
+namespace BlenderFarm.Workers.Ssh;
+
+/// <summary>
+/// One slot on an SSH host (one GPU, or the CPU): a connection of its own and one Blender worker kept alive across
+/// chunks. While it renders, a ping on the same connection proves the host answers; a host that stops answering
+/// loses the slot within <see cref="SshHostOptions.PingInterval"/> + <see cref="SshHostOptions.PingTimeout"/>, and
+/// the frame in flight goes back to the queue. Reconnecting backs off after each failure.
+/// </summary>
+public sealed class SshSlot : IWorkerSlot
+{
+    private readonly SshWorkerHost _host;
+    private readonly SshHostOptions _options;
+    private readonly int? _gpu;
+    private readonly ConcurrentDictionary<string, (long? Bytes, string? Sha256)> _written = new(StringComparer.Ordinal);
+    private SshConnection? _connection;
+    private BlenderWorkerSession? _session;
+    private int _failedStarts;
+    private volatile string? _lostReason;
+
+    internal SshSlot(SshWorkerHost host, SshHostOptions options, int? gpu, string id)
+    {
+        _host = host;
+        _options = options;
+        _gpu = gpu;
+        Id = id;
+    }
+
+    public string Id { get; }
+
+    /// <summary>What Cycles renders on in this slot, once its Blender started.</summary>
+    public string? Device => _session?.Device;
+
+    public async IAsyncEnumerable<SlotEvent> RenderAsync(IReadOnlyList<FrameOrder> frames, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        var session = _session ?? await StartAsync(cancellationToken).ConfigureAwait(false);
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pinging = PingAsync(_connection!, watch.Token);
+        try
+        {
+            var folder = $"{_host.FramesFolder}/{SlotFolder}";
+            var orders = frames.Select(f => (f.Frame, $"{folder}/{f.FileName}")).ToList();
+            await using var events = session.RenderAsync(orders, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await events.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (SlotLostException lost) when (_lostReason is { } reason)
+                {
+                    throw new SlotLostException(reason, lost);
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
+                if (events.Current is FrameWritten written)
+                {
+                    _written[written.WorkerPath] = (written.Bytes, written.Sha256);
+                }
+
+                yield return events.Current;
+            }
+        }
+        finally
+        {
+            await watch.CancelAsync().ConfigureAwait(false);
+            await pinging.ConfigureAwait(false);
+            if (!session.IsHealthy || _lostReason is not null)
+            {
+                await StopAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Downloads the frame over SFTP, checks its size and SHA-256 against what the worker reported, then removes it from the host.</summary>
+    public async Task FetchAsync(string workerPath, string localPath, CancellationToken cancellationToken)
+    {
+        var connection = _connection ?? throw new IOException($"{Id} has no connection to fetch {workerPath} over.");
+        Directory.CreateDirectory(Path.GetDirectoryName(localPath)!);
+        try
+        {
+            await connection.DownloadAsync(workerPath, localPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SshFailure failure)
+        {
+            throw new IOException(failure.Message, failure);
+        }
+
+        if (_written.TryRemove(workerPath, out var expected))
+        {
+            var bytes = new FileInfo(localPath).Length;
+            string actual;
+            await using (var file = File.OpenRead(localPath))
+            {
+                actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false));
+            }
+
+            if ((expected.Bytes is { } size && size != bytes) || (expected.Sha256 is { } sha && !string.Equals(sha, actual, StringComparison.Ordinal)))
+            {
+                File.Delete(localPath);
+                throw new IOException($"the copy of {Path.GetFileName(workerPath)} from {_host.Host.Name} does not match the host's file (size or SHA-256)");
+            }
+        }
+
+        try
+        {
+            await connection.DeleteAsync(workerPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SshFailure)
+        {
+            // The frame is safe here; a leftover on the host is only clutter.
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private string SlotFolder => _gpu is { } gpu ? $"gpu{gpu}" : $"slot{Id[(Id.LastIndexOf('#') + 1)..]}";
+
+    private async Task<BlenderWorkerSession> StartAsync(CancellationToken cancellationToken)
+    {
+        if (_failedStarts > 0)
+        {
+            // Back off before trying a host that just failed: 2, 4, 8 ... seconds, at most 30.
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, _failedStarts))), cancellationToken).ConfigureAwait(false);
+        }
+
+        _lostReason = null;
+        try
+        {
+            _connection = await SshConnection.ConnectAsync(_host.Host, _options.HostKeys, cancellationToken).ConfigureAwait(false);
+            var process = _connection.Start(_host.WorkerCommand(Id, _gpu, _options.FileFormat));
+            var session = new BlenderWorkerSession(process);
+            _session = session;
+            await session.WaitReadyAsync(_options.LoadTimeout, cancellationToken).ConfigureAwait(false);
+            _failedStarts = 0;
+            return session;
+        }
+        catch (SshFailure failure)
+        {
+            _failedStarts++;
+            await StopAsync().ConfigureAwait(false);
+            throw new SlotLostException(failure.Message, failure);
+        }
+        catch (SlotLostException)
+        {
+            _failedStarts++;
+            await StopAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task PingAsync(SshConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(_options.PingInterval, cancellationToken).ConfigureAwait(false);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_options.PingTimeout);
+                try
+                {
+                    var (code, _, _) = await connection.RunAsync("true", _options.PingTimeout, timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
+                    if (code == 0)
+                    {
+                        continue;
+                    }
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e) when (e is SshFailure or OperationCanceledException or TimeoutException)
+                {
+                    // fall through: the host did not answer
+                }
+
+                _lostReason = $"{_host.Host.Name} stopped answering";
+                connection.Dispose(); // ends the worker's stream, so the render loop sees the loss now
+                return;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the chunk ended
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        var session = _session;
+        var connection = _connection;
+        _session = null;
+        _connection = null;
+        if (session is not null)
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+
+        connection?.Dispose();
+    }
+}

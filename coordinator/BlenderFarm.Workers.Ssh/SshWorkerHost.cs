@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using BlenderFarm.Blender.Scripts;
+using BlenderFarm.Domain.Ports;
+using BlenderFarm.Workers.Ssh.Bootstrap;
+using BlenderFarm.Workers.Ssh.Hosts;
+using BlenderFarm.Workers.Ssh.Remote;
+using BlenderFarm.Workers.Ssh.Sync;
+
+namespace BlenderFarm.Workers.Ssh;
+
+/// <summary>
+/// A worker host reached over SSH, prepared for one job: host key checked, Blender and GPUs found, the worker script
+/// and the job's files in place. It offers one slot per GPU (or one CPU slot, or the count the user set).
+/// </summary>
+public sealed class SshWorkerHost
+{
+    private SshWorkerHost(HostSpec host, HostFacts facts, string jobFolder, string framesFolder, string workerScript, string blendRelativePath, bool remap, int uploadedFiles, long uploadedBytes)
+    {
+        Host = host;
+        Facts = facts;
+        JobFolder = jobFolder;
+        FramesFolder = framesFolder;
+        WorkerScript = workerScript;
+        BlendRelativePath = blendRelativePath;
+        HasRemap = remap;
+        UploadedFiles = uploadedFiles;
+        UploadedBytes = uploadedBytes;
+    }
+
+    public HostSpec Host { get; }
+
+    public HostFacts Facts { get; }
+
+    /// <summary>The job's input folder on the host.</summary>
+    public string JobFolder { get; }
+
+    /// <summary>Where the host's slots write frames before they are fetched.</summary>
+    public string FramesFolder { get; }
+
+    public string WorkerScript { get; }
+
+    public string BlendRelativePath { get; }
+
+    public bool HasRemap { get; }
+
+    public int UploadedFiles { get; }
+
+    public long UploadedBytes { get; }
+
+    /// <summary>Slots: the user's count, else one per GPU, else one using every CPU core.</summary>
+    public int SlotCount => Host.Slots ?? Math.Max(1, Facts.Gpus.Count);
+
+    public bool UsesGpus => Facts.Gpus.Count > 0;
+
+    /// <summary>Connects, checks the host key, finds Blender and GPUs, and syncs the job's files and the worker script.</summary>
+    public static async Task<SshWorkerHost> PrepareAsync(HostSpec host, SshHostOptions options, JobFiles files, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(files);
+        using var connection = await SshConnection.ConnectAsync(host, options.HostKeys, cancellationToken).ConfigureAwait(false);
+        var facts = await HostProbe.ProbeAsync(connection, cancellationToken).ConfigureAwait(false);
+        var jobRoot = $"{facts.WorkFolder}/jobs/{options.JobId}";
+        var script = await UploadWorkerScriptAsync(connection, facts.WorkFolder, options.WorkerScript, cancellationToken).ConfigureAwait(false);
+        var (uploadedFiles, uploadedBytes) = await RemoteJobFolder.SyncAsync(connection, facts.WorkFolder, jobRoot + "/input", files, cancellationToken).ConfigureAwait(false);
+        return new SshWorkerHost(host, facts, jobRoot + "/input", jobRoot + "/frames", script, files.BlendRelativePath, files.Remap.Count > 0, uploadedFiles, uploadedBytes);
+    }
+
+    public IReadOnlyList<IWorkerSlot> CreateSlots(SshHostOptions options) =>
+        [.. Enumerable.Range(0, SlotCount).Select(i => new SshSlot(this, options, UsesGpus && i < Facts.Gpus.Count ? Facts.Gpus[i].Index : null,
+            string.Create(CultureInfo.InvariantCulture, $"{Host.Name}#{i + 1}")))];
+
+    /// <summary>The shell line that starts the worker for one slot on this host.</summary>
+    internal string WorkerCommand(string slotId, int? gpu, string fileFormat)
+    {
+        var line = new StringBuilder();
+        line.Append("cd ").Append(ShellQuote.Quote(JobFolder)).Append(" && exec env");
+        if (gpu is { } index)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" CUDA_VISIBLE_DEVICES={index}");
+        }
+
+        line.Append(' ').Append(HostProbe.RemotePath(Host.BlenderPath)).Append(' ');
+        line.Append(ShellQuote.Join(["-b", BlendRelativePath, "--factory-startup", "--python-exit-code", "1", "--python", WorkerScript,
+            "--", "--threads", "0", "--slot", slotId, "--format", fileFormat]));
+        if (gpu is not null)
+        {
+            line.Append(" --gpu");
+        }
+
+        if (HasRemap)
+        {
+            line.Append(" --remap ").Append(ShellQuote.Quote(RemoteJobFolder.RemapFileName));
+        }
+
+        return line.ToString();
+    }
+
+    private static async Task<string> UploadWorkerScriptAsync(SshConnection connection, string workFolder, string localScript, CancellationToken cancellationToken)
+    {
+        var bytes = await File.ReadAllBytesAsync(localScript, cancellationToken).ConfigureAwait(false);
+        var folder = $"{workFolder}/scripts/{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}";
+        var remote = folder + "/" + ScriptFiles.Worker;
+        var (code, _, _) = await connection.RunAsync($"mkdir -p {ShellQuote.Quote(folder)}", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new SshFailure($"Cannot create {folder} on {connection.Host.Name}.");
+        }
+
+        using var content = new MemoryStream(bytes);
+        await connection.UploadAsync(content, remote, cancellationToken).ConfigureAwait(false);
+        return remote;
+    }
+}

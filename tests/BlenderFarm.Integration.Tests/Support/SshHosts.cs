@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+
+namespace BlenderFarm.Integration.Tests.Support;
+
+/// <summary>
+/// Real OpenSSH servers on loopback addresses (127.0.0.x), each with its own host key, authorized_keys and work
+/// folder, all trusting one client key. Stands in for a studio's render nodes.
+/// </summary>
+internal sealed class SshHosts : IDisposable
+{
+    private static int _nextAddress = 2 + (Environment.ProcessId % 50) * 4;
+    private readonly List<Host> _hosts = [];
+
+    private SshHosts(string folder, string clientKey)
+    {
+        Folder = folder;
+        ClientKey = clientKey;
+    }
+
+    public string Folder { get; }
+
+    /// <summary>The private key every host accepts (ED25519, no passphrase).</summary>
+    public string ClientKey { get; }
+
+    public IReadOnlyList<Host> Hosts => _hosts;
+
+    public static SshHosts Start(string folder, int count)
+    {
+        if (!File.Exists("/usr/sbin/sshd"))
+        {
+            Assert.Ignore("OpenSSH server is not installed (apt-get install openssh-server).");
+        }
+
+        Directory.CreateDirectory(folder);
+        Directory.CreateDirectory("/run/sshd");
+        var clientKey = Path.Combine(folder, "client_ed25519");
+        Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "blenderfarm-test", "-f", clientKey);
+        var hosts = new SshHosts(folder, clientKey);
+        for (var i = 0; i < count; i++)
+        {
+            hosts._hosts.Add(Host.Start(Path.Combine(folder, $"host{i + 1}"), NextAddress(), File.ReadAllText(clientKey + ".pub")));
+        }
+
+        return hosts;
+    }
+
+    /// <summary>A known_hosts file that lists every host's real key.</summary>
+    public string WriteKnownHosts(string path)
+    {
+        File.WriteAllLines(path, _hosts.Select(h => $"{h.KnownHostsName} {h.PublicKeyLine}"));
+        return path;
+    }
+
+    /// <summary>A hosts file for blenderfarm naming every host, each with its own work folder.</summary>
+    public string WriteHostsFile(string path, IEnumerable<Host>? only = null)
+    {
+        File.WriteAllLines(path, (only ?? _hosts).Select(h => $"{Environment.UserName}@{h.Address}:{h.Port} key=\"{ClientKey}\" dir=\"{h.WorkFolder}\""));
+        return path;
+    }
+
+    public void Dispose()
+    {
+        foreach (var host in _hosts)
+        {
+            host.Kill();
+        }
+    }
+
+    private static string NextAddress() => string.Create(CultureInfo.InvariantCulture, $"127.0.0.{Interlocked.Increment(ref _nextAddress) % 250 + 2}");
+
+    internal static string Run(string program, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.That(process.ExitCode, Is.Zero, $"{program} {string.Join(' ', arguments)}: {output}");
+        return output;
+    }
+
+    /// <summary>One sshd: its address, port, keys and work folder.</summary>
+    internal sealed class Host
+    {
+        private Process? _sshd;
+
+        private Host(string folder, string address, int port)
+        {
+            Folder = folder;
+            Address = address;
+            Port = port;
+        }
+
+        public string Folder { get; }
+
+        public string Address { get; }
+
+        public int Port { get; }
+
+        public string WorkFolder => Path.Combine(Folder, "work");
+
+        public string KnownHostsName => string.Create(CultureInfo.InvariantCulture, $"[{Address}]:{Port}");
+
+        /// <summary>"ssh-ed25519 AAAA..." from the host's public key.</summary>
+        public string PublicKeyLine => string.Join(' ', File.ReadAllText(Path.Combine(Folder, "ssh_host_ed25519_key.pub")).Split(' ').Take(2));
+
+        public string Name => string.Create(CultureInfo.InvariantCulture, $"{Environment.UserName}@{Address}:{Port}");
+
+        internal static Host Start(string folder, string address, string authorizedKey)
+        {
+            Directory.CreateDirectory(folder);
+            var port = FreePort(address);
+            var host = new Host(folder, address, port);
+            Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(folder, "ssh_host_ed25519_key"));
+            File.WriteAllText(Path.Combine(folder, "authorized_keys"), authorizedKey);
+            var config = Path.Combine(folder, "sshd_config");
+            File.WriteAllLines(config,
+            [
+                $"ListenAddress {address}:{port}",
+                $"HostKey {Path.Combine(folder, "ssh_host_ed25519_key")}",
+                $"PidFile {Path.Combine(folder, "sshd.pid")}",
+                $"AuthorizedKeysFile {Path.Combine(folder, "authorized_keys")}",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "PubkeyAuthentication yes",
+                "PermitRootLogin prohibit-password",
+                "StrictModes no",
+                "UsePAM no",
+                "MaxSessions 64",
+                "MaxStartups 64",
+                "Subsystem sftp internal-sftp",
+                "LogLevel ERROR",
+            ]);
+            host.Launch(config);
+            return host;
+        }
+
+        /// <summary>Kills the host's sshd and everything it started (sessions, shells, Blender): the machine is gone.</summary>
+        public void Kill()
+        {
+            if (_sshd is null)
+            {
+                return;
+            }
+
+            foreach (var pid in Descendants(_sshd.Id).Prepend(_sshd.Id))
+            {
+                try
+                {
+                    Process.GetProcessById(pid).Kill();
+                }
+                catch (ArgumentException)
+                {
+                    // already gone
+                }
+                catch (InvalidOperationException)
+                {
+                    // already gone
+                }
+            }
+
+            _sshd.WaitForExit();
+            _sshd.Dispose();
+            _sshd = null;
+        }
+
+        private void Launch(string config)
+        {
+            _sshd = Process.Start(new ProcessStartInfo("/usr/sbin/sshd", ["-D", "-e", "-f", config]) { RedirectStandardError = true, UseShellExecute = false })!;
+            _sshd.ErrorDataReceived += (_, _) => { };
+            _sshd.BeginErrorReadLine();
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (true)
+            {
+                try
+                {
+                    using var probe = new TcpClient();
+                    probe.Connect(Address, Port);
+                    return;
+                }
+                catch (SocketException) when (DateTime.UtcNow < deadline && !_sshd.HasExited)
+                {
+                    Thread.Sleep(50);
+                }
+            }
+        }
+
+        private static int FreePort(string address)
+        {
+            var listener = new TcpListener(System.Net.IPAddress.Parse(address), 0);
+            listener.Start();
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            return port;
+        }
+
+        private static List<int> Descendants(int root)
+        {
+            var parents = new Dictionary<int, int>();
+            foreach (var dir in Directory.GetDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(dir), out var pid))
+                {
+                    try
+                    {
+                        var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                        parents[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                    }
+                    catch (IOException)
+                    {
+                        // exited meanwhile
+                    }
+                }
+            }
+
+            var found = new List<int>();
+            var frontier = new Queue<int>([root]);
+            while (frontier.Count > 0)
+            {
+                var parent = frontier.Dequeue();
+                foreach (var (pid, ppid) in parents.Where(p => p.Value == parent))
+                {
+                    found.Add(pid);
+                    frontier.Enqueue(pid);
+                }
+            }
+
+            return found;
+        }
+    }
+}

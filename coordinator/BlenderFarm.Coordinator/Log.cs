@@ -14,8 +14,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "frame {Frame} will be retried ({Slot}): {Reason}")]
     public static partial void FrameRetried(ILogger logger, int frame, string slot, string reason);
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "job {JobId}: {Frames} frame(s) of {File} on {Slots} slot(s) ({Threads} thread(s) each), output in {Output}")]
-    public static partial void JobStarting(ILogger logger, string jobId, int frames, string file, int slots, int threads, string output);
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "job {JobId}: {Frames} frame(s) of {File} on {Slots} slot(s) ({Where}), output in {Output}")]
+    public static partial void JobStarting(ILogger logger, string jobId, int frames, string file, int slots, string where, string output);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "{Message}")]
     public static partial void Warning(ILogger logger, string message);

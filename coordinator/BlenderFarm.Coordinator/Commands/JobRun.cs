@@ -7,6 +7,7 @@ using BlenderFarm.Coordinator.Workers;
 using BlenderFarm.Domain.Frames;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Journal;
+using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Running;
 using BlenderFarm.Domain.Scheduling;
 using Microsoft.Extensions.Logging;
@@ -19,11 +20,11 @@ namespace BlenderFarm.Coordinator.Commands;
 /// </summary>
 internal sealed class JobRun(CliContext context)
 {
-    public async Task<int> RunAsync(JobLease lease, JobState state, WorkersSpec workers, string blenderPath)
+    /// <param name="slots">The slots to render on, made ready by <see cref="SlotFactory"/> before the run (disposed here).</param>
+    public async Task<int> RunAsync(JobLease lease, JobState state, WorkersSpec workers, IReadOnlyList<IWorkerSlot> slots)
     {
         var spec = state.Spec;
         var logger = context.Loggers.CreateLogger<JobRun>();
-        var slots = await SlotFactory.CreateAsync(context, workers, spec, blenderPath, CancellationToken.None).ConfigureAwait(false);
         var verifier = new SceneFrameVerifier(spec.Scene);
         var scheduler = new JobScheduler(state, lease.Journal, context.Time, new SchedulerOptions(), slots.Select(s => s.Id));
         scheduler.StartRun(
@@ -31,7 +32,9 @@ internal sealed class JobRun(CliContext context)
             workers.ToString(),
             doneOutputIntact: frame => FileLength(spec.FramePath(frame.Frame)) == frame.Bytes,
             verifiedOutputBytes: frame => AdoptableBytes(spec, frame, verifier));
-        Log.JobStarting(logger, spec.JobId, scheduler.Progress().Total - scheduler.Progress().Done, spec.BlendFile, slots.Count, workers.ThreadsPerSlot, spec.OutputDirectory);
+        Log.JobStarting(logger, spec.JobId, scheduler.Progress().Total - scheduler.Progress().Done, spec.BlendFile, slots.Count,
+            workers.Kind == "local" ? string.Create(CultureInfo.InvariantCulture, $"this machine, {workers.ThreadsPerSlot} thread(s) each") : workers.ToString(),
+            spec.OutputDirectory);
 
         var display = context.CreateProgressDisplay();
         scheduler.FrameChanged += change => display.OnFrameChanged(change, scheduler.Progress());

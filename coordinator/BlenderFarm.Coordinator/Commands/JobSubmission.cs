@@ -67,10 +67,13 @@ internal static class JobSubmission
         var jobId = request.JobId ?? JobStore.NewJobId(context.Time);
         var workers = request.Hosts.Count > 0 ? WriteHostsFile(context, jobId, request) : request.Workers;
         var spec = new JobSpec(jobId, blendFile, output, frames, scene, request.Chunk, workers.ToString(), blender, context.Time.GetUtcNow());
+
+        // Hosts are reached and made ready before the job exists: a bad host refuses the job, it does not start it.
+        var slots = await SlotFactory.CreateAsync(context, workers, spec, blender, CancellationToken.None).ConfigureAwait(false);
         using var lease = context.Store.Create(spec);
         await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Job {jobId}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.FileFormat}, {scene.Engine}) on {workers}; resume with 'blenderfarm resume {jobId}'")).ConfigureAwait(false);
-        return await new JobRun(context).RunAsync(lease, JobState.New(spec), workers, blender).ConfigureAwait(false);
+        return await new JobRun(context).RunAsync(lease, JobState.New(spec), workers, slots).ConfigureAwait(false);
     }
 
     /// <summary>Hosts given with --host are kept as a hosts file in the job's folder, so resume finds them.</summary>

@@ -37,7 +37,8 @@ internal static class ResumeCommand
             ? BlenderLocator.Find(line.Value("blender"))
             : spec.BlenderPath;
         JobSubmission.PrepareOutputFolder(spec.OutputDirectory);
+        var slots = await SlotFactory.CreateAsync(context, workers, spec, blender, CancellationToken.None).ConfigureAwait(false);
         await Console.Error.WriteLineAsync($"Resuming job {jobId} on {workers}").ConfigureAwait(false);
-        return await new JobRun(context).RunAsync(lease, state, workers, blender).ConfigureAwait(false);
+        return await new JobRun(context).RunAsync(lease, state, workers, slots).ConfigureAwait(false);
     }
 }

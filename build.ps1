@@ -29,10 +29,17 @@ function Deps {
   }
 }
 
+function Test-Deps {
+  # The tests run real OpenSSH servers on loopback addresses as stand-ins for worker hosts.
+  if (-not (Get-Command ssh-keygen -ErrorAction SilentlyContinue)) {
+    Write-Error "build.ps1: the tests need OpenSSH (Add-WindowsCapability -Online -Name OpenSSH.Server~~~~0.0.1.0)."
+  }
+}
+
 function Build { Invoke-Checked dotnet build $Solution -c $Configuration -nologo -v quiet }
 
 function Run-Tests {
-  Deps; Build
+  Deps; Test-Deps; Build
   $log = dotnet test $Solution -c $Configuration --no-build -nologo 2>&1 | Tee-Object -Variable lines
   $status = $LASTEXITCODE
   $p = 0; $f = 0; $s = 0

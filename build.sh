@@ -42,12 +42,21 @@ deps() {
   fi
 }
 
+test_deps() {
+  # The tests run real OpenSSH servers on loopback addresses as stand-ins for worker hosts.
+  if [ ! -x /usr/sbin/sshd ] || ! command -v ssh-keygen >/dev/null 2>&1; then
+    echo "build.sh: installing OpenSSH (the tests start their own sshd on 127.0.0.x)" >&2
+    apt_install openssh-server openssh-client
+  fi
+}
+
 build() {
   dotnet build "$SOLUTION" -c "$CONFIGURATION" -nologo -v quiet
 }
 
 run_tests() {
   deps
+  test_deps
   build
   local log status=0
   log=$(mktemp)

@@ -1,4 +1,5 @@
 using BlenderFarm.Workers.Ssh.Security;
+using BlenderFarm.Workers.Ssh.Sync;
 
 namespace BlenderFarm.Workers.Ssh;
 
@@ -10,6 +11,12 @@ public sealed record SshHostOptions(HostKeyPolicy HostKeys, string JobId, string
 
     /// <summary>How long a ping may take before the host counts as gone.</summary>
     public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>When set, job files and frames go through this shared folder instead of SFTP.</summary>
+    public SharedStorage? Shared { get; init; }
+
+    /// <summary>The job's folder on <see cref="Shared"/>, prepared once for all hosts.</summary>
+    public SharedJobFolder? SharedJob { get; init; }
 
     /// <summary>How long Blender may take to start and load the scene on a host.</summary>
     public TimeSpan LoadTimeout { get; init; } = TimeSpan.FromMinutes(5);

@@ -87,8 +87,16 @@ public sealed class SshSlot : IWorkerSlot
     /// <summary>Downloads the frame over SFTP, checks its size and SHA-256 against what the worker reported, then removes it from the host.</summary>
     public async Task FetchAsync(string workerPath, string localPath, CancellationToken cancellationToken)
     {
-        var connection = _connection ?? throw new IOException($"{Id} has no connection to fetch {workerPath} over.");
         Directory.CreateDirectory(Path.GetDirectoryName(localPath)!);
+        if (_host.IsShared)
+        {
+            // The host wrote the frame on shared storage that this machine sees at the same path.
+            File.Move(workerPath, localPath, overwrite: true);
+            await CheckAsync(workerPath, localPath, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var connection = _connection ?? throw new IOException($"{Id} has no connection to fetch {workerPath} over.");
         try
         {
             await connection.DownloadAsync(workerPath, localPath, cancellationToken).ConfigureAwait(false);
@@ -98,6 +106,20 @@ public sealed class SshSlot : IWorkerSlot
             throw new IOException(failure.Message, failure);
         }
 
+        await CheckAsync(workerPath, localPath, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await connection.DeleteAsync(workerPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SshFailure)
+        {
+            // The frame is safe here; a leftover on the host is only clutter.
+        }
+    }
+
+    /// <summary>The copy here must have the size and SHA-256 the worker reported for its file.</summary>
+    private async Task CheckAsync(string workerPath, string localPath, CancellationToken cancellationToken)
+    {
         if (_written.TryRemove(workerPath, out var expected))
         {
             var bytes = new FileInfo(localPath).Length;
@@ -112,15 +134,6 @@ public sealed class SshSlot : IWorkerSlot
                 File.Delete(localPath);
                 throw new IOException($"the copy of {Path.GetFileName(workerPath)} from {_host.Host.Name} does not match the host's file (size or SHA-256)");
             }
-        }
-
-        try
-        {
-            await connection.DeleteAsync(workerPath, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SshFailure)
-        {
-            // The frame is safe here; a leftover on the host is only clutter.
         }
     }
 

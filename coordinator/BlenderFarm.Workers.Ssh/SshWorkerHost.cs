@@ -16,8 +16,9 @@ namespace BlenderFarm.Workers.Ssh;
 /// </summary>
 public sealed class SshWorkerHost
 {
-    private SshWorkerHost(HostSpec host, HostFacts facts, string jobFolder, string framesFolder, string workerScript, string blendRelativePath, bool remap, int uploadedFiles, long uploadedBytes)
+    private SshWorkerHost(HostSpec host, HostFacts facts, string jobFolder, string framesFolder, string workerScript, string blendRelativePath, bool remap, int uploadedFiles, long uploadedBytes, bool shared)
     {
+        IsShared = shared;
         Host = host;
         Facts = facts;
         JobFolder = jobFolder;
@@ -47,6 +48,9 @@ public sealed class SshWorkerHost
 
     public int UploadedFiles { get; }
 
+    /// <summary>True when the job's files and frames go through shared storage that this machine sees too.</summary>
+    public bool IsShared { get; }
+
     public long UploadedBytes { get; }
 
     /// <summary>Slots: the user's count, else one per GPU, else one using every CPU core.</summary>
@@ -61,10 +65,41 @@ public sealed class SshWorkerHost
         ArgumentNullException.ThrowIfNull(files);
         using var connection = await SshConnection.ConnectAsync(host, options.HostKeys, cancellationToken).ConfigureAwait(false);
         var facts = await HostProbe.ProbeAsync(connection, cancellationToken).ConfigureAwait(false);
+        if (options is { Shared: { } shared, SharedJob: { } folder })
+        {
+            await EnsureSeesAsync(connection, shared, folder.Input + "/" + files.BlendRelativePath, cancellationToken).ConfigureAwait(false);
+            return new SshWorkerHost(host, facts, folder.Input, folder.Frames, folder.WorkerScript, files.BlendRelativePath, files.Remap.Count > 0, 0, 0, shared: true);
+        }
+
         var jobRoot = $"{facts.WorkFolder}/jobs/{options.JobId}";
         var script = await UploadWorkerScriptAsync(connection, facts.WorkFolder, options.WorkerScript, cancellationToken).ConfigureAwait(false);
         var (uploadedFiles, uploadedBytes) = await RemoteJobFolder.SyncAsync(connection, facts.WorkFolder, jobRoot + "/input", files, cancellationToken).ConfigureAwait(false);
-        return new SshWorkerHost(host, facts, jobRoot + "/input", jobRoot + "/frames", script, files.BlendRelativePath, files.Remap.Count > 0, uploadedFiles, uploadedBytes);
+        return new SshWorkerHost(host, facts, jobRoot + "/input", jobRoot + "/frames", script, files.BlendRelativePath, files.Remap.Count > 0, uploadedFiles, uploadedBytes, shared: false);
+    }
+
+    /// <summary>Checks that the host sees the job's .blend on the shared storage, running the mount command first if it does not.</summary>
+    private static async Task EnsureSeesAsync(SshConnection connection, SharedStorage shared, string blend, CancellationToken cancellationToken)
+    {
+        var check = $"test -f {ShellQuote.Quote(blend)}";
+        var (code, _, _) = await connection.RunAsync(check, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        if (code == 0)
+        {
+            return;
+        }
+
+        if (shared.MountCommand is { } mount)
+        {
+            var (mounted, _, error) = await connection.RunAsync(mount, TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
+            (code, _, _) = await connection.RunAsync(check, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            if (code == 0)
+            {
+                return;
+            }
+
+            throw new SshFailure($"Host {connection.Host.Name} does not see the shared storage {shared.Folder} even after its mount command (exit {mounted}: {error.Trim()}).");
+        }
+
+        throw new SshFailure($"Host {connection.Host.Name} does not see the shared storage {shared.Folder}: mount it there at the same path, or give --mount-command.");
     }
 
     public IReadOnlyList<IWorkerSlot> CreateSlots(SshHostOptions options) =>

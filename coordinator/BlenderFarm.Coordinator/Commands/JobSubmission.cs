@@ -23,6 +23,11 @@ internal sealed record RenderRequest(
 {
     /// <summary>Hosts given one by one with <c>--host user@host[:port]</c>; they make the job render over SSH.</summary>
     public IReadOnlyList<string> Hosts { get; init; } = [];
+
+    /// <summary>With <see cref="Hosts"/>: --shared-storage and --mount-command.</summary>
+    public string? SharedStorage { get; init; }
+
+    public string? MountCommand { get; init; }
 }
 
 /// <summary>
@@ -71,6 +76,11 @@ internal static class JobSubmission
         // Hosts are reached and made ready before the job exists: a bad host refuses the job, it does not start it.
         var slots = await SlotFactory.CreateAsync(context, workers, spec, blender, CancellationToken.None).ConfigureAwait(false);
         using var lease = context.Store.Create(spec);
+        if (workers.Shared is { } shared)
+        {
+            await File.WriteAllTextAsync(SharedStorageFile(context, jobId), System.Text.Json.JsonSerializer.Serialize(shared)).ConfigureAwait(false);
+        }
+
         await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Job {jobId}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.FileFormat}, {scene.Engine}) on {workers}; resume with 'blenderfarm resume {jobId}'")).ConfigureAwait(false);
         return await new JobRun(context).RunAsync(lease, JobState.New(spec), workers, slots).ConfigureAwait(false);
@@ -84,8 +94,11 @@ internal static class JobSubmission
         var file = Path.Combine(folder, "hosts");
         var identity = request.Workers.Ssh.Identity;
         File.WriteAllLines(file, request.Hosts.Select(h => identity is null ? h : $"{h} key=\"{identity}\""));
-        return new WorkersSpec("ssh", 0, file) { Ssh = request.Workers.Ssh };
+        return new WorkersSpec("ssh", 0, file) { Ssh = request.Workers.Ssh }.WithSharedStorage(request.SharedStorage, request.MountCommand);
     }
+
+    /// <summary>The job's shared storage, kept in its folder so resume uses it again.</summary>
+    public static string SharedStorageFile(CliContext context, string jobId) => Path.Combine(context.Store.JobFolder(jobId), "shared-storage.json");
 
     public static string DefaultOutput(string blendFile) =>
         Path.Combine(Path.GetDirectoryName(blendFile)!, Path.GetFileNameWithoutExtension(blendFile) + "-frames");

@@ -7,7 +7,7 @@ namespace BlenderFarm.Coordinator.Commands;
 /// <summary><c>blenderfarm render FILE.blend [--frames SPEC] [--output DIR] [--workers local[:N]] [--chunk auto|N] [--blender PATH]</c></summary>
 internal static class RenderCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["frames", "output", "workers", "chunk", "blender", "job-id", "host", "identity", "known-hosts"];
+    private static readonly HashSet<string> ValueOptions = ["frames", "output", "workers", "chunk", "blender", "job-id", "host", "identity", "known-hosts", "shared-storage", "mount-command"];
     private static readonly HashSet<string> FlagOptions = ["allow-missing", "accept-new-host-keys"];
 
     public static Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
@@ -24,11 +24,16 @@ internal static class RenderCommand
             file,
             line.Value("frames"),
             line.Value("output"),
-            WorkersFrom(line, line.Value("workers")),
+            hosts.Count > 0 ? WorkersFrom(line, null) : WorkersFrom(line, line.Value("workers")).WithSharedStorage(line.Value("shared-storage"), line.Value("mount-command")),
             ParseChunk(line.Value("chunk")),
             line.Value("blender"),
             line.Flag("allow-missing"),
-            line.Value("job-id")) { Hosts = hosts });
+            line.Value("job-id"))
+        {
+            Hosts = hosts,
+            SharedStorage = line.Value("shared-storage"),
+            MountCommand = line.Value("mount-command"),
+        });
     }
 
     /// <summary>The workers spec with the SSH options of the command line applied.</summary>

@@ -11,7 +11,7 @@ namespace BlenderFarm.Coordinator.Commands;
 /// </summary>
 internal static class ResumeCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["workers", "blender", "identity", "known-hosts"];
+    private static readonly HashSet<string> ValueOptions = ["workers", "blender", "identity", "known-hosts", "shared-storage", "mount-command"];
     private static readonly HashSet<string> FlagOptions = ["accept-new-host-keys"];
 
     public static async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
@@ -33,6 +33,16 @@ internal static class ResumeCommand
         }
 
         var workers = RenderCommand.WorkersFrom(line, line.Value("workers") ?? spec.Workers);
+        var sharedFile = JobSubmission.SharedStorageFile(context, jobId);
+        if (line.Value("shared-storage") is null && line.Value("workers") is null && File.Exists(sharedFile))
+        {
+            var kept = System.Text.Json.JsonSerializer.Deserialize<BlenderFarm.Workers.Ssh.Sync.SharedStorage>(await File.ReadAllTextAsync(sharedFile).ConfigureAwait(false))!;
+            workers = workers.WithSharedStorage(kept.Folder, kept.MountCommand);
+        }
+        else
+        {
+            workers = workers.WithSharedStorage(line.Value("shared-storage"), line.Value("mount-command"));
+        }
         var blender = line.Value("blender") is { } chosen || !File.Exists(spec.BlenderPath)
             ? BlenderLocator.Find(line.Value("blender"))
             : spec.BlenderPath;

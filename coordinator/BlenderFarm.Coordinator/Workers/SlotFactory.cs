@@ -55,6 +55,10 @@ internal static class SlotFactory
 
         var policy = new HostKeyPolicy(workers.Ssh.KnownHostsFiles, Path.Combine(context.Store.Root, "known_hosts"), workers.Ssh.AcceptNewHostKeys);
         var options = new SshHostOptions(policy, spec.JobId, spec.Scene.FileFormat, ScriptFiles.Materialize(ScriptFiles.Worker, context.ScriptFolder));
+        if (workers.Shared is { } shared)
+        {
+            options = options with { Shared = shared, SharedJob = shared.Prepare(spec.JobId, files, options.WorkerScript) };
+        }
         SshWorkerHost[] prepared;
         try
         {
@@ -67,8 +71,11 @@ internal static class SlotFactory
 
         foreach (var host in prepared)
         {
+            var transfer = host.IsShared
+                ? $"job files on shared storage {workers.Shared!.Folder}"
+                : string.Create(CultureInfo.InvariantCulture, $"uploaded {host.UploadedFiles} file(s), {host.UploadedBytes} bytes of {files.Files.Count} file(s), {files.TotalBytes} bytes");
             Log.Info(logger, string.Create(CultureInfo.InvariantCulture,
-                $"host {host.Host.Name}: Blender {host.Facts.BlenderVersion}, {host.Facts.Gpus.Count} GPU(s), {host.SlotCount} slot(s); uploaded {host.UploadedFiles} file(s), {host.UploadedBytes} bytes of {files.Files.Count} file(s), {files.TotalBytes} bytes"));
+                $"host {host.Host.Name}: Blender {host.Facts.BlenderVersion}, {host.Facts.Gpus.Count} GPU(s), {host.SlotCount} slot(s); {transfer}"));
             if (!host.UsesGpus)
             {
                 Log.Warning(logger, $"host {host.Host.Name} has no NVIDIA GPU: rendering on its CPU");

@@ -12,6 +12,9 @@ internal sealed record WorkersSpec(string Kind, int Slots, string? HostsFile = n
     /// <summary>How SSH hosts are reached; only used with <c>ssh</c>.</summary>
     public SshSettings Ssh { get; init; } = SshSettings.Default;
 
+    /// <summary>With <c>ssh</c>: a folder every host and this machine see, used instead of SFTP for job files and frames.</summary>
+    public BlenderFarm.Workers.Ssh.Sync.SharedStorage? Shared { get; init; }
+
     /// <summary>
     /// Two slots by default: Cycles already uses every core, but a second Blender renders while the first syncs the
     /// scene and writes its file (docs/benchmarks.md). Large machines get one slot per 8 cores, at most 8.
@@ -53,6 +56,25 @@ internal sealed record WorkersSpec(string Kind, int Slots, string? HostsFile = n
     public override string ToString() => Kind == "ssh"
         ? "ssh:" + HostsFile
         : string.Create(CultureInfo.InvariantCulture, $"{Kind}:{Slots}");
+
+    /// <summary>Applies --shared-storage and --mount-command; they only make sense with SSH hosts.</summary>
+    public WorkersSpec WithSharedStorage(string? folder, string? mountCommand)
+    {
+        if (folder is null)
+        {
+            return mountCommand is null ? this : throw new UsageException("--mount-command needs --shared-storage.");
+        }
+
+        if (Kind != "ssh")
+        {
+            throw new UsageException("--shared-storage is for SSH hosts (--workers ssh:HOSTS or --host).");
+        }
+
+        var full = Path.GetFullPath(folder);
+        return Directory.Exists(full)
+            ? this with { Shared = new BlenderFarm.Workers.Ssh.Sync.SharedStorage(full, mountCommand) }
+            : throw new UsageException($"The shared storage folder {folder} does not exist here: mount it on this machine at the same path as on the hosts.");
+    }
 }
 
 /// <summary>

@@ -16,10 +16,11 @@ namespace BlenderFarm.Coordinator.Commands;
 /// <c>blenderfarm bench</c>: renders the same frames three ways in one run and prints makespans and ratios:
 /// one <c>blender -a</c>; N plain Blender processes sharing the frames through placeholder files (the DIY farm);
 /// BlenderFarm on N local slots. Also prints the ideal makespan: the sum of single-frame render times over N slots.
+/// With <c>--ssh HOSTS</c> it also renders through BlenderFarm on those SSH hosts and prints the overhead against local slots.
 /// </summary>
 internal static partial class BenchCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["frames", "slots", "blender", "output"];
+    private static readonly HashSet<string> ValueOptions = ["frames", "slots", "blender", "output", "ssh", "known-hosts"];
 
     public static async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
     {
@@ -71,13 +72,28 @@ internal static partial class BenchCommand
         }).ConfigureAwait(false);
         Expect(farm.Output.Length == 0 && farm.Code == ExitCodes.Ok, "the blenderfarm run did not complete");
 
+        double? sshSeconds = null;
+        if (line.Value("ssh") is { } hostsFile)
+        {
+            await say.WriteLineAsync($"bench: [extra] blenderfarm on ssh:{hostsFile} ...").ConfigureAwait(false);
+            var ssh = WorkersSpec.Parse("ssh:" + hostsFile) with { Ssh = SshSettings.FromCommandLine(line) };
+            var sshRun = await TimeAsync(async () =>
+            {
+                var code = await JobSubmission.SubmitAndRunAsync(farmContext, new RenderRequest(
+                    blend, line.Value("frames") ?? "1-48", Path.Combine(work, "ssh"), ssh, ChunkPolicy.Auto, blender, AllowMissing: false, JobId: null)).ConfigureAwait(false);
+                return (code, "");
+            }).ConfigureAwait(false);
+            Expect(sshRun.Code == ExitCodes.Ok && CountFiles(Path.Combine(work, "ssh")) == frames.Count, "the blenderfarm run over SSH did not write every frame");
+            sshSeconds = sshRun.Seconds;
+        }
+
         Expect(CountFiles(Path.Combine(work, "single")) == frames.Count, "one blender -a did not write every frame");
         Expect(CountFiles(Path.Combine(work, "placeholder")) == frames.Count, "the placeholder farm did not write every frame");
         Expect(CountFiles(Path.Combine(work, "farm")) == frames.Count, "blenderfarm did not write every frame");
 
         var ideal = frameTimes.Sum() / slots.Slots;
         var report = new BenchReport(Path.GetFileName(blend), frames.Count, slots.Slots, Environment.ProcessorCount,
-            single.Seconds, diy.Seconds, farm.Seconds, ideal, frameTimes.Sum());
+            single.Seconds, diy.Seconds, farm.Seconds, ideal, frameTimes.Sum()) { SshSeconds = sshSeconds };
         await context.Out.WriteLineAsync(report.ToText()).ConfigureAwait(false);
         return ExitCodes.Ok;
     }

@@ -106,6 +106,9 @@ internal sealed class SshHosts : IDisposable
 
         public string Name => string.Create(CultureInfo.InvariantCulture, $"{Environment.UserName}@{Address}:{Port}");
 
+        /// <summary>Lets one more client key in.</summary>
+        public void Authorize(string publicKeyFile) => File.AppendAllText(Path.Combine(Folder, "authorized_keys"), File.ReadAllText(publicKeyFile));
+
         internal static Host Start(string folder, string address, string authorizedKey)
         {
             Directory.CreateDirectory(folder);

@@ -6,6 +6,7 @@
 #   ./build.sh test            install what is missing, build, run the whole test suite
 #   ./build.sh demo [ARGS]     install what is missing, render the bundled demo scene on this machine's slots
 #   ./build.sh bench [ARGS]    run the benchmark (docs/benchmarks.md)
+#   ./build.sh package [ARGS]  build the Blender add-on zips (coordinator inside) into artifacts/ (packaging/package.py)
 #   ./build.sh run ARGS        run the blenderfarm CLI with ARGS
 #   ./build.sh clean           remove build output
 set -euo pipefail
@@ -40,6 +41,11 @@ deps() {
     echo "build.sh: installing Blender" >&2
     apt_install blender
   fi
+  # The add-on's UI test runs Blender under a virtual X server.
+  if [ "$(uname -s)" = Linux ] && { ! command -v xvfb-run >/dev/null 2>&1 || ! command -v xauth >/dev/null 2>&1; }; then
+    echo "build.sh: installing xvfb, xauth and libgl1-mesa-dri for the add-on's UI test" >&2
+    apt_install xvfb xauth libgl1-mesa-dri
+  fi
 }
 
 test_deps() {
@@ -60,7 +66,11 @@ run_tests() {
   build
   local log status=0
   log=$(mktemp)
-  dotnet test "$SOLUTION" -c "$CONFIGURATION" --no-build -nologo 2>&1 | tee "$log" || status=$?
+  # The add-on's pure parts (no Blender): python3 -m unittest, reported like a test project.
+  python3 -m unittest discover -s tests/addon -t . -p "test_*.py" 2>&1 | tee -a "$log" || status=$?
+  awk '/^Ran [0-9]+ tests/ { n = $2 } /^OK/ { printf "Passed!  - Failed:     0, Passed: %d, Skipped: 0 - add-on unit tests (python)\n", n }
+       /^FAILED/ { printf "Failed!  - Failed: 1, Passed: 0, Skipped: 0 - add-on unit tests (python, see above)\n" }' "$log" | tee -a "$log"
+  dotnet test "$SOLUTION" -c "$CONFIGURATION" --no-build -nologo 2>&1 | tee -a "$log" || status=$?
   # One closing line for the whole suite, summed over the test projects.
   awk '/(Passed|Failed)! +- +Failed: / {
          gsub(",", ""); for (i = 1; i <= NF; i++) {
@@ -78,7 +88,8 @@ case "$verb" in
   test)  run_tests ;;
   demo)  deps; build; dotnet run --project "$CLI_PROJECT" -c "$CONFIGURATION" --no-build -- demo "$@" ;;
   bench) deps; build; dotnet run --project "$CLI_PROJECT" -c "$CONFIGURATION" --no-build -- bench "$@" ;;
+  package) deps; python3 packaging/package.py "$@" ;;
   run)   build; dotnet run --project "$CLI_PROJECT" -c "$CONFIGURATION" --no-build -- "$@" ;;
   clean) dotnet clean "$SOLUTION" -c "$CONFIGURATION" -nologo -v quiet; find . -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} + ;;
-  *)     echo "build.sh: unknown verb '$verb' (deps, build, test, demo, bench, run, clean)" >&2; exit 2 ;;
+  *)     echo "build.sh: unknown verb '$verb' (deps, build, test, demo, bench, package, run, clean)" >&2; exit 2 ;;
 esac

@@ -63,6 +63,7 @@ internal static class Program
             "jobs" => Task.FromResult(JobsCommand.Run(context, rest)),
             "cancel" => CancelCommand.RunAsync(context, rest),
             "bench" => BenchCommand.RunAsync(context, rest),
+            "serve" => Server.ServeCommand.RunAsync(context, rest),
             "help" or "--help" or "-h" => Help(context),
             "--version" or "version" => Version(context),
             _ => throw new UsageException($"'{verb}' is not a blenderfarm command; 'blenderfarm help' lists them."),

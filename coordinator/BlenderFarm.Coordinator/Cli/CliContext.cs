@@ -5,7 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace BlenderFarm.Coordinator.Cli;
 
 /// <summary>What every command gets: where jobs live, the clock, logging, and the console.</summary>
-internal sealed class CliContext(JobStore store, ILoggerFactory loggers, TimeProvider time, TextWriter output, bool progressOnTerminal)
+/// <remarks>A caller that watches progress itself (the RPC server) supplies <paramref name="progressDisplay"/>.</remarks>
+internal sealed class CliContext(
+    JobStore store, ILoggerFactory loggers, TimeProvider time, TextWriter output, bool progressOnTerminal, Func<IProgressDisplay>? progressDisplay = null)
 {
     public JobStore Store { get; } = store;
 
@@ -19,5 +21,6 @@ internal sealed class CliContext(JobStore store, ILoggerFactory loggers, TimePro
     public string ScriptFolder => Path.Combine(Store.Root, "scripts");
 
     public IProgressDisplay CreateProgressDisplay() =>
+        progressDisplay is not null ? progressDisplay() :
         progressOnTerminal ? new TerminalProgress(Console.Error) : new LogProgress(Loggers.CreateLogger<LogProgress>());
 }

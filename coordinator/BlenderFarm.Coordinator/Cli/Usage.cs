@@ -6,14 +6,17 @@ internal static class Usage
         blenderfarm: render Blender animations across worker slots, resumably.
 
         Usage:
-          blenderfarm render FILE.blend [--frames SPEC] [--output DIR] [--workers local[:N]] [--chunk auto|N]
+          blenderfarm render FILE.blend [--frames SPEC] [--output DIR] [--workers local[:N]|ssh:HOSTS] [--chunk auto|N]
                                         [--blender PATH] [--allow-missing] [--job-id ID]
+                                        [--host user@host[:port] ...] [--identity KEY] [--known-hosts FILE]
+                                        [--accept-new-host-keys] [--shared-storage DIR [--mount-command CMD]]
           blenderfarm demo [--workers local[:N]] [--output DIR] [--frames SPEC] [--blender PATH]
-          blenderfarm resume [JOB] [--workers local[:N]] [--blender PATH]
+          blenderfarm resume [JOB] [--workers local[:N]|ssh:HOSTS] [--blender PATH] [SSH options as for render]
           blenderfarm status [JOB]
           blenderfarm jobs
           blenderfarm cancel [JOB]
-          blenderfarm bench [FILE.blend] [--frames SPEC] [--slots N] [--blender PATH] [--output DIR]
+          blenderfarm bench [FILE.blend] [--frames SPEC] [--slots N] [--blender PATH] [--output DIR] [--ssh HOSTS]
+          blenderfarm serve [--transport unix|tcp] [--idle-exit SECONDS]   (the Blender add-on's JSON-RPC server)
           blenderfarm help
 
         Frames: 1-250, 1,5,9, 1-100x4 (every 4th frame) and mixtures; the scene's own range by default.

@@ -1,0 +1,232 @@
+"""Operators: Render on Cloud (plan, ask about missing files, pack, submit), Cancel, Resume, Open Output Folder.
+
+In the UI nothing here waits on the network or on file copies: packing's copies and the submit run on a
+background thread and the reply comes back through status.py's timer. In background mode (scripts, tests)
+``execute()`` blocks until the coordinator accepted the job, so a script gets the job id on return.
+"""
+
+import os
+import threading
+
+import bpy
+from bpy.props import BoolProperty
+
+from . import coordinator, pack, preferences, rpc, status
+
+
+def output_folder(context):
+    settings, prefs = context.scene.blender_farm, preferences.get(context)
+    stem = os.path.splitext(os.path.basename(bpy.data.filepath))[0]
+    if settings.output_folder:
+        return os.path.normpath(bpy.path.abspath(settings.output_folder))
+    if prefs.output_folder:
+        return os.path.join(os.path.normpath(bpy.path.abspath(prefs.output_folder)), stem)
+    return os.path.join(os.path.dirname(bpy.data.filepath), stem + "-frames")
+
+
+def submit_params(context, plan, allow_missing):
+    settings, prefs = context.scene.blender_farm, preferences.get(context)
+    kind = prefs.workers_kind if settings.workers == "DEFAULT" else settings.workers
+    return {
+        "jobFolder": plan.job_folder,
+        "blendFile": plan.blend_name,
+        "frames": None if settings.use_scene_frames else settings.frames.strip(),
+        "chunk": "auto" if settings.chunk_auto else str(settings.chunk_size),
+        "workers": preferences.workers_spec(kind, prefs),
+        "outputFolder": output_folder(context),
+        "blenderPath": bpy.app.binary_path,
+        "allowMissing": bool(allow_missing),
+    }
+
+
+def _submitted(scene_name, result, error):
+    """Main thread: the coordinator's answer to job.submit."""
+    job = status.job_status()
+    job.busy = ""
+    if error is not None:
+        job.error = _sentence_for(error)
+        return
+    scene = bpy.data.scenes.get(scene_name)
+    if scene is not None:
+        scene.blender_farm.job_id = result["jobId"]
+    job.error = job.message = ""
+    status.apply_status(job, result["status"])
+    status.watch(result["jobId"])
+
+
+def _sentence_for(error):
+    if error.code == rpc.ErrorCode.MISSING_FILES:
+        return "The coordinator found missing files: %s" % error.message
+    if error.code == rpc.ErrorCode.VERSION_MISMATCH:
+        return error.message
+    return error.message
+
+
+class BLENDER_FARM_OT_render(bpy.types.Operator):
+    """Pack this file with everything it uses and render its frames on the farm"""
+
+    bl_idname = "blender_farm.render"
+    bl_label = "Render on Cloud"
+    bl_options = {"REGISTER"}
+
+    allow_missing: BoolProperty(name="Render Without Missing Files", default=False, options={"SKIP_SAVE"})
+
+    _missing_lines = []
+
+    @classmethod
+    def poll(cls, context):
+        return context.scene is not None and not status.job_status(context).busy
+
+    def invoke(self, context, _event):
+        refusal = self._refusal()
+        if refusal:
+            self.report({"ERROR"}, refusal)
+            return {"CANCELLED"}
+        plan = pack.plan_open_file(self._jobs_root())
+        if plan.missing and not self.allow_missing:
+            BLENDER_FARM_OT_render._missing_lines = [d.describe() for d in plan.missing]
+            status.job_status(context).missing = plan.missing_report()
+            self.allow_missing = True  # what OK in the dialog means: continue without them
+            return context.window_manager.invoke_props_dialog(self, width=520)
+        return self.execute(context)
+
+    def draw(self, _context):
+        layout = self.layout
+        layout.label(text="These files are missing; the frames will render without them:", icon="ERROR")
+        for line in self._missing_lines[:12]:
+            layout.label(text=line)
+        if len(self._missing_lines) > 12:
+            layout.label(text="... and %d more" % (len(self._missing_lines) - 12))
+        layout.label(text="Press OK to render anyway, or Cancel to fix them first.")
+
+    def execute(self, context):
+        refusal = self._refusal()
+        if refusal:
+            self.report({"ERROR"}, refusal)
+            return {"CANCELLED"}
+        job = status.job_status(context)
+        plan = pack.plan_open_file(self._jobs_root())
+        job.missing = plan.missing_report()
+        if plan.missing and not self.allow_missing:
+            self.report({"ERROR"}, "Missing files: %s. Fix them, or render without them." % plan.missing_report())
+            return {"CANCELLED"}
+        try:
+            pack.write_blend_copy(plan)
+        except (RuntimeError, OSError) as error:
+            self.report({"ERROR"}, "Could not write the job folder %s: %s" % (plan.job_folder, error))
+            return {"CANCELLED"}
+        params = submit_params(context, plan, self.allow_missing)
+        binary = bpy.app.binary_path
+        status.configure(context)
+        job.error, job.message = "", ""
+        if bpy.app.background:
+            return self._execute_blocking(context, plan, params, binary)
+        job.busy = "Packing and submitting..."
+        scene_name = context.scene.name
+
+        def work():
+            try:
+                pack.finish_job_folder(plan, binary)
+            except (OSError, RuntimeError) as error:
+                status.CLIENT.inbox.put(("reply", lambda r, e: _submitted(scene_name, r, e), None,
+                                         rpc.RpcError(rpc.ErrorCode.INVALID_JOB, "Packing failed: %s" % error)))
+                return
+            status.CLIENT.request("job.submit", params, lambda r, e: _submitted(scene_name, r, e))
+
+        threading.Thread(target=work, name="blender_farm-pack", daemon=True).start()
+        self.report({"INFO"}, "Packing %d file(s) into %s" % (len(plan.copies) + 1, plan.job_folder))
+        return {"FINISHED"}
+
+    def _execute_blocking(self, context, plan, params, binary):
+        try:
+            pack.finish_job_folder(plan, binary)
+            result = status.CLIENT.call_sync("job.submit", params, timeout=300)
+        except rpc.RpcError as error:
+            status.job_status(context).error = error.message
+            self.report({"ERROR"}, _sentence_for(error))
+            return {"CANCELLED"}
+        except (coordinator.CoordinatorError, OSError, RuntimeError) as error:
+            status.job_status(context).error = str(error)
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        _submitted(context.scene.name, result, None)
+        self.report({"INFO"}, "Job %s submitted" % result["jobId"])
+        return {"FINISHED"}
+
+    @staticmethod
+    def _refusal():
+        if not bpy.data.filepath:
+            return "Save the .blend file first: the farm renders a copy of the saved file's folder."
+        return None
+
+    @staticmethod
+    def _jobs_root():
+        return os.path.join(coordinator.home_folder(), "packs")
+
+
+class _JobOperator:
+    @classmethod
+    def poll(cls, context):
+        return bool(context.scene and context.scene.blender_farm.job_id)
+
+
+class BLENDER_FARM_OT_cancel(_JobOperator, bpy.types.Operator):
+    """Stop the job; frames already rendered stay"""
+
+    bl_idname = "blender_farm.cancel"
+    bl_label = "Cancel Job"
+
+    def execute(self, context):
+        job_id = context.scene.blender_farm.job_id
+        status.configure(context)
+
+        def done(result, error):
+            job = status.job_status()
+            if error is not None:
+                job.error = error.message
+            else:
+                status.apply_status(job, result)
+
+        status.CLIENT.request("job.cancel", {"jobId": job_id}, done)
+        return {"FINISHED"}
+
+
+class BLENDER_FARM_OT_resume(_JobOperator, bpy.types.Operator):
+    """Carry on the job: render the frames that are not done yet"""
+
+    bl_idname = "blender_farm.resume"
+    bl_label = "Resume Job"
+
+    def execute(self, context):
+        job_id = context.scene.blender_farm.job_id
+        status.configure(context)
+
+        def done(result, error):
+            job = status.job_status()
+            if error is not None:
+                job.error = error.message
+            else:
+                job.error = job.message = ""
+                status.apply_status(job, result)
+
+        status.CLIENT.request("job.resume", {"jobId": job_id}, done)
+        return {"FINISHED"}
+
+
+class BLENDER_FARM_OT_open_output(bpy.types.Operator):
+    """Open the folder the job's frames go to"""
+
+    bl_idname = "blender_farm.open_output"
+    bl_label = "Open Output Folder"
+
+    def execute(self, context):
+        folder = status.job_status(context).output_folder
+        if not folder or not os.path.isdir(folder):
+            self.report({"WARNING"}, "The output folder %s does not exist yet." % (folder or "(none)"))
+            return {"CANCELLED"}
+        bpy.ops.wm.path_open(filepath=folder)
+        return {"FINISHED"}
+
+
+classes = (BLENDER_FARM_OT_render, BLENDER_FARM_OT_cancel, BLENDER_FARM_OT_resume, BLENDER_FARM_OT_open_output)
+register, unregister = bpy.utils.register_classes_factory(classes)

@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Text.Json;
+using BlenderFarm.Domain.Jobs;
+using BlenderFarm.Protocol.Tests.Support;
+using StreamJsonRpc;
+
+namespace BlenderFarm.Protocol.Tests.Protocol;
+
+/// <summary>What the add-on sees on the wire: framing, names, values and error codes, byte for byte where it matters.</summary>
+public sealed class WireFormatTests
+{
+    [Test]
+    public async Task Handshake_reply_names_the_protocol_version_and_the_server_in_camelCase()
+    {
+        await using var harness = new ServerHarness();
+        await using var client = new RawRpcClient(harness.Connect());
+
+        var reply = await client.HandshakeAsync();
+
+        Assert.That(client.LastHeader, Does.Match("^Content-Length: \\d+\r\n"));
+        Assert.That(reply.GetProperty("jsonrpc").GetString(), Is.EqualTo("2.0"));
+        var result = reply.GetProperty("result");
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.GetProperty("protocolVersion").GetInt32(), Is.EqualTo(1));
+            Assert.That(result.GetProperty("server").GetString(), Is.EqualTo("blenderfarm"));
+            Assert.That(result.GetProperty("serverVersion").GetString(), Is.EqualTo("0.1.0"));
+            Assert.That(result.GetProperty("processId").GetInt32(), Is.EqualTo(Environment.ProcessId));
+            Assert.That(result.GetProperty("workerKinds").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "local" }));
+        });
+    }
+
+    [Test]
+    public async Task A_client_with_another_protocol_version_is_refused_with_code_1001_and_both_versions()
+    {
+        await using var harness = new ServerHarness();
+        await using var client = new RawRpcClient(harness.Connect());
+
+        var reply = await client.HandshakeAsync(version: 99);
+
+        var error = reply.GetProperty("error");
+        Assert.Multiple(() =>
+        {
+            Assert.That(error.GetProperty("code").GetInt32(), Is.EqualTo(1001));
+            Assert.That(error.GetProperty("message").GetString(), Does.Contain("protocol 99").And.Contain("speaks 1").And.Contain("same BlenderFarm zip"));
+            Assert.That(error.GetProperty("data").GetProperty("serverVersion").GetInt32(), Is.EqualTo(1));
+            Assert.That(error.GetProperty("data").GetProperty("clientVersion").GetInt32(), Is.EqualTo(99));
+        });
+        var after = await client.CallAsync(Methods.JobList);
+        Assert.That(after.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1002), "a refused handshake grants nothing");
+    }
+
+    [Test]
+    public async Task Every_method_before_the_handshake_is_refused_with_code_1002()
+    {
+        await using var harness = new ServerHarness();
+        await using var client = new RawRpcClient(harness.Connect());
+
+        foreach (var method in new[] { Methods.JobList, Methods.JobStatus, Methods.JobSubmit, Methods.JobCancel, Methods.JobWatch, Methods.JobResume })
+        {
+            var reply = await client.CallAsync(method, """{"jobId":"x","jobFolder":"/tmp","blendFile":"a.blend"}""");
+            Assert.That(reply.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1002), method);
+        }
+    }
+
+    [Test]
+    public async Task On_loopback_tcp_a_wrong_or_absent_token_is_refused_with_code_1003()
+    {
+        await using var harness = new ServerHarness(token: "secret-token");
+        await using var client = new RawRpcClient(harness.Connect());
+
+        Assert.That((await client.HandshakeAsync(token: null)).GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1003));
+        Assert.That((await client.HandshakeAsync(token: "guess")).GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1003));
+        Assert.That((await client.HandshakeAsync(token: "secret-token")).TryGetProperty("result", out _), Is.True);
+    }
+
+    [Test]
+    public async Task Status_of_a_job_that_does_not_exist_is_code_1020_and_names_it()
+    {
+        await using var harness = new ServerHarness();
+        await using var client = new RawRpcClient(harness.Connect());
+        await client.HandshakeAsync();
+
+        var reply = await client.CallAsync(Methods.JobStatus, """{"jobId":"20990101-000000-dead"}""");
+        var traversal = await client.CallAsync(Methods.JobStatus, """{"jobId":"../../etc"}""");
+
+        Assert.That(reply.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1020));
+        Assert.That(reply.GetProperty("error").GetProperty("message").GetString(), Does.Contain("20990101-000000-dead"));
+        Assert.That(traversal.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1020));
+    }
+
+    [Test]
+    public async Task Job_list_shows_a_crashed_job_as_interrupted_with_its_frame_counts()
+    {
+        await using var harness = new ServerHarness();
+        var spec = new JobSpec("20250101-120000-abcd", "/p/shot.blend", "/p/out", [1, 2, 3],
+            new SceneInfo("Scene", 1, 3, 1, 64, 48, "PNG", ".png", "shot_", "CYCLES", "3.4.1"), ChunkPolicy.Auto, "local:2", "/usr/bin/blender",
+            DateTimeOffset.Parse("2025-01-01T12:00:00Z", CultureInfo.InvariantCulture));
+        harness.Store.Create(spec).Dispose(); // journaled as running, then its coordinator "died"
+        await using var client = new RawRpcClient(harness.Connect());
+        await client.HandshakeAsync();
+
+        var reply = await client.CallAsync(Methods.JobList);
+
+        var job = reply.GetProperty("result").GetProperty("jobs")[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(job.GetProperty("jobId").GetString(), Is.EqualTo("20250101-120000-abcd"));
+            Assert.That(job.GetProperty("phase").GetString(), Is.EqualTo("interrupted"));
+            Assert.That(job.GetProperty("total").GetInt32(), Is.EqualTo(3));
+            Assert.That(job.GetProperty("done").GetInt32(), Is.Zero);
+            Assert.That(job.GetProperty("queued").GetInt32(), Is.EqualTo(3));
+            Assert.That(job.GetProperty("cost").GetDouble(), Is.Zero);
+            Assert.That(job.GetProperty("lastFrame").ValueKind, Is.EqualTo(JsonValueKind.Null));
+            Assert.That(job.GetProperty("outputFolder").GetString(), Is.EqualTo("/p/out"));
+        });
+    }
+
+    [Test]
+    public async Task Submit_refusals_carry_the_code_the_addon_branches_on()
+    {
+        await using var harness = new ServerHarness();
+        await using var client = new RawRpcClient(harness.Connect());
+        await client.HandshakeAsync();
+        var folder = Repo.NewTempFolder("job");
+        File.WriteAllText(Path.Combine(folder, "shot.blend"), "not really");
+
+        var noFolder = await client.CallAsync(Methods.JobSubmit, """{"jobFolder":"/no/such/folder","blendFile":"shot.blend"}""");
+        var escape = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new { jobFolder = folder, blendFile = "../x.blend" }));
+        var workers = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new { jobFolder = folder, blendFile = "shot.blend", workers = "mainframe:9" }));
+        var notBlend = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new { jobFolder = folder, blendFile = "shot.blend", workers = "local:1" }));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(noFolder.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1010));
+            Assert.That(escape.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1010));
+            Assert.That(workers.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1012));
+            Assert.That(workers.GetProperty("error").GetProperty("message").GetString(), Does.Contain("mainframe"));
+            Assert.That(notBlend.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1010));
+            Assert.That(notBlend.GetProperty("error").GetProperty("message").GetString(), Does.Not.Contain("   at "), "one sentence, no stack trace");
+        });
+        Assert.That(harness.Store.JobIds(), Is.Empty, "a refused job leaves no journal");
+    }
+
+    [Test]
+    public async Task A_StreamJsonRpc_client_calls_the_contract_with_its_DTOs_as_parameter_objects()
+    {
+        await using var harness = new ServerHarness();
+        using var rpc = RpcConnection.Create(harness.Connect());
+        rpc.StartListening();
+
+        var hello = await rpc.InvokeWithParameterObjectAsync<HandshakeReply>(Methods.Handshake, new HandshakeRequest { ProtocolVersion = ProtocolInfo.Version, Client = "tests" });
+        var list = await rpc.InvokeWithParameterObjectAsync<JobListReply>(Methods.JobList, new JobListRequest());
+        var missing = Assert.ThrowsAsync<RemoteInvocationException>(() => rpc.InvokeWithParameterObjectAsync<JobStatusInfo>(Methods.JobStatus, new JobRequest { JobId = "nope" }));
+
+        Assert.That(hello.ProtocolVersion, Is.EqualTo(ProtocolInfo.Version));
+        Assert.That(list.Jobs, Is.Empty);
+        Assert.That(missing!.ErrorCode, Is.EqualTo((int)RpcErrorCode.JobNotFound));
+    }
+}

@@ -32,7 +32,7 @@ internal static class Program
         {
             return await Dispatch(context, args).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is UsageException or UserFacingException or FrameSpecException or KeyNotFoundException)
+        catch (Exception e) when (e is UsageException or UserFacingException or FrameSpecException or KeyNotFoundException or Blender.Discovery.MissingSceneFilesException)
         {
             await Console.Error.WriteLineAsync("blenderfarm: " + Sentence(e.Message)).ConfigureAwait(false);
             return ExitCodes.BadInput;

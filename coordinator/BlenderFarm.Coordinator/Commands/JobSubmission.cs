@@ -51,13 +51,12 @@ internal static class JobSubmission
 
         if (report.MissingFiles.Count > 0)
         {
-            var listed = string.Join(", ", report.MissingFiles.Take(5)) + (report.MissingFiles.Count > 5 ? $" and {report.MissingFiles.Count - 5} more" : "");
             if (!request.AllowMissing)
             {
-                throw new UserFacingException($"The scene uses files that are missing: {listed}; fix the paths, or pass --allow-missing to render without them.");
+                throw new MissingSceneFilesException(report.MissingFiles);
             }
 
-            Log.Warning(logger, $"rendering without missing files: {listed}");
+            Log.Warning(logger, $"rendering without missing files: {string.Join(", ", report.MissingFiles)}");
         }
 
         if (report.IsMovieOutput)

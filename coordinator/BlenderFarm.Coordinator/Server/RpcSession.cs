@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using BlenderFarm.Blender;
+using BlenderFarm.Blender.Discovery;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Coordinator.Commands;
 using BlenderFarm.Coordinator.Workers;
@@ -208,7 +209,7 @@ internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger 
 
     private static RpcErrorCode CodeFor(Exception e) => e switch
     {
-        UserFacingException when e.Message.StartsWith("The scene uses files that are missing", StringComparison.Ordinal) => RpcErrorCode.MissingFiles,
+        MissingSceneFilesException => RpcErrorCode.MissingFiles,
         UserFacingException or UsageException or FrameSpecException or IOException or UnauthorizedAccessException => RpcErrorCode.InvalidJob,
         KeyNotFoundException => RpcErrorCode.JobNotFound,
         _ => RpcErrorCode.Internal,

@@ -16,8 +16,8 @@ internal sealed record WorkersSpec(string Kind, int Slots, string? HostsFile = n
     public BlenderFarm.Workers.Ssh.Sync.SharedStorage? Shared { get; init; }
 
     /// <summary>
-    /// Two slots by default: Cycles already uses every core, but a second Blender renders while the first syncs the
-    /// scene and writes its file (docs/benchmarks.md). Large machines get one slot per 8 cores, at most 8.
+    /// Two slots by default: on a small machine they render as fast as one Blender using every core (docs/benchmarks.md),
+    /// and a slot whose Blender dies loses only its own frame. Large machines get one slot per 8 cores, at most 8.
     /// </summary>
     public static int DefaultLocalSlots(int cores) => Math.Clamp(cores / 8, 2, 8);
 

@@ -152,6 +152,72 @@ public sealed class AddonInBlenderTests
         }
     }
 
+    [Test]
+    public async Task Closing_Blender_does_not_stop_the_job_and_reopening_the_file_shows_it_again_with_its_frames()
+    {
+        var work = Path.Combine(_work, "reopen");
+        var project = Path.Combine(work, "project");
+        CopyFolder(_scenes, project);
+        var home = Path.Combine(work, "home");
+        var environment = BlenderEnvironment(work, home);
+        try
+        {
+            var submitted = await RunUnderXvfbAsync(project, "submit", work, environment);
+            var jobId = submitted.GetProperty("job_id").GetString()!;
+            Assert.That(submitted.GetProperty("phase").GetString(), Is.EqualTo("running"), "Blender quit while the job was running");
+            var doneWhenBlenderQuit = submitted.GetProperty("done").GetInt32();
+            Assert.That(doneWhenBlenderQuit, Is.LessThan(60));
+
+            var store = new BlenderFarm.Domain.Journal.JobStore(home);
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (store.Read(jobId).Status != BlenderFarm.Domain.Jobs.JobStatus.Completed && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+            }
+
+            Assert.That(store.Read(jobId).Status, Is.EqualTo(BlenderFarm.Domain.Jobs.JobStatus.Completed), "the coordinator finished the job after Blender quit");
+
+            var reopened = await RunUnderXvfbAsync(project, "reopen", work, environment);
+            Assert.Multiple(() =>
+            {
+                Assert.That(reopened.GetProperty("job_id").GetString(), Is.EqualTo(jobId), "the job id was saved in the .blend");
+                Assert.That(reopened.GetProperty("shown_job_id").GetString(), Is.EqualTo(jobId), "the panel shows that job again");
+                Assert.That(reopened.GetProperty("phase").GetString(), Is.EqualTo("completed"));
+                Assert.That(reopened.GetProperty("done").GetInt32(), Is.EqualTo(60));
+                Assert.That(reopened.GetProperty("total").GetInt32(), Is.EqualTo(60));
+            });
+        }
+        finally
+        {
+            Repo.StopServer(home);
+        }
+    }
+
+    private static async Task<JsonElement> RunUnderXvfbAsync(string project, string phase, string work, Dictionary<string, string> environment)
+    {
+        var resultPath = Path.Combine(work, phase + ".json");
+        var (code, output) = await Repo.RunAsync("xvfb-run",
+            ["-a", "-s", "-screen 0 1280x900x24", Blender.Discovery.BlenderLocator.Find(null), "--factory-startup", Path.Combine(project, "shot.blend"),
+             "--python", Path.Combine(Repo.BlenderScripts, "reopen_test.py"), "--", ZipFor(work), phase, resultPath],
+            environment, timeoutSeconds: 240);
+        Assert.That(File.Exists(resultPath), Is.True, $"Blender under Xvfb ({phase}, exit {code}) wrote no result:\n{output}");
+        var result = JsonDocument.Parse(await File.ReadAllTextAsync(resultPath)).RootElement.Clone();
+        Assert.That(result.GetProperty("errors").GetArrayLength(), Is.Zero, result.GetProperty("errors").ToString());
+        return result;
+    }
+
+    private static string ZipFor(string work) => Directory.GetFiles(Path.GetDirectoryName(work)!, "blender_farm-*-linux-x64.zip").Single();
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     private static Dictionary<string, string> BlenderEnvironment(string work, string home) => new()
     {
         ["BLENDERFARM_HOME"] = home,

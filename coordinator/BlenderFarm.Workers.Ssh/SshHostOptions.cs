@@ -18,6 +18,9 @@ public sealed record SshHostOptions(HostKeyPolicy HostKeys, string JobId, string
     /// <summary>The job's folder on <see cref="Shared"/>, prepared once for all hosts.</summary>
     public SharedJobFolder? SharedJob { get; init; }
 
+    /// <summary>Where warnings about a host go (a GPU slot that Cycles could only run on the CPU, say).</summary>
+    public Action<string> Warn { get; init; } = _ => { };
+
     /// <summary>How long Blender may take to start and load the scene on a host.</summary>
     public TimeSpan LoadTimeout { get; init; } = TimeSpan.FromMinutes(5);
 }

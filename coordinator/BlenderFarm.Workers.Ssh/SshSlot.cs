@@ -157,6 +157,11 @@ public sealed class SshSlot : IWorkerSlot
             var session = new BlenderWorkerSession(process);
             _session = session;
             await session.WaitReadyAsync(_options.LoadTimeout, cancellationToken).ConfigureAwait(false);
+            if (_gpu is not null && session.Device == "CPU")
+            {
+                _options.Warn($"{Id}: Cycles found no usable GPU (tried OptiX, CUDA, HIP, oneAPI, Metal) on {_host.Host.Name}: rendering on its CPU");
+            }
+
             _failedStarts = 0;
             return session;
         }

@@ -54,7 +54,10 @@ internal static class SlotFactory
         }
 
         var policy = new HostKeyPolicy(workers.Ssh.KnownHostsFiles, Path.Combine(context.Store.Root, "known_hosts"), workers.Ssh.AcceptNewHostKeys);
-        var options = new SshHostOptions(policy, spec.JobId, spec.Scene.FileFormat, ScriptFiles.Materialize(ScriptFiles.Worker, context.ScriptFolder));
+        var options = new SshHostOptions(policy, spec.JobId, spec.Scene.FileFormat, ScriptFiles.Materialize(ScriptFiles.Worker, context.ScriptFolder))
+        {
+            Warn = message => Log.Warning(logger, message),
+        };
         if (workers.Shared is { } shared)
         {
             options = options with { Shared = shared, SharedJob = shared.Prepare(spec.JobId, files, options.WorkerScript) };

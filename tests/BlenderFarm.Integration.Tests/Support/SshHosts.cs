@@ -26,7 +26,8 @@ internal sealed class SshHosts : IDisposable
 
     public IReadOnlyList<Host> Hosts => _hosts;
 
-    public static SshHosts Start(string folder, int count)
+    /// <param name="fakeNvidiaSmi">When set, each host's SSH sessions find an <c>nvidia-smi</c> that prints this (GPUs without a driver).</param>
+    public static SshHosts Start(string folder, int count, string? fakeNvidiaSmi = null)
     {
         if (!File.Exists("/usr/sbin/sshd"))
         {
@@ -40,7 +41,7 @@ internal sealed class SshHosts : IDisposable
         var hosts = new SshHosts(folder, clientKey);
         for (var i = 0; i < count; i++)
         {
-            hosts._hosts.Add(Host.Start(Path.Combine(folder, $"host{i + 1}"), NextAddress(), File.ReadAllText(clientKey + ".pub")));
+            hosts._hosts.Add(Host.Start(Path.Combine(folder, $"host{i + 1}"), NextAddress(), File.ReadAllText(clientKey + ".pub"), fakeNvidiaSmi));
         }
 
         return hosts;
@@ -109,7 +110,7 @@ internal sealed class SshHosts : IDisposable
         /// <summary>Lets one more client key in.</summary>
         public void Authorize(string publicKeyFile) => File.AppendAllText(Path.Combine(Folder, "authorized_keys"), File.ReadAllText(publicKeyFile));
 
-        internal static Host Start(string folder, string address, string authorizedKey)
+        internal static Host Start(string folder, string address, string authorizedKey, string? fakeNvidiaSmi)
         {
             Directory.CreateDirectory(folder);
             var port = FreePort(address);
@@ -117,8 +118,20 @@ internal sealed class SshHosts : IDisposable
             Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(folder, "ssh_host_ed25519_key"));
             File.WriteAllText(Path.Combine(folder, "authorized_keys"), authorizedKey);
             var config = Path.Combine(folder, "sshd_config");
+            var extra = new List<string>();
+            if (fakeNvidiaSmi is not null)
+            {
+                var bin = Path.Combine(folder, "bin");
+                Directory.CreateDirectory(bin);
+                var tool = Path.Combine(bin, "nvidia-smi");
+                File.WriteAllText(tool, "#!/bin/sh\ncat <<'CSV'\n" + fakeNvidiaSmi.TrimEnd('\n') + "\nCSV\n");
+                File.SetUnixFileMode(tool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                extra.Add($"SetEnv PATH={bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            }
+
             File.WriteAllLines(config,
             [
+                .. extra,
                 $"ListenAddress {address}:{port}",
                 $"HostKey {Path.Combine(folder, "ssh_host_ed25519_key")}",
                 $"PidFile {Path.Combine(folder, "sshd.pid")}",

@@ -165,9 +165,31 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
 
 
 class _JobOperator:
+    """Sends one request about the scene's job; the answer updates the panel's status when it arrives."""
+
+    method = ""
+    clears_messages = False
+
     @classmethod
     def poll(cls, context):
         return bool(context.scene and context.scene.blender_farm.job_id)
+
+    def execute(self, context):
+        job_id = context.scene.blender_farm.job_id
+        status.configure(context)
+        clears_messages = self.clears_messages
+
+        def done(result, error):
+            job = status.job_status()
+            if error is not None:
+                job.error = error.message
+            else:
+                if clears_messages:
+                    job.error = job.message = ""
+                status.apply_status(job, result)
+
+        status.CLIENT.request(self.method, {"jobId": job_id}, done)
+        return {"FINISHED"}
 
 
 class BLENDER_FARM_OT_cancel(_JobOperator, bpy.types.Operator):
@@ -175,20 +197,7 @@ class BLENDER_FARM_OT_cancel(_JobOperator, bpy.types.Operator):
 
     bl_idname = "blender_farm.cancel"
     bl_label = "Cancel Job"
-
-    def execute(self, context):
-        job_id = context.scene.blender_farm.job_id
-        status.configure(context)
-
-        def done(result, error):
-            job = status.job_status()
-            if error is not None:
-                job.error = error.message
-            else:
-                status.apply_status(job, result)
-
-        status.CLIENT.request("job.cancel", {"jobId": job_id}, done)
-        return {"FINISHED"}
+    method = "job.cancel"
 
 
 class BLENDER_FARM_OT_resume(_JobOperator, bpy.types.Operator):
@@ -196,21 +205,8 @@ class BLENDER_FARM_OT_resume(_JobOperator, bpy.types.Operator):
 
     bl_idname = "blender_farm.resume"
     bl_label = "Resume Job"
-
-    def execute(self, context):
-        job_id = context.scene.blender_farm.job_id
-        status.configure(context)
-
-        def done(result, error):
-            job = status.job_status()
-            if error is not None:
-                job.error = error.message
-            else:
-                job.error = job.message = ""
-                status.apply_status(job, result)
-
-        status.CLIENT.request("job.resume", {"jobId": job_id}, done)
-        return {"FINISHED"}
+    method = "job.resume"
+    clears_messages = True
 
 
 class BLENDER_FARM_OT_open_output(bpy.types.Operator):

@@ -64,12 +64,14 @@ internal static partial class BenchCommand
 
         await say.WriteLineAsync($"bench: [3/3] blenderfarm on {slots} ...").ConfigureAwait(false);
         var farmContext = new CliContext(new JobStore(Path.Combine(work, "home")), context.Loggers, context.Time, TextWriter.Null, progressOnTerminal: false);
-        var farm = await TimeAsync(async () =>
+        Task<(int Code, string Output, double Seconds)> RunFarmAsync(WorkersSpec workers, string folder) => TimeAsync(async () =>
         {
             var code = await JobSubmission.SubmitAndRunAsync(farmContext, new RenderRequest(
-                blend, line.Value("frames") ?? "1-48", Path.Combine(work, "farm"), slots, ChunkPolicy.Auto, blender, AllowMissing: false, JobId: null)).ConfigureAwait(false);
+                blend, line.Value("frames") ?? "1-48", Path.Combine(work, folder), workers, ChunkPolicy.Auto, blender, AllowMissing: false, JobId: null)).ConfigureAwait(false);
             return (code, "");
-        }).ConfigureAwait(false);
+        });
+
+        var farm = await RunFarmAsync(slots, "farm").ConfigureAwait(false);
         Expect(farm.Output.Length == 0 && farm.Code == ExitCodes.Ok, "the blenderfarm run did not complete");
 
         double? sshSeconds = null;
@@ -77,12 +79,7 @@ internal static partial class BenchCommand
         {
             await say.WriteLineAsync($"bench: [extra] blenderfarm on ssh:{hostsFile} ...").ConfigureAwait(false);
             var ssh = WorkersSpec.Parse("ssh:" + hostsFile) with { Ssh = SshSettings.FromCommandLine(line) };
-            var sshRun = await TimeAsync(async () =>
-            {
-                var code = await JobSubmission.SubmitAndRunAsync(farmContext, new RenderRequest(
-                    blend, line.Value("frames") ?? "1-48", Path.Combine(work, "ssh"), ssh, ChunkPolicy.Auto, blender, AllowMissing: false, JobId: null)).ConfigureAwait(false);
-                return (code, "");
-            }).ConfigureAwait(false);
+            var sshRun = await RunFarmAsync(ssh, "ssh").ConfigureAwait(false);
             Expect(sshRun.Code == ExitCodes.Ok && CountFiles(Path.Combine(work, "ssh")) == frames.Count, "the blenderfarm run over SSH did not write every frame");
             sshSeconds = sshRun.Seconds;
         }

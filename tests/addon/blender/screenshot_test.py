@@ -40,8 +40,10 @@ def setup():
         prefs.local_slots = 2
         bpy.context.preferences.view.show_tooltips = False
         scene = bpy.context.scene
-        scene.frame_end = 24         # long enough to catch the job running
-        scene.cycles.samples = 24
+        # Far more frames than the screenshot needs (the job is cancelled right after it), so that even a fast
+        # machine is still rendering when frames start to arrive.
+        scene.frame_end = 400
+        scene.cycles.samples = 64
         window, area = properties_area()
         area.spaces[0].context = "RENDER"
         with bpy.context.temp_override(window=window, area=area):

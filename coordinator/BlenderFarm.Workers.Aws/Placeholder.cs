@@ -1,0 +1,1 @@
+namespace BlenderFarm.Workers.Aws; internal static class Placeholder { }

@@ -20,6 +20,7 @@ public sealed partial class JobScheduler
     private readonly SortedSet<int> _queue = [];
     private readonly Dictionary<string, SlotRecord> _slots = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _slotsMayJoin;
 
     public JobScheduler(JobState state, IJobJournal journal, TimeProvider time, SchedulerOptions options, IEnumerable<string> slotIds)
     {
@@ -51,7 +52,10 @@ public sealed partial class JobScheduler
 
     public DateTimeOffset RunStartedAt { get; }
 
-    /// <summary>True once no frame is queued or in flight, or no slot is left to take work.</summary>
+    /// <summary>
+    /// True once no frame is queued or in flight, or no slot is left to take work and none may join
+    /// (<see cref="SlotsMayJoin"/>).
+    /// </summary>
     public bool IsFinished
     {
         get
@@ -60,6 +64,47 @@ public sealed partial class JobScheduler
             {
                 return IsFinishedLocked();
             }
+        }
+    }
+
+    /// <summary>
+    /// While true, slots may still join the run (<see cref="AddSlot"/>): the job is not finished just because every
+    /// slot is retired, its frames stay queued for a newcomer. Setting it false wakes the waiters, so a job left
+    /// without a slot then finishes.
+    /// </summary>
+    public bool SlotsMayJoin
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _slotsMayJoin;
+            }
+        }
+
+        set
+        {
+            lock (_lock)
+            {
+                _slotsMayJoin = value;
+                Signal();
+            }
+        }
+    }
+
+    /// <summary>A slot joins the running job (a cloud instance that booted later, say) and may take chunks from now on.</summary>
+    /// <exception cref="InvalidOperationException">The job already has a slot with this id.</exception>
+    public void AddSlot(string slotId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(slotId);
+        lock (_lock)
+        {
+            if (!_slots.TryAdd(slotId, new SlotRecord(slotId)))
+            {
+                throw new InvalidOperationException($"The job already has a slot {slotId}.");
+            }
+
+            Signal();
         }
     }
 
@@ -315,7 +360,7 @@ public sealed partial class JobScheduler
 
     private bool IsFinishedLocked() =>
         (_queue.Count == 0 && !_state.Frames.Any(f => FrameTransitions.InFlight.Contains(f.State)))
-        || _slots.Values.All(s => s.Retired);
+        || (!_slotsMayJoin && _slots.Values.All(s => s.Retired));
 
     private void Move(int frame, FrameState to, string? slot, string? detail = null, double? seconds = null, long? bytes = null, int? failedAttempts = null)
     {

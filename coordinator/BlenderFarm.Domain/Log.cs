@@ -19,4 +19,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "{Slot} stopped on an unexpected error: {Error}")]
     public static partial void SlotFault(ILogger logger, string slot, string error);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "{Slot} could not join the job: {Reason}")]
+    public static partial void SlotRefused(ILogger logger, string slot, string reason);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "No more slots can join the job: {Error}")]
+    public static partial void JoiningFailed(ILogger logger, string error);
 }

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using BlenderFarm.Domain.Frames;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Scheduling;
@@ -18,27 +19,60 @@ public sealed class JobRunner
     private readonly IReadOnlyList<IWorkerSlot> _slots;
     private readonly IFrameVerifier _verifier;
     private readonly ILogger<JobRunner> _logger;
+    private readonly ChannelReader<IWorkerSlot>? _joining;
     private readonly string _incoming;
 
-    public JobRunner(JobScheduler scheduler, IReadOnlyList<IWorkerSlot> slots, IFrameVerifier verifier, ILogger<JobRunner> logger)
+    /// <param name="slots">The slots the run starts with; may be empty when <paramref name="joining"/> is given.</param>
+    /// <param name="joining">
+    /// Slots that join while the job runs (cloud instances that boot later, replacements): each read from it takes
+    /// chunks like the first ones. While it is not completed the job waits for newcomers even with no slot left.
+    /// The runner does not dispose them; their provider does.
+    /// </param>
+    public JobRunner(
+        JobScheduler scheduler,
+        IReadOnlyList<IWorkerSlot> slots,
+        IFrameVerifier verifier,
+        ILogger<JobRunner> logger,
+        ChannelReader<IWorkerSlot>? joining = null)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         _scheduler = scheduler;
         _slots = slots;
         _verifier = verifier;
         _logger = logger;
+        _joining = joining;
         _incoming = Path.Combine(scheduler.Spec.OutputDirectory, StagingFolderName, "incoming");
     }
 
     /// <summary>
-    /// Returns when every frame has ended or no slot is left. Throws <see cref="OperationCanceledException"/> when
-    /// cancelled (frames in flight go back to the queue) and <see cref="DiskFullException"/> when the disk fills.
+    /// Returns when every frame has ended, or when no slot is left and none may join any more (the joining channel is
+    /// completed). Throws <see cref="OperationCanceledException"/> when cancelled (frames in flight go back to the
+    /// queue) and <see cref="DiskFullException"/> when the disk fills.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_incoming);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var loops = _slots.Select(slot => SlotLoopAsync(slot, stop)).ToList();
+        using var stopJoining = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+        var loops = new List<Task>();
+        void Start(IWorkerSlot slot) => loops.Add(SlotLoopAsync(slot, stop, stopJoining));
+
+        if (_joining is not null)
+        {
+            _scheduler.SlotsMayJoin = true;
+        }
+
+        foreach (var slot in _slots)
+        {
+            Start(slot);
+        }
+
+        if (_joining is not null)
+        {
+            await JoinAsync(_joining, Start, stopJoining).ConfigureAwait(false);
+        }
+
+        // No slot joins any more: the list is final.
         try
         {
             await Task.WhenAll(loops).ConfigureAwait(false);
@@ -47,9 +81,73 @@ public sealed class JobRunner
         {
             throw loops.Select(l => l.Exception?.InnerException).OfType<DiskFullException>().First();
         }
+
+        if (!_scheduler.IsFinished)
+        {
+            // Cancelled while no slot was working: nothing was there to throw it.
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
-    private async Task SlotLoopAsync(IWorkerSlot slot, CancellationTokenSource stop)
+    /// <summary>
+    /// Starts a loop for every slot that joins, until the channel is completed (then no slot may join any more), the
+    /// job has finished or the run stops.
+    /// </summary>
+    private async Task JoinAsync(ChannelReader<IWorkerSlot> joining, Action<IWorkerSlot> start, CancellationTokenSource stopJoining)
+    {
+        if (_scheduler.IsFinished)
+        {
+            return;
+        }
+
+        try
+        {
+            await foreach (var slot in joining.ReadAllAsync(stopJoining.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    _scheduler.AddSlot(slot.Id);
+                }
+                catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+                {
+                    Log.SlotRefused(_logger, slot.Id, e.Message);
+                    continue;
+                }
+
+                start(slot);
+            }
+
+            _scheduler.SlotsMayJoin = false;
+        }
+        catch (OperationCanceledException) when (stopJoining.IsCancellationRequested)
+        {
+            // The job finished, or the run stops and the slot loops say why.
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The provider completed the channel with an error: no slot joins any more.
+            Log.JoiningFailed(_logger, e.Message);
+            _scheduler.SlotsMayJoin = false;
+        }
+    }
+
+    private async Task SlotLoopAsync(IWorkerSlot slot, CancellationTokenSource stop, CancellationTokenSource stopJoining)
+    {
+        try
+        {
+            await RenderChunksAsync(slot, stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_scheduler.IsFinished)
+            {
+                // Every frame has ended (or no slot is left and none may join): stop waiting for newcomers.
+                await stopJoining.CancelAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RenderChunksAsync(IWorkerSlot slot, CancellationTokenSource stop)
     {
         try
         {

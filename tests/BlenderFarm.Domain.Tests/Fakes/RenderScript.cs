@@ -14,6 +14,7 @@ internal sealed class RenderScript
     private readonly HashSet<int> _unreported = [];
     private readonly Dictionary<int, Exception> _fetchFailures = [];
     private readonly Dictionary<int, Exception> _crashes = [];
+    private readonly Dictionary<int, Task> _gates = [];
     private int? _holdFrom;
     private int _holding;
     private int _holdTarget;
@@ -39,6 +40,9 @@ internal sealed class RenderScript
 
     /// <summary>The slot throws this unexpected exception once, right after beginning the frame.</summary>
     public void CrashOnce(int frame, Exception exception) => Set(() => _crashes[frame] = exception);
+
+    /// <summary>The frame, once begun, waits for <paramref name="release"/> before it goes on, once.</summary>
+    public void HoldUntil(int frame, Task release) => Set(() => _gates[frame] = release);
 
     /// <summary>
     /// Every frame from <paramref name="frame"/> on holds after it began until the run is cancelled. The task completes
@@ -77,6 +81,11 @@ internal sealed class RenderScript
 
     public async Task HoldIfAskedAsync(int frame, CancellationToken cancellationToken)
     {
+        if (Take(() => _gates.Remove(frame, out var gate) ? gate : null) is { } release)
+        {
+            await release.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (!Take(() => frame >= _holdFrom))
         {
             return;

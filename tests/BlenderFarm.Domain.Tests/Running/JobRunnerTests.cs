@@ -1,5 +1,7 @@
+using System.Threading.Channels;
 using BlenderFarm.Domain.Frames;
 using BlenderFarm.Domain.Jobs;
+using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Running;
 using BlenderFarm.Domain.Scheduling;
 using BlenderFarm.Domain.Tests.Fakes;
@@ -185,18 +187,155 @@ public sealed class JobRunnerTests
         Assert.That(farm.State.Frames.Where(f => FrameTransitions.InFlight.Contains(f.State)), Is.Empty);
     }
 
-    private RunnerFarm Farm(int frames, ChunkPolicy chunk, int slots)
+    [Test]
+    public async Task A_slot_joining_a_running_job_takes_queued_frames_and_every_frame_is_done_once()
+    {
+        var joining = Channel.CreateUnbounded<IWorkerSlot>();
+        var farm = Farm(frames: 12, new ChunkPolicy(1), slots: 1, joining.Reader);
+        var joinedWorks = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        farm.Scheduler.FrameChanged += change =>
+        {
+            if (change.Slot == "cloud-1" && change.To == Assigned)
+            {
+                joinedWorks.TrySetResult();
+            }
+        };
+        _script.HoldUntil(1, joinedWorks.Task); // slot-1 cannot finish the job alone
+        var cloud = Slot("cloud-1");
+
+        var run = farm.RunAsync();
+        await joining.Writer.WriteAsync(cloud);
+        await run; // every frame ended: the run does not wait for the channel to complete
+
+        AssertEveryFrameDoneOnce(farm);
+        Assert.That(cloud.Chunks, Is.GreaterThan(0));
+        Assert.That(farm.Journal.FrameChanges.Where(c => c.To == Done).Select(c => c.Slot).Distinct().Order(), Is.EqualTo(new[] { "cloud-1", "slot-1" }));
+        Assert.That(farm.Scheduler.Progress().Slots.Select(s => s.Slot), Is.EqualTo(new[] { "slot-1", "cloud-1" }));
+        Assert.That(cloud.IsDisposed, Is.False, "the provider disposes the slots it made");
+        Assert.That(farm.Scheduler.Finish(), Is.EqualTo(JobStatus.Completed));
+    }
+
+    [Test]
+    public async Task With_every_slot_lost_and_slots_still_able_to_join_the_job_waits_and_a_newcomer_finishes_it()
+    {
+        var joining = Channel.CreateUnbounded<IWorkerSlot>();
+        var (farm, run) = await RunUntilTheOnlySlotIsLostAsync(joining.Reader);
+        await Task.Delay(50);
+
+        Assert.That(run.IsCompleted, Is.False, "the run waits for a slot to join");
+        Assert.That(farm.Scheduler.IsFinished, Is.False);
+        Assert.That(farm.State.Status, Is.EqualTo(JobStatus.Running));
+        Assert.That(farm.State.Frames.Select(f => f.State), Has.All.EqualTo(Queued));
+
+        await joining.Writer.WriteAsync(Slot("cloud-1"));
+        await run;
+
+        AssertEveryFrameDoneOnce(farm);
+        Assert.That(farm.Scheduler.Finish(), Is.EqualTo(JobStatus.Completed));
+    }
+
+    [Test]
+    public async Task With_every_slot_lost_and_the_joining_channel_completed_the_job_ends_failed_as_without_one()
+    {
+        var joining = Channel.CreateUnbounded<IWorkerSlot>();
+        var (farm, run) = await RunUntilTheOnlySlotIsLostAsync(joining.Reader);
+        joining.Writer.Complete();
+        await run;
+
+        Assert.That(farm.Scheduler.SlotsMayJoin, Is.False);
+        Assert.That(farm.Scheduler.Finish(), Is.EqualTo(JobStatus.Failed));
+        Assert.That(farm.State.StatusReason, Does.StartWith("no slot was left to render 6 frame(s) (1-6): slot-1: unexpected error: the instance stopped answering"));
+    }
+
+    [Test]
+    public async Task A_run_with_no_slot_at_first_renders_every_frame_on_the_slots_that_join()
+    {
+        var joining = Channel.CreateUnbounded<IWorkerSlot>();
+        var farm = Farm(frames: 10, new ChunkPolicy(2), slots: 0, joining.Reader);
+
+        var run = farm.RunAsync();
+        await joining.Writer.WriteAsync(Slot("cloud-1"));
+        await joining.Writer.WriteAsync(Slot("cloud-2"));
+        await run;
+
+        AssertEveryFrameDoneOnce(farm);
+        Assert.That(farm.Scheduler.Progress().Slots.Select(s => s.Slot), Is.EqualTo(new[] { "cloud-1", "cloud-2" }));
+    }
+
+    [Test]
+    public async Task Cancelling_releases_the_frames_joined_slots_render_back_to_the_queue()
+    {
+        var holding = _script.HoldFrom(1, slots: 2);
+        var joining = Channel.CreateUnbounded<IWorkerSlot>();
+        var farm = Farm(frames: 10, new ChunkPolicy(2), slots: 0, joining.Reader);
+        using var cancel = new CancellationTokenSource();
+        var run = farm.Runner.RunAsync(cancel.Token);
+        await joining.Writer.WriteAsync(Slot("cloud-1"));
+        await joining.Writer.WriteAsync(Slot("cloud-2"));
+        await holding.WaitAsync(Safety);
+
+        await cancel.CancelAsync();
+
+        Assert.CatchAsync<OperationCanceledException>(async () => await run.WaitAsync(Safety));
+        Assert.That(farm.State.Frames.Select(f => (f.State, f.FailedAttempts)), Has.All.EqualTo((Queued, 0)));
+        var released = farm.Journal.FrameChanges.Where(c => c.To == Queued).ToList();
+        Assert.That(released.Select(c => c.Frame).Order(), Is.EqualTo(new[] { 1, 2, 3, 4 }));
+        Assert.That(released.Select(c => c.Slot).Distinct().Order(), Is.EqualTo(new[] { "cloud-1", "cloud-2" }));
+        Assert.That(released.Select(c => c.Detail), Has.All.EqualTo("the run stopped before it finished"));
+    }
+
+    [Test]
+    public void Cancelling_a_run_waiting_for_slots_to_join_throws()
+    {
+        var joining = Channel.CreateUnbounded<IWorkerSlot>();
+        var farm = Farm(frames: 4, new ChunkPolicy(2), slots: 0, joining.Reader);
+        using var cancel = new CancellationTokenSource();
+        var run = farm.Runner.RunAsync(cancel.Token);
+
+        cancel.Cancel();
+
+        Assert.CatchAsync<OperationCanceledException>(async () => await run.WaitAsync(Safety));
+        Assert.That(farm.State.Frames.Select(f => f.State), Has.All.EqualTo(Queued));
+    }
+
+    /// <summary>Starts a run of six frames whose only slot crashes on frame 1 and is retired, and waits for that.</summary>
+    private async Task<(RunnerFarm Farm, Task Run)> RunUntilTheOnlySlotIsLostAsync(ChannelReader<IWorkerSlot> joining)
+    {
+        _script.CrashOnce(1, new InvalidOperationException("the instance stopped answering"));
+        var farm = Farm(frames: 6, new ChunkPolicy(2), slots: 1, joining);
+        var run = farm.RunAsync();
+        await Until(() => farm.Scheduler.IsRetired("slot-1"));
+        return (farm, run);
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Safety;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("the condition never came true");
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
+    private FakeWorkerSlot Slot(string id) => new(id, _temp.Combine("workers"), _script);
+
+    private RunnerFarm Farm(int frames, ChunkPolicy chunk, int slots, ChannelReader<IWorkerSlot>? joining = null)
     {
         var output = _temp.Combine("out");
         Directory.CreateDirectory(output);
         var spec = TestJobs.Spec(TestJobs.Frames(1, frames), chunk, outputDirectory: output);
         var state = JobState.New(spec);
         var journal = new InMemoryJobJournal(spec);
-        var fakeSlots = Enumerable.Range(1, slots).Select(i => new FakeWorkerSlot($"slot-{i}", _temp.Combine("workers"), _script)).ToList();
+        var fakeSlots = Enumerable.Range(1, slots).Select(i => Slot($"slot-{i}")).ToList();
         var scheduler = new JobScheduler(state, journal, new FakeTimeProvider(TestJobs.CreatedAt), new SchedulerOptions(), fakeSlots.Select(s => s.Id));
         scheduler.StartRun(1, "fake", _ => true, _ => null);
         var verifier = new MarkerFrameVerifier(spec);
-        var runner = new JobRunner(scheduler, fakeSlots, verifier, NullLogger<JobRunner>.Instance);
+        var runner = new JobRunner(scheduler, fakeSlots, verifier, NullLogger<JobRunner>.Instance, joining);
         return new RunnerFarm(spec, state, journal, scheduler, verifier, runner);
     }
 

@@ -12,6 +12,7 @@ public sealed class JobState
 {
     private readonly SortedDictionary<int, FrameInfo> _frames = [];
     private readonly Dictionary<string, string> _retiredSlots = [];
+    private readonly Dictionary<string, InstanceCostRecorded> _instances = [];
 
     private JobState(JobSpec spec)
     {
@@ -37,6 +38,12 @@ public sealed class JobState
     public IEnumerable<FrameInfo> Frames => _frames.Values;
 
     public IReadOnlyDictionary<string, string> RetiredSlots => _retiredSlots;
+
+    /// <summary>The latest cost record of every cloud instance that worked on the job, in any run.</summary>
+    public IReadOnlyDictionary<string, InstanceCostRecorded> Instances => _instances;
+
+    /// <summary>USD spent on cloud instances so far: the latest record of each, summed. 0 for a job without any.</summary>
+    public double Cost => _instances.Values.Sum(i => i.Usd);
 
     public FrameInfo Frame(int frame) => _frames[frame];
 
@@ -85,6 +92,9 @@ public sealed class JobState
                 Status = status.Status;
                 StatusReason = status.Reason;
                 StatusChangedAt = status.At;
+                break;
+            case InstanceCostRecorded cost:
+                _instances[cost.InstanceId] = cost;
                 break;
             default:
                 throw new InvalidDataException($"Unknown journal record {record.GetType().Name}.");

@@ -13,6 +13,7 @@ namespace BlenderFarm.Domain.Journal;
 [Union(2, typeof(FrameChanged))]
 [Union(3, typeof(SlotRetired))]
 [Union(4, typeof(JobStatusChanged))]
+[Union(5, typeof(InstanceCostRecorded))]
 public abstract record JournalRecord;
 
 /// <summary>The job was submitted.</summary>
@@ -52,3 +53,20 @@ public sealed record JobStatusChanged(
     [property: Key(0)] JobStatus Status,
     [property: Key(1)] DateTimeOffset At,
     [property: Key(2)] string? Reason) : JournalRecord;
+
+/// <summary>
+/// Cloud instance <see cref="InstanceId"/>, running since <see cref="LaunchedAt"/> at <see cref="PricePerHour"/> USD,
+/// has cost <see cref="Usd"/> up to <see cref="Until"/>; <see cref="Ended"/>: it is terminated and this is final.
+/// The latest record of an instance supersedes its earlier ones.
+/// </summary>
+[MessagePackObject]
+public sealed record InstanceCostRecorded(
+    [property: Key(0)] string InstanceId,
+    [property: Key(1)] string InstanceType,
+    [property: Key(2)] string Zone,
+    [property: Key(3)] double PricePerHour,
+    [property: Key(4)] DateTimeOffset LaunchedAt,
+    [property: Key(5)] DateTimeOffset Until,
+    [property: Key(6)] double Usd,
+    [property: Key(7)] bool Ended,
+    [property: Key(8)] DateTimeOffset At) : JournalRecord;

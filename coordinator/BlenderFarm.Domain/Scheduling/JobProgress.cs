@@ -1,6 +1,6 @@
 namespace BlenderFarm.Domain.Scheduling;
 
-/// <summary>A snapshot of a running job for progress lines and bars.</summary>
+/// <summary>A snapshot of a running job for progress lines and bars. <see cref="Cost"/>: USD spent on cloud instances (0 on local and SSH slots).</summary>
 public sealed record JobProgress(
     int Total,
     int Done,
@@ -10,4 +10,5 @@ public sealed record JobProgress(
     double? FramesPerMinute,
     TimeSpan? Eta,
     TimeSpan Elapsed,
-    IReadOnlyList<SlotActivity> Slots);
+    IReadOnlyList<SlotActivity> Slots,
+    double Cost);

@@ -82,6 +82,16 @@ public sealed partial class JobScheduler
         }
     }
 
+    /// <summary>What a cloud instance has cost so far (or in all, once it ended): journaled, then applied.</summary>
+    public void RecordInstanceCost(InstanceCostRecorded record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        lock (_lock)
+        {
+            AppendAndApply(record);
+        }
+    }
+
     /// <summary>Transient progress from a slot: the sample Blender is on.</summary>
     public void ReportSample(string slot, int frame, int sample, int samples)
     {
@@ -131,7 +141,8 @@ public sealed partial class JobScheduler
                 perMinute,
                 eta,
                 now - RunStartedAt,
-                slots);
+                slots,
+                _state.Cost);
         }
     }
 

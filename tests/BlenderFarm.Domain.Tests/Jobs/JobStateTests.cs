@@ -108,6 +108,24 @@ public sealed class JobStateTests
     }
 
     [Test]
+    public void A_job_costs_the_latest_record_of_each_instance_across_runs_and_nothing_without_any()
+    {
+        var state = Replay(TestJobs.Spec([1]), new RunStarted(T0, 11, "aws:2"));
+        Assert.That(state.Cost, Is.Zero, "a job without cloud instances costs nothing");
+        Assert.That(state.Instances, Is.Empty);
+
+        state.Apply(Cost("i-1", 0.10, ended: false));
+        state.Apply(Cost("i-2", 0.05, ended: true));
+        state.Apply(Cost("i-1", 0.25, ended: true));
+        state.Apply(new RunStarted(T0.AddDays(1), 22, "aws:2"));
+        state.Apply(Cost("i-3", 0.02, ended: false));
+
+        Assert.That(state.Cost, Is.EqualTo(0.32).Within(1e-9), "0.25 + 0.05 + 0.02: i-1's earlier 0.10 no longer counts");
+        Assert.That(state.Instances.Keys.Order(), Is.EqualTo(new[] { "i-1", "i-2", "i-3" }), "a new run keeps the instances of the runs before");
+        Assert.That(state.Instances["i-1"].Usd, Is.EqualTo(0.25));
+    }
+
+    [Test]
     public void A_journal_whose_frame_change_contradicts_the_frame_state_is_refused()
     {
         var records = Journal(TestJobs.Spec([1, 2]),
@@ -161,6 +179,9 @@ public sealed class JobStateTests
 
     private static FrameChanged Change(int frame, FrameState from, FrameState to, string? slot, int attempts = 0, string? detail = null) =>
         new(frame, from, to, T0, slot, attempts, detail, null, null);
+
+    private static InstanceCostRecorded Cost(string instance, double usd, bool ended) =>
+        new(instance, "g5.xlarge", "eu-west-1b", 0.40, T0, T0.AddHours(1), usd, ended, T0.AddHours(1));
 
     private static JournalRecord[] Journal(JobSpec spec, params JournalRecord[] records) => [new JobCreated(spec), .. records];
 

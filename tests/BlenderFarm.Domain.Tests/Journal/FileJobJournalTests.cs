@@ -43,6 +43,8 @@ public sealed class FileJobJournalTests
         yield return new TestCaseData(new SlotRetired("local-2", "3 failures in a row; last: \"CUDA error\"", At)).SetName("SlotRetired");
         yield return new TestCaseData(new JobStatusChanged(JobStatus.Paused, At, "disk full: No space left on device")).SetName("JobStatusChanged with a reason");
         yield return new TestCaseData(new JobStatusChanged(JobStatus.Completed, At, null)).SetName("JobStatusChanged without a reason");
+        yield return new TestCaseData(new InstanceCostRecorded("i-0abc123", "g5.xlarge", "eu-west-1b", 0.4123, At, At.AddMinutes(90), 0.61845, true, At.AddMinutes(91)))
+            .SetName("InstanceCostRecorded");
     }
 
     [TestCaseSource(nameof(Records))]
@@ -216,6 +218,25 @@ public sealed class FileJobJournalTests
 
         Assert.That(read.Records, Is.EqualTo(records.Take(records.Count - 1)));
         Assert.That(read.ValidLength, Is.EqualTo(beforeLast));
+    }
+
+    [Test]
+    public void A_job_read_back_from_its_file_costs_the_latest_record_of_each_instance()
+    {
+        var spec = TestJobs.Spec([1, 2]);
+        using (var journal = FileJobJournal.Create(_path, new JobCreated(spec)))
+        {
+            journal.Append(new RunStarted(At, 1, "aws:2"));
+            journal.Append(new InstanceCostRecorded("i-1", "g5.xlarge", "eu-west-1b", 0.40, At, At.AddMinutes(30), 0.20, false, At.AddMinutes(30)));
+            journal.Append(new InstanceCostRecorded("i-2", "g4dn.xlarge", "eu-west-1a", 0.30, At, At.AddMinutes(30), 0.15, false, At.AddMinutes(30)));
+            journal.Append(new InstanceCostRecorded("i-1", "g5.xlarge", "eu-west-1b", 0.40, At, At.AddMinutes(60), 0.40, true, At.AddMinutes(61)));
+        }
+
+        var state = JobState.Replay(FileJobJournal.Read(_path).Records);
+
+        Assert.That(state.Cost, Is.EqualTo(0.55).Within(1e-9), "i-1's final 0.40 replaces its 0.20, plus i-2's 0.15");
+        Assert.That(state.Instances.Keys.Order(), Is.EqualTo(new[] { "i-1", "i-2" }));
+        Assert.That(state.Instances["i-1"], Has.Property(nameof(InstanceCostRecorded.Ended)).True.And.Property(nameof(InstanceCostRecorded.Usd)).EqualTo(0.40));
     }
 
     [Test]

@@ -203,6 +203,23 @@ public sealed class JobSchedulerRunTests
     }
 
     [Test]
+    public void An_instance_cost_is_journaled_and_the_progress_shows_the_job_cost()
+    {
+        var h = SchedulerHarness.FirstRun([1, 2], new ChunkPolicy(1), ["cloud-1"]);
+        Assert.That(h.Scheduler.Progress().Cost, Is.Zero);
+        var start = SchedulerHarness.Start;
+        var first = new InstanceCostRecorded("i-1", "g5.xlarge", "eu-west-1b", 1.20, start, start.AddMinutes(10), 0.20, false, start.AddMinutes(10));
+        var last = first with { Until = start.AddMinutes(20), Usd = 0.40, Ended = true, At = start.AddMinutes(21) };
+
+        h.Scheduler.RecordInstanceCost(first);
+        h.Scheduler.RecordInstanceCost(last);
+
+        Assert.That(h.Journal.Records.OfType<InstanceCostRecorded>(), Is.EqualTo(new[] { first, last }));
+        Assert.That(h.Scheduler.Progress().Cost, Is.EqualTo(0.40));
+        Assert.That(JobState.Replay(h.Journal.Records).Cost, Is.EqualTo(0.40), "the journal replays to the same cost");
+    }
+
+    [Test]
     public void A_sample_report_from_a_slot_that_does_not_render_the_frame_is_ignored()
     {
         var h = SchedulerHarness.FirstRun([1, 2], new ChunkPolicy(1), ["a", "b"]);

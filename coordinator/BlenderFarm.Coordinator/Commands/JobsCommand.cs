@@ -1,5 +1,6 @@
 using System.Globalization;
 using BlenderFarm.Coordinator.Cli;
+using BlenderFarm.Coordinator.Progress;
 using BlenderFarm.Domain.Frames;
 
 namespace BlenderFarm.Coordinator.Commands;
@@ -24,7 +25,8 @@ internal static class JobsCommand
             {
                 var state = context.Store.Read(id);
                 var done = string.Create(CultureInfo.InvariantCulture, $"{state.Count(FrameState.Done)}/{state.Spec.Frames.Count}");
-                context.Out.WriteLine($"{id,-22} {JobDescription.StatusWord(context.Store, state),-12} {done,-11} {state.Spec.BlendFile}");
+                var cost = ProgressText.Cost(state.Cost) is { } usd ? " (" + usd + ")" : "";
+                context.Out.WriteLine($"{id,-22} {JobDescription.StatusWord(context.Store, state),-12} {done,-11} {state.Spec.BlendFile}{cost}");
             }
             catch (InvalidDataException e)
             {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BlenderFarm.Coordinator.Cli;
+using BlenderFarm.Coordinator.Progress;
 using BlenderFarm.Domain.Frames;
 
 namespace BlenderFarm.Coordinator.Commands;
@@ -22,6 +23,11 @@ internal static class StatusCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  Done {state.Count(FrameState.Done)}, failed {state.Count(FrameState.Failed)}, queued {state.Count(FrameState.Queued)}, in flight {spec.Frames.Count - state.Count(FrameState.Done) - state.Count(FrameState.Failed) - state.Count(FrameState.Queued)}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Workers: {spec.Workers}, chunk {spec.Chunk}, runs {state.Runs}"));
+        if (ProgressText.Cost(state.Cost) is { } cost)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Cost:    {cost} on {state.Instances.Count} cloud instance(s)"));
+        }
+
         foreach (var failed in state.Frames.Where(f => f.State == FrameState.Failed).Take(20))
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  frame {failed.Frame} failed after {failed.FailedAttempts} attempt(s): {failed.LastError}"));

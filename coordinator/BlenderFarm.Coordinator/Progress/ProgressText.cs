@@ -20,6 +20,11 @@ internal static class ProgressText
 
         builder.Append(" | ").Append(Rate(p.FramesPerMinute));
         builder.Append(" | ETA ").Append(ended == p.Total ? "0s" : Duration(p.Eta));
+        if (Cost(p.Cost) is { } cost)
+        {
+            builder.Append(" | ").Append(cost);
+        }
+
         foreach (var slot in p.Slots)
         {
             builder.Append(" | ").Append(slot.Slot).Append(": ");
@@ -37,6 +42,10 @@ internal static class ProgressText
 
     public static string Rate(double? framesPerMinute) =>
         framesPerMinute is { } rate ? string.Create(CultureInfo.InvariantCulture, $"{rate:0.0} frames/min") : "-- frames/min";
+
+    /// <summary>Money spent on cloud instances, as "$0.42"; null when nothing was spent (local and SSH slots).</summary>
+    public static string? Cost(double usd) =>
+        usd > 0 ? string.Create(CultureInfo.InvariantCulture, $"${usd:0.00}") : null;
 
     public static string Duration(TimeSpan? span)
     {

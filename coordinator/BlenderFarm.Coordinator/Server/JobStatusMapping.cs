@@ -31,6 +31,7 @@ internal static class JobStatusMapping
             Queued = queued,
             InFlight = spec.Frames.Count - done - failed - queued,
             LastFrame = LastFrame(state),
+            Cost = state.Cost,
         };
     }
 
@@ -49,6 +50,7 @@ internal static class JobStatusMapping
             FramesPerMinute = progress.FramesPerMinute,
             EtaSeconds = progress.Eta?.TotalSeconds,
             ElapsedSeconds = progress.Elapsed.TotalSeconds,
+            Cost = progress.Cost,
             Live = true,
             LastFrame = lastFrame ?? journal.LastFrame,
             Slots = [.. progress.Slots.Select(s => new SlotInfo

@@ -206,6 +206,13 @@ public sealed class JobRunner
                 _scheduler.FrameFailed(slot.Id, frame, "the worker finished its chunk without reporting this frame");
             }
         }
+        catch (SlotWithdrawnException withdrawn)
+        {
+            // Not the frames' fault (a spot interruption, say): they go back to the queue with no attempt counted.
+            Log.SlotLost(_logger, slot.Id, withdrawn.Message);
+            _scheduler.ReleaseAll(slot.Id, "returned: " + withdrawn.Message);
+            _scheduler.RetireSlot(slot.Id, withdrawn.Message);
+        }
         catch (SlotLostException lost)
         {
             Log.SlotLost(_logger, slot.Id, lost.Message);

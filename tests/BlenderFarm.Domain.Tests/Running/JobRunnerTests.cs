@@ -64,6 +64,24 @@ public sealed class JobRunnerTests
     }
 
     [Test]
+    public async Task A_withdrawn_slot_gives_its_frames_back_without_an_attempt_and_takes_no_more_work()
+    {
+        _script.CrashOnce(7, new SlotWithdrawnException("instance i-1 left the job: spot interruption notice"));
+        var farm = Farm(frames: 20, new ChunkPolicy(4), slots: 3);
+
+        await farm.RunAsync();
+
+        AssertEveryFrameDoneOnce(farm);
+        var returned = farm.Journal.ChangesOf(7).Single(c => c.To == Queued);
+        Assert.That(returned.From, Is.EqualTo(Rendering));
+        Assert.That(farm.State.Frame(7).FailedAttempts, Is.Zero, "an interruption is not the frame's fault");
+        var withdrawn = returned.Slot!;
+        Assert.That(farm.State.RetiredSlots.Keys, Is.EqualTo(new[] { withdrawn }), "the withdrawn slot, and only it, is retired");
+        var afterwards = farm.Journal.FrameChanges.SkipWhile(c => c != returned).Skip(1);
+        Assert.That(afterwards.Where(c => c.Slot == withdrawn && c.To == Assigned), Is.Empty, "it takes no new frames");
+    }
+
+    [Test]
     public async Task A_corrupt_file_is_rejected_rendered_again_and_then_accepted()
     {
         _script.CorruptOnce(5);

@@ -1,0 +1,164 @@
+using System.Net;
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Amazon.Runtime;
+using BlenderFarm.Blender;
+using BlenderFarm.Workers.Aws.Access;
+
+namespace BlenderFarm.Workers.Aws.Farm;
+
+/// <summary>
+/// What a farm needs before any instance starts: its key pair (imported from a fresh local key) and a security group
+/// that lets only the caller's address reach SSH. Both are tagged with the farm and job, and removed at teardown.
+/// </summary>
+public sealed class FarmResources
+{
+    private FarmResources(string farmId, string keyName, string securityGroupId, FarmKey key)
+    {
+        FarmId = farmId;
+        KeyName = keyName;
+        SecurityGroupId = securityGroupId;
+        Key = key;
+    }
+
+    public string FarmId { get; }
+
+    public string KeyName { get; }
+
+    public string SecurityGroupId { get; }
+
+    public FarmKey Key { get; }
+
+    public static string KeyNameFor(string farmId) => "blenderfarm-" + farmId;
+
+    /// <summary>Creates the farm's key pair and security group, or reuses them when a resumed job's farm still has them.</summary>
+    public static async Task<FarmResources> EnsureAsync(IAmazonEC2 ec2, string farmId, string jobId, string keyFolder, string callerCidr, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ec2);
+        var keyName = KeyNameFor(farmId);
+        var keyPath = Path.Combine(keyFolder, "id_ed25519");
+        var existing = await Ec2Access.CallAsync("looking for the farm's key pair", () =>
+            ec2.DescribeKeyPairsAsync(new DescribeKeyPairsRequest { Filters = [new Filter("key-name", [keyName])] }, cancellationToken)).ConfigureAwait(false);
+        var key = FarmKey.Load(keyPath);
+        if (key is null || existing.KeyPairs is not { Count: > 0 })
+        {
+            if (existing.KeyPairs is { Count: > 0 })
+            {
+                await DeleteKeyPairAsync(ec2, keyName, cancellationToken).ConfigureAwait(false);
+            }
+
+            key = FarmKey.Create(keyPath, keyName);
+            await Ec2Access.CallAsync("importing the farm's SSH key", () => ec2.ImportKeyPairAsync(new ImportKeyPairRequest
+            {
+                KeyName = keyName,
+                PublicKeyMaterial = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(key.PublicKeyLine)),
+                TagSpecifications = [TagsFor(ResourceType.KeyPair, farmId, jobId)],
+            }, cancellationToken)).ConfigureAwait(false);
+        }
+
+        var groupId = await FindSecurityGroupAsync(ec2, farmId, cancellationToken).ConfigureAwait(false)
+            ?? await CreateSecurityGroupAsync(ec2, farmId, jobId, callerCidr, cancellationToken).ConfigureAwait(false);
+        return new FarmResources(farmId, keyName, groupId, key);
+    }
+
+    /// <summary>Tags for a resource of the farm: farm id, job id and a name the EC2 console shows.</summary>
+    public static TagSpecification TagsFor(ResourceType type, string farmId, string jobId) => new()
+    {
+        ResourceType = type,
+        Tags = [new Tag(Tags.Farm, farmId), new Tag(Tags.Job, jobId), new Tag(Tags.Name, "blenderfarm " + jobId)],
+    };
+
+    /// <summary>Removes the farm's security group and key pair and the private key; waits while instances still hold the group.</summary>
+    public static async Task DeleteAsync(IAmazonEC2 ec2, string farmId, string keyFolder, TimeSpan patience, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ec2);
+        if (await FindSecurityGroupAsync(ec2, farmId, cancellationToken).ConfigureAwait(false) is { } groupId)
+        {
+            var deadline = DateTime.UtcNow + patience;
+            while (true)
+            {
+                try
+                {
+                    await ec2.DeleteSecurityGroupAsync(new DeleteSecurityGroupRequest { GroupId = groupId }, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (AmazonEC2Exception e) when (e.ErrorCode == "DependencyViolation" && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+                }
+                catch (AmazonEC2Exception e) when (e.ErrorCode == "InvalidGroup.NotFound")
+                {
+                    break;
+                }
+                catch (AmazonServiceException e)
+                {
+                    throw new UserFacingException(Ec2Access.Explain(e, $"deleting security group {groupId}"), e);
+                }
+            }
+        }
+
+        await DeleteKeyPairAsync(ec2, KeyNameFor(farmId), cancellationToken).ConfigureAwait(false);
+        FarmKey.Load(Path.Combine(keyFolder, "id_ed25519"))?.Delete();
+        if (Directory.Exists(keyFolder) && !Directory.EnumerateFileSystemEntries(keyFolder).Any())
+        {
+            Directory.Delete(keyFolder);
+        }
+    }
+
+    /// <summary>This machine's address as the internet sees it, as a single-address CIDR.</summary>
+    public static async Task<string> DetectCallerCidrAsync(Uri service, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var text = (await http.GetStringAsync(service, cancellationToken).ConfigureAwait(false)).Trim();
+            return IPAddress.TryParse(text, out var address)
+                ? $"{address}/{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32)}"
+                : throw new UserFacingException($"{service} answered '{text}', not an IP address: give your address with --aws-caller-cidr (e.g. 203.0.113.7/32).");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            throw new UserFacingException($"This machine's public address could not be found at {service} ({e.Message.TrimEnd('.')}): give it with --aws-caller-cidr (e.g. 203.0.113.7/32).", e);
+        }
+    }
+
+    private static async Task<string?> FindSecurityGroupAsync(IAmazonEC2 ec2, string farmId, CancellationToken cancellationToken)
+    {
+        var found = await Ec2Access.CallAsync("looking for the farm's security group", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+        {
+            Filters = [new Filter("tag:" + Tags.Farm, [farmId])],
+        }, cancellationToken)).ConfigureAwait(false);
+        return found.SecurityGroups is { Count: > 0 } groups ? groups[0].GroupId : null;
+    }
+
+    private static async Task<string> CreateSecurityGroupAsync(IAmazonEC2 ec2, string farmId, string jobId, string callerCidr, CancellationToken cancellationToken)
+    {
+        var created = await Ec2Access.CallAsync("creating the farm's security group", () => ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
+        {
+            GroupName = "blenderfarm-" + farmId,
+            Description = "BlenderFarm job " + jobId + ": SSH from the artist's machine only",
+            TagSpecifications = [TagsFor(ResourceType.SecurityGroup, farmId, jobId)],
+        }, cancellationToken)).ConfigureAwait(false);
+        var isV6 = callerCidr.Contains(':', StringComparison.Ordinal);
+        var permission = new IpPermission { IpProtocol = "tcp", FromPort = 22, ToPort = 22 };
+        if (isV6)
+        {
+            permission.Ipv6Ranges = [new Ipv6Range { CidrIpv6 = callerCidr, Description = "BlenderFarm coordinator" }];
+        }
+        else
+        {
+            permission.Ipv4Ranges = [new IpRange { CidrIp = callerCidr, Description = "BlenderFarm coordinator" }];
+        }
+
+        await Ec2Access.CallAsync("opening SSH to this machine only", () => ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest
+        {
+            GroupId = created.GroupId,
+            IpPermissions = [permission],
+        }, cancellationToken)).ConfigureAwait(false);
+        return created.GroupId;
+    }
+
+    private static async Task DeleteKeyPairAsync(IAmazonEC2 ec2, string keyName, CancellationToken cancellationToken) =>
+        await Ec2Access.CallAsync("deleting the farm's key pair", () =>
+            ec2.DeleteKeyPairAsync(new DeleteKeyPairRequest { KeyName = keyName }, cancellationToken)).ConfigureAwait(false);
+}

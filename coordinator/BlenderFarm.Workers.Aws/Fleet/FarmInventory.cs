@@ -1,0 +1,95 @@
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using BlenderFarm.Workers.Aws.Access;
+
+namespace BlenderFarm.Workers.Aws.Fleet;
+
+/// <summary>An instance BlenderFarm launched, as EC2 describes it now.</summary>
+public sealed record OwnedInstance(string InstanceId, string InstanceType, string Zone, string State, DateTimeOffset LaunchedAt, string FarmId, string JobId, string? PublicAddress);
+
+/// <summary>Everything in the account that carries BlenderFarm's tags: for listing, reattaching, orphans and teardown.</summary>
+public static class FarmInventory
+{
+    /// <summary>States of an instance that still runs or may run (and so may cost money).</summary>
+    public static readonly IReadOnlyList<string> LiveStates = ["pending", "running", "stopping", "stopped", "shutting-down"];
+
+    public static async Task<IReadOnlyList<OwnedInstance>> InstancesAsync(IAmazonEC2 ec2, CancellationToken cancellationToken, IEnumerable<string>? ids = null)
+    {
+        ArgumentNullException.ThrowIfNull(ec2);
+        var request = new DescribeInstancesRequest { Filters = [new Filter("tag-key", [Tags.Farm])] };
+        if (ids is not null)
+        {
+            request.InstanceIds = [.. ids];
+        }
+
+        var found = new List<OwnedInstance>();
+        do
+        {
+            var page = await Ec2Access.CallAsync("listing BlenderFarm's instances", () => ec2.DescribeInstancesAsync(request, cancellationToken)).ConfigureAwait(false);
+            foreach (var instance in (page.Reservations ?? []).SelectMany(r => r.Instances ?? []))
+            {
+                var tags = (instance.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+                found.Add(new OwnedInstance(
+                    instance.InstanceId,
+                    instance.InstanceType?.Value ?? "?",
+                    instance.Placement?.AvailabilityZone ?? "?",
+                    instance.State?.Name?.Value ?? "?",
+                    instance.LaunchTime is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : DateTimeOffset.UtcNow,
+                    tags.GetValueOrDefault(Tags.Farm, "?"),
+                    tags.GetValueOrDefault(Tags.Job, "?"),
+                    instance.PublicIpAddress));
+            }
+
+            request.NextToken = page.NextToken;
+        }
+        while (!string.IsNullOrEmpty(request.NextToken));
+
+        return found;
+    }
+
+    public static async Task TerminateAsync(IAmazonEC2 ec2, IReadOnlyCollection<string> instanceIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ec2);
+        ArgumentNullException.ThrowIfNull(instanceIds);
+        if (instanceIds.Count == 0)
+        {
+            return;
+        }
+
+        await Ec2Access.CallAsync("terminating instances", () =>
+            ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [.. instanceIds] }, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until the instances are terminated (so their security group can go), up to <paramref name="patience"/>.</summary>
+    public static async Task<bool> WaitTerminatedAsync(IAmazonEC2 ec2, IReadOnlyCollection<string> instanceIds, TimeSpan patience, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            var states = await InstancesAsync(ec2, cancellationToken, instanceIds).ConfigureAwait(false);
+            if (states.All(i => i.State == "terminated"))
+            {
+                return true;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Farm ids that still own a key pair or a security group (left behind by a crash or an earlier teardown that failed).</summary>
+    public static async Task<IReadOnlySet<string>> FarmsWithResourcesAsync(IAmazonEC2 ec2, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ec2);
+        var keys = await Ec2Access.CallAsync("listing BlenderFarm's key pairs", () =>
+            ec2.DescribeKeyPairsAsync(new DescribeKeyPairsRequest { Filters = [new Filter("tag-key", [Tags.Farm])] }, cancellationToken)).ConfigureAwait(false);
+        var groups = await Ec2Access.CallAsync("listing BlenderFarm's security groups", () =>
+            ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("tag-key", [Tags.Farm])] }, cancellationToken)).ConfigureAwait(false);
+        return (keys.KeyPairs ?? []).SelectMany(k => k.Tags ?? []).Concat((groups.SecurityGroups ?? []).SelectMany(g => g.Tags ?? []))
+            .Where(t => t.Key == Tags.Farm).Select(t => t.Value).ToHashSet(StringComparer.Ordinal);
+    }
+}

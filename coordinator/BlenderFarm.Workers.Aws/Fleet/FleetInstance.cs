@@ -1,0 +1,103 @@
+namespace BlenderFarm.Workers.Aws.Fleet;
+
+/// <summary>Where an instance is in its life with the farm.</summary>
+public enum InstanceStage
+{
+    /// <summary>Launched; waiting for it to run, checking its host key, installing, syncing the job.</summary>
+    Booting,
+
+    /// <summary>Its slots take frames.</summary>
+    Ready,
+
+    /// <summary>Leaving the job (interruption notice, idle, budget, lost): it takes no new frames and is being terminated.</summary>
+    Withdrawn,
+
+    /// <summary>Terminated; its cost is final.</summary>
+    Terminated,
+}
+
+/// <summary>One spot instance of the farm: what it costs, where it is in its life, and its slots.</summary>
+public sealed class FleetInstance(LaunchedInstance launch, double pricePerHour)
+{
+    private readonly CancellationTokenSource _withdrawn = new();
+    private readonly List<InstanceSlot> _slots = [];
+
+    public LaunchedInstance Launch { get; } = launch;
+
+    public string Id => Launch.InstanceId;
+
+    public double PricePerHour { get; } = pricePerHour;
+
+    public InstanceStage Stage { get; private set; } = InstanceStage.Booting;
+
+    public string? Address { get; set; }
+
+    public string? WithdrawReason { get; private set; }
+
+    public DateTimeOffset? TerminatedAt { get; private set; }
+
+    /// <summary>Cancelled when the instance leaves the job.</summary>
+    public CancellationToken Withdrawn => _withdrawn.Token;
+
+    public IReadOnlyList<InstanceSlot> Slots
+    {
+        get
+        {
+            lock (_slots)
+            {
+                return [.. _slots];
+            }
+        }
+    }
+
+    /// <summary>EC2 bills spot per second with a 60-second minimum, at the price when it launched.</summary>
+    public double CostUntil(DateTimeOffset now) =>
+        PricePerHour * Math.Max(60, ((TerminatedAt ?? now) - Launch.LaunchedAt).TotalSeconds) / 3600;
+
+    public void BecameReady(IEnumerable<InstanceSlot> slots)
+    {
+        lock (_slots)
+        {
+            _slots.AddRange(slots);
+            if (Stage == InstanceStage.Booting)
+            {
+                Stage = InstanceStage.Ready;
+            }
+        }
+    }
+
+    /// <summary>Takes the instance out of the job; returns false when it had already left.</summary>
+    public bool Withdraw(string reason)
+    {
+        lock (_slots)
+        {
+            if (Stage is InstanceStage.Withdrawn or InstanceStage.Terminated)
+            {
+                return false;
+            }
+
+            Stage = InstanceStage.Withdrawn;
+            WithdrawReason = reason;
+        }
+
+        _withdrawn.Cancel();
+        return true;
+    }
+
+    public void Terminated(DateTimeOffset at)
+    {
+        Withdraw("terminated");
+        lock (_slots)
+        {
+            Stage = InstanceStage.Terminated;
+            TerminatedAt ??= at;
+        }
+    }
+
+    /// <summary>True when every slot has been idle for at least <paramref name="idle"/>.</summary>
+    public bool IsIdleFor(TimeSpan idle, DateTimeOffset now)
+    {
+        var slots = Slots;
+        return Stage == InstanceStage.Ready && slots.Count > 0 && slots.All(s => s.IdleSince is { } since && now - since >= idle);
+    }
+}

@@ -1,0 +1,17 @@
+using Amazon.EC2;
+using BlenderFarm.Workers.Ssh;
+using BlenderFarm.Workers.Ssh.Sync;
+using Microsoft.Extensions.Logging;
+
+namespace BlenderFarm.Workers.Aws.Fleet;
+
+/// <summary>What a job's spot fleet needs: EC2, the options, the job's files, and how its SSH hosts are prepared.</summary>
+/// <param name="FarmsFolder">Where each farm keeps its private key and pinned host keys (one subfolder per farm, 0600 files).</param>
+/// <param name="HostOptions">SSH host options for the job; the fleet replaces the host key policy with the farm's pinned keys.</param>
+public sealed record FleetSetup(IAmazonEC2 Ec2, AwsOptions Options, string JobId, string FarmsFolder, JobFiles Files, SshHostOptions HostOptions, TimeProvider Time, ILogger Logger)
+{
+    /// <summary>True when another coordinator holds that job now: its instances are not orphans.</summary>
+    public Func<string, bool> IsJobActiveElsewhere { get; init; } = _ => false;
+
+    public string FarmFolder(string farmId) => Path.Combine(FarmsFolder, farmId);
+}

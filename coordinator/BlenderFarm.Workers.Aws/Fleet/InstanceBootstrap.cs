@@ -1,0 +1,38 @@
+using BlenderFarm.Workers.Ssh.Bootstrap;
+using BlenderFarm.Workers.Ssh.Hosts;
+using BlenderFarm.Workers.Ssh.Remote;
+using BlenderFarm.Workers.Ssh.Security;
+
+namespace BlenderFarm.Workers.Aws.Fleet;
+
+/// <summary>Makes a fresh instance able to render: finds Blender, or installs the official build when the image lacks it.</summary>
+public static class InstanceBootstrap
+{
+    /// <summary>The Blender path to use on the instance.</summary>
+    public static async Task<string> EnsureBlenderAsync(HostSpec host, HostKeyPolicy hostKeys, AwsOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var connection = await SshConnection.ConnectAsync(host, hostKeys, cancellationToken).ConfigureAwait(false);
+        var configured = HostProbe.RemotePath(options.BlenderPath);
+        var (found, _, _) = await connection.RunAsync($"command -v {configured} >/dev/null 2>&1 || test -x {configured}", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        if (found == 0)
+        {
+            return options.BlenderPath;
+        }
+
+        var script = $$"""
+            set -e
+            if [ -x "$HOME/blender/blender" ]; then exit 0; fi
+            if command -v apt-get >/dev/null 2>&1; then
+              sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxi6 libxrender1 libxkbcommon0 libsm6 libgl1 libxxf86vm1 libxfixes3 xz-utils curl >/dev/null 2>&1 || true
+            fi
+            rm -rf "$HOME/blender.partial" && mkdir -p "$HOME/blender.partial"
+            curl -fsSL {{ShellQuote.Quote(options.BlenderDownload.ToString())}} | tar -xJ --strip-components=1 -C "$HOME/blender.partial"
+            mv "$HOME/blender.partial" "$HOME/blender"
+            """;
+        var (code, _, error) = await connection.RunAsync("sh -c " + ShellQuote.Quote(script), TimeSpan.FromMinutes(15), cancellationToken).ConfigureAwait(false);
+        return code == 0
+            ? "~/blender/blender"
+            : throw new SshFailure($"Blender could not be installed on {host.Host} from {options.BlenderDownload} (exit {code}): {error.Trim()}");
+    }
+}

@@ -1,0 +1,96 @@
+using System.Runtime.CompilerServices;
+using BlenderFarm.Domain.Ports;
+
+namespace BlenderFarm.Workers.Aws.Fleet;
+
+/// <summary>
+/// A slot on a spot instance: an SSH slot that also stops, and gives its frames back, the moment its instance leaves
+/// the job (interruption notice, idle, budget). It remembers when it last worked, for idle teardown.
+/// </summary>
+public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, TimeProvider time) : IWorkerSlot
+{
+    private int _busy;
+
+    public string Id => inner.Id;
+
+    public FleetInstance Instance => instance;
+
+    /// <summary>When the slot last finished work (or joined); null while it works.</summary>
+    public DateTimeOffset? IdleSince { get; private set; } = time.GetUtcNow();
+
+    public async IAsyncEnumerable<SlotEvent> RenderAsync(IReadOnlyList<FrameOrder> frames, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ThrowIfWithdrawn();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, instance.Withdrawn);
+        Began();
+        try
+        {
+            var events = inner.RenderAsync(frames, linked.Token).GetAsyncEnumerator(linked.Token);
+            await using (events.ConfigureAwait(false))
+            {
+                while (true)
+                {
+                    try
+                    {
+                        if (!await events.MoveNextAsync().ConfigureAwait(false))
+                        {
+                            break;
+                        }
+                    }
+                    catch (Exception e) when (instance.Withdrawn.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+                                              && e is OperationCanceledException or SlotLostException)
+                    {
+                        throw Withdrawn(e);
+                    }
+
+                    yield return events.Current;
+                }
+            }
+        }
+        finally
+        {
+            Ended();
+        }
+    }
+
+    /// <summary>Fetching still works after an interruption notice: the instance has two minutes, and its frame is done.</summary>
+    public async Task FetchAsync(string workerPath, string localPath, CancellationToken cancellationToken)
+    {
+        Began();
+        try
+        {
+            await inner.FetchAsync(workerPath, localPath, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Ended();
+        }
+    }
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+
+    private void ThrowIfWithdrawn()
+    {
+        if (instance.Withdrawn.IsCancellationRequested)
+        {
+            throw Withdrawn(null);
+        }
+    }
+
+    private SlotWithdrawnException Withdrawn(Exception? inner) =>
+        new($"instance {instance.Id} left the job: {instance.WithdrawReason}", inner ?? new OperationCanceledException());
+
+    private void Began()
+    {
+        Interlocked.Increment(ref _busy);
+        IdleSince = null;
+    }
+
+    private void Ended()
+    {
+        if (Interlocked.Decrement(ref _busy) == 0)
+        {
+            IdleSince = time.GetUtcNow();
+        }
+    }
+}

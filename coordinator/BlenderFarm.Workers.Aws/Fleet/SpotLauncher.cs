@@ -1,0 +1,97 @@
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Amazon.Runtime;
+using BlenderFarm.Blender;
+using BlenderFarm.Workers.Aws.Access;
+using BlenderFarm.Workers.Aws.Farm;
+
+namespace BlenderFarm.Workers.Aws.Fleet;
+
+/// <summary>One launched spot instance, as EC2 reported it at launch.</summary>
+public sealed record LaunchedInstance(string InstanceId, string InstanceType, string Zone, DateTimeOffset LaunchedAt);
+
+/// <summary>
+/// Launches one spot instance (one-time request, terminated on interruption, IMDSv2 only, tagged with farm and job),
+/// trying the instance types in order of preference and each zone in turn while EC2 has no capacity for them.
+/// </summary>
+public sealed class SpotLauncher(IAmazonEC2 ec2, AwsOptions options, FarmResources farm, string jobId, string imageId)
+{
+    /// <summary>EC2 error codes that mean "not this type or zone right now": the next one is tried.</summary>
+    public static readonly IReadOnlySet<string> CapacityErrors = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "InsufficientInstanceCapacity", "InsufficientCapacity", "InsufficientHostCapacity", "InsufficientReservedInstanceCapacity",
+        "SpotMaxPriceTooLow", "MaxSpotInstanceCountExceeded", "InstanceLimitExceeded", "VcpuLimitExceeded", "Unsupported",
+        "UnsupportedOperation", "InsufficientFreeAddressesInSubnet",
+    };
+
+    /// <summary>Launches one instance, or returns null with the reasons when no type or zone has capacity.</summary>
+    public async Task<(LaunchedInstance? Instance, IReadOnlyList<string> Refusals)> LaunchAsync(CancellationToken cancellationToken)
+    {
+        var refusals = new List<string>();
+        var zones = options.Zones.Count > 0 ? options.Zones.Select(z => (string?)z).ToList() : [null];
+        foreach (var type in options.InstanceTypes)
+        {
+            foreach (var zone in zones)
+            {
+                try
+                {
+                    var response = await ec2.RunInstancesAsync(Request(type, zone), cancellationToken).ConfigureAwait(false);
+                    var instance = response.Reservation.Instances[0];
+                    return (new LaunchedInstance(instance.InstanceId, type, instance.Placement?.AvailabilityZone ?? zone ?? "",
+                        instance.LaunchTime is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : DateTimeOffset.UtcNow), refusals);
+                }
+                catch (AmazonEC2Exception e) when (CapacityErrors.Contains(e.ErrorCode))
+                {
+                    refusals.Add($"{type}{(zone is null ? "" : " in " + zone)}: {e.ErrorCode}");
+                }
+                catch (AmazonServiceException e)
+                {
+                    throw new UserFacingException(Ec2Access.Explain(e, $"launching a {type} spot instance"), e);
+                }
+            }
+        }
+
+        return (null, refusals);
+    }
+
+    private RunInstancesRequest Request(string type, string? zone)
+    {
+        var request = new RunInstancesRequest
+        {
+            ImageId = imageId,
+            InstanceType = InstanceType.FindValue(type),
+            MinCount = 1,
+            MaxCount = 1,
+            KeyName = farm.KeyName,
+            SecurityGroupIds = [farm.SecurityGroupId],
+            ClientToken = Guid.NewGuid().ToString("N"),
+            InstanceMarketOptions = new InstanceMarketOptionsRequest
+            {
+                MarketType = MarketType.Spot,
+                SpotOptions = new SpotMarketOptions
+                {
+                    SpotInstanceType = SpotInstanceType.OneTime,
+                    InstanceInterruptionBehavior = InstanceInterruptionBehavior.Terminate,
+                },
+            },
+            MetadataOptions = new InstanceMetadataOptionsRequest
+            {
+                HttpTokens = HttpTokensState.Required,
+                HttpPutResponseHopLimit = 1,
+                HttpEndpoint = InstanceMetadataEndpointState.Enabled,
+            },
+            InstanceInitiatedShutdownBehavior = ShutdownBehavior.Terminate,
+            TagSpecifications =
+            [
+                FarmResources.TagsFor(ResourceType.Instance, farm.FarmId, jobId),
+                FarmResources.TagsFor(ResourceType.Volume, farm.FarmId, jobId),
+            ],
+        };
+        if (zone is not null)
+        {
+            request.Placement = new Placement { AvailabilityZone = zone };
+        }
+
+        return request;
+    }
+}

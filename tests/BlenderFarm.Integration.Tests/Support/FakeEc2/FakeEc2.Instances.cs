@@ -18,16 +18,7 @@ internal sealed partial class FakeEc2
     public bool WrongConsoleFingerprints { get; set; }
 
     /// <summary>Every instance ever launched, in launch order.</summary>
-    public IReadOnlyList<FakeInstanceView> Instances
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _instances.Values.OrderBy(i => i.LaunchedAt).Select(i => i.View())];
-            }
-        }
-    }
+    public IReadOnlyList<FakeInstanceView> Instances => Snapshot(() => _instances.Values.OrderBy(i => i.LaunchedAt).Select(i => i.View()));
 
     /// <summary>Launches of <paramref name="instanceType"/> (in <paramref name="zone"/>, or anywhere) fail with InsufficientInstanceCapacity.</summary>
     public void NoCapacityFor(string instanceType, string? zone = null)

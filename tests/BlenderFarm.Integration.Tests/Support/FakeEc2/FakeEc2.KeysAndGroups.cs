@@ -20,27 +20,9 @@ internal sealed partial class FakeEc2
     private readonly List<FakeKeyPair> _keyPairs = [];
     private readonly List<FakeSecurityGroup> _groups = [];
 
-    public IReadOnlyList<FakeKeyPair> KeyPairs
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _keyPairs];
-            }
-        }
-    }
+    public IReadOnlyList<FakeKeyPair> KeyPairs => Snapshot(() => _keyPairs);
 
-    public IReadOnlyList<FakeSecurityGroup> SecurityGroups
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _groups];
-            }
-        }
-    }
+    public IReadOnlyList<FakeSecurityGroup> SecurityGroups => Snapshot(() => _groups);
 
     private IEnumerable<XElement> ImportKeyPair(QueryRequest q)
     {

@@ -68,28 +68,10 @@ internal sealed partial class FakeEc2 : IDisposable
     public int SshPort { get; }
 
     /// <summary>The action of every request that reached the fake, refused ones included.</summary>
-    public IReadOnlyList<string> Calls
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _calls];
-            }
-        }
-    }
+    public IReadOnlyList<string> Calls => Snapshot(() => _calls);
 
     /// <summary>"Action: Code: message" of every refused request.</summary>
-    public IReadOnlyList<string> RefusedRequests
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _refused];
-            }
-        }
-    }
+    public IReadOnlyList<string> RefusedRequests => Snapshot(() => _refused);
 
     /// <summary>Metadata requests refused for coming without a valid IMDSv2 token.</summary>
     public int TokenlessMetadataRequests => _metadata.TokenlessRequests;
@@ -119,6 +101,15 @@ internal sealed partial class FakeEc2 : IDisposable
         foreach (var instance in all)
         {
             StopMachine(instance);
+        }
+    }
+
+    /// <summary>A copy of some of the fake's state, taken under its lock.</summary>
+    private List<T> Snapshot<T>(Func<IEnumerable<T>> read)
+    {
+        lock (_gate)
+        {
+            return [.. read()];
         }
     }
 

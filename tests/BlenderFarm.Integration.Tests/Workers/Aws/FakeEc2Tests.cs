@@ -174,6 +174,7 @@ public sealed class FakeEc2Tests
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
         using var ec2 = Client(fake);
         fake.NoCapacityFor("g4dn.xlarge");
+        fake.WrongConsoleFingerprints = true;
 
         var refused = Assert.ThrowsAsync<AmazonEC2Exception>(() => ec2.RunInstancesAsync(new RunInstancesRequest { ImageId = ImageId, InstanceType = InstanceType.G4dnXlarge, MinCount = 1, MaxCount = 1 }));
         Assert.That(refused.ErrorCode, Is.EqualTo("InsufficientInstanceCapacity"));
@@ -186,6 +187,11 @@ public sealed class FakeEc2Tests
         var instance = await RunningAsync(ec2, run.Reservation.Instances.Single().InstanceId);
         Assert.That((instance.InstanceType.Value, instance.Placement.AvailabilityZone), Is.EqualTo(("g6.xlarge", "us-east-1b")));
         Assert.That(Listens(instance.PublicIpAddress, fake.SshPort), Is.True);
+        var console = await ec2.GetConsoleOutputAsync(new GetConsoleOutputRequest { InstanceId = instance.InstanceId });
+        var text = Encoding.UTF8.GetString(Convert.FromBase64String(console.Output));
+        var hostKey = SshHosts.Run("ssh-keygen", "-lf", Path.Combine(fake.Instances.Single().Folder, "ssh_host_ed25519_key.pub")).Split(' ')[1];
+        Assert.That(text, Does.Contain("-----BEGIN SSH HOST KEY FINGERPRINTS-----").And.Contain("ssh-ed25519 AAAA").And.Not.Contain(hostKey),
+            "WrongConsoleFingerprints: the console shows another key than the one sshd presents");
     }
 
     [Test]

@@ -69,7 +69,8 @@ internal sealed class SshHosts : IDisposable
         }
     }
 
-    private static string NextAddress() => string.Create(CultureInfo.InvariantCulture, $"127.0.0.{Interlocked.Increment(ref _nextAddress) % 250 + 2}");
+    /// <summary>A loopback address (127.0.0.x) no other host of this test process has been given.</summary>
+    internal static string NextAddress() => string.Create(CultureInfo.InvariantCulture, $"127.0.0.{Interlocked.Increment(ref _nextAddress) % 250 + 2}");
 
     internal static string Run(string program, params string[] arguments)
     {
@@ -110,15 +111,17 @@ internal sealed class SshHosts : IDisposable
         /// <summary>Lets one more client key in.</summary>
         public void Authorize(string publicKeyFile) => File.AppendAllText(Path.Combine(Folder, "authorized_keys"), File.ReadAllText(publicKeyFile));
 
-        internal static Host Start(string folder, string address, string authorizedKey, string? fakeNvidiaSmi)
+        /// <param name="port">Where sshd listens on <paramref name="address"/>; a free port when not given.</param>
+        /// <param name="environment">Variables sshd sets in every session (one <c>SetEnv</c> line: sshd ignores all but the first).</param>
+        internal static Host Start(string folder, string address, string authorizedKey, string? fakeNvidiaSmi = null, int? port = null,
+            IReadOnlyDictionary<string, string>? environment = null)
         {
             Directory.CreateDirectory(folder);
-            var port = FreePort(address);
-            var host = new Host(folder, address, port);
+            var host = new Host(folder, address, port ?? FreePort(address));
             Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(folder, "ssh_host_ed25519_key"));
             File.WriteAllText(Path.Combine(folder, "authorized_keys"), authorizedKey);
             var config = Path.Combine(folder, "sshd_config");
-            var extra = new List<string>();
+            var setEnv = new List<string>();
             if (fakeNvidiaSmi is not null)
             {
                 var bin = Path.Combine(folder, "bin");
@@ -126,13 +129,14 @@ internal sealed class SshHosts : IDisposable
                 var tool = Path.Combine(bin, "nvidia-smi");
                 File.WriteAllText(tool, "#!/bin/sh\ncat <<'CSV'\n" + fakeNvidiaSmi.TrimEnd('\n') + "\nCSV\n");
                 File.SetUnixFileMode(tool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                extra.Add($"SetEnv PATH={bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                setEnv.Add($"PATH={bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
             }
 
+            setEnv.AddRange((environment ?? new Dictionary<string, string>()).Select(e => $"{e.Key}={e.Value}"));
             File.WriteAllLines(config,
             [
-                .. extra,
-                $"ListenAddress {address}:{port}",
+                .. setEnv.Count > 0 ? [$"SetEnv {string.Join(' ', setEnv)}"] : Array.Empty<string>(),
+                $"ListenAddress {address}:{host.Port}",
                 $"HostKey {Path.Combine(folder, "ssh_host_ed25519_key")}",
                 $"PidFile {Path.Combine(folder, "sshd.pid")}",
                 $"AuthorizedKeysFile {Path.Combine(folder, "authorized_keys")}",
@@ -201,7 +205,8 @@ internal sealed class SshHosts : IDisposable
             }
         }
 
-        private static int FreePort(string address)
+        /// <summary>A TCP port nothing listens on at <paramref name="address"/> right now.</summary>
+        internal static int FreePort(string address)
         {
             var listener = new TcpListener(System.Net.IPAddress.Parse(address), 0);
             listener.Start();

@@ -1,0 +1,441 @@
+using System.Globalization;
+using System.Text;
+using System.Xml.Linq;
+using static BlenderFarm.Integration.Tests.Support.FakeEc2.Ec2Xml;
+
+namespace BlenderFarm.Integration.Tests.Support.FakeEc2;
+
+/// <summary>Instances: launching (each a real sshd), describing, tagging, console output, terminating, interrupting.</summary>
+internal sealed partial class FakeEc2
+{
+    private readonly Dictionary<string, FakeInstance> _instances = new(StringComparer.Ordinal);
+    private readonly List<(string? Zone, string Type)> _noCapacity = [];
+
+    /// <summary>How long after launch the console output stays empty (real EC2: a few minutes).</summary>
+    public TimeSpan ConsoleOutputDelay { get; set; }
+
+    /// <summary>When set, instances launched afterwards print another key's fingerprint and key to their console.</summary>
+    public bool WrongConsoleFingerprints { get; set; }
+
+    /// <summary>Every instance ever launched, in launch order.</summary>
+    public IReadOnlyList<FakeInstanceView> Instances => Snapshot(() => _instances.Values.OrderBy(i => i.LaunchedAt).Select(i => i.View()));
+
+    /// <summary>Launches of <paramref name="instanceType"/> (in <paramref name="zone"/>, or anywhere) fail with InsufficientInstanceCapacity.</summary>
+    public void NoCapacityFor(string instanceType, string? zone = null)
+    {
+        lock (_gate)
+        {
+            _noCapacity.Add((zone, instanceType));
+        }
+    }
+
+    /// <summary>The machine crashes: its sshd and sessions die, yet the API still says running.</summary>
+    public void Kill(string instanceId)
+    {
+        FakeInstance instance;
+        lock (_gate)
+        {
+            instance = _instances[instanceId];
+        }
+
+        StopMachine(instance);
+    }
+
+    /// <summary>
+    /// The spot interruption notice: instance-action answers with a time two minutes ahead, and after
+    /// <paramref name="terminateAfter"/> (10 s unless given) the instance is terminated.
+    /// </summary>
+    public void Interrupt(string instanceId, TimeSpan? terminateAfter = null)
+    {
+        FakeInstance instance;
+        lock (_gate)
+        {
+            instance = _instances[instanceId];
+            instance.InterruptionTime = DateTime.UtcNow.AddMinutes(2);
+        }
+
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(terminateAfter ?? TimeSpan.FromSeconds(10));
+            lock (_gate)
+            {
+                if (instance.State is "terminated" or "shutting-down")
+                {
+                    return;
+                }
+
+                instance.State = "shutting-down";
+            }
+
+            await FinishTerminationAsync(instance);
+        });
+    }
+
+    /// <summary>Kills the instance's sshd and everything it started, once it has started.</summary>
+    private void StopMachine(FakeInstance instance)
+    {
+        try
+        {
+            instance.Started.Wait();
+        }
+        catch (AggregateException)
+        {
+            // it never came up
+        }
+
+        SshHosts.Host? host;
+        lock (_gate)
+        {
+            host = instance.Host;
+        }
+
+        host?.Kill();
+    }
+
+    private async Task FinishTerminationAsync(FakeInstance instance)
+    {
+        await Task.Run(() => StopMachine(instance));
+        lock (_gate)
+        {
+            instance.State = "terminated";
+        }
+    }
+
+    private DateTime? InterruptionOf(string instanceId)
+    {
+        lock (_gate)
+        {
+            return _instances.TryGetValue(instanceId, out var instance) ? instance.InterruptionTime : throw new KeyNotFoundException(instanceId);
+        }
+    }
+
+    private IEnumerable<XElement> RunInstances(QueryRequest q)
+    {
+        var imageId = q.Required("ImageId");
+        var type = q.Required("InstanceType");
+        var min = q.RequiredInt("MinCount", 1, 1000);
+        var max = q.RequiredInt("MaxCount", 1, 1000);
+        var keyName = q.Optional("KeyName");
+        var groupIds = q.List("SecurityGroupId");
+        var userData = q.Optional("UserData");
+        var market = q.OneOf("InstanceMarketOptions.MarketType", "spot", "capacity-block");
+        var spotType = q.OneOf("InstanceMarketOptions.SpotOptions.SpotInstanceType", "one-time", "persistent");
+        var behavior = q.OneOf("InstanceMarketOptions.SpotOptions.InstanceInterruptionBehavior", "hibernate", "stop", "terminate");
+        var maxPrice = q.Optional("InstanceMarketOptions.SpotOptions.MaxPrice");
+        var httpTokens = q.OneOf("MetadataOptions.HttpTokens", "optional", "required") ?? "optional";
+        var hopLimit = q.OptionalInt("MetadataOptions.HttpPutResponseHopLimit", 1, 64) ?? 1;
+        var httpEndpoint = q.OneOf("MetadataOptions.HttpEndpoint", "enabled", "disabled") ?? "enabled";
+        var tagSpecs = q.TagSpecifications("instance", "volume", "spot-instances-request", "network-interface");
+        var zone = q.Optional("Placement.AvailabilityZone");
+        var clientToken = q.Optional("ClientToken");
+        q.OneOf("InstanceInitiatedShutdownBehavior", "stop", "terminate");
+        q.RejectUnknown();
+
+        if (max < min)
+        {
+            throw Ec2Error.BadRequest("InvalidParameterValue", "MaxCount must be greater than or equal to MinCount.");
+        }
+
+        if (clientToken is { Length: > 64 })
+        {
+            throw Ec2Error.InvalidValue("ClientToken", clientToken, "A client token is at most 64 ASCII characters.");
+        }
+
+        if (clientToken is not null && _instances.Values.Where(i => i.ClientToken == clientToken).ToList() is { Count: > 0 } earlier)
+        {
+            return Reservation(earlier[0].ReservationId, earlier);
+        }
+
+        if ((spotType ?? behavior ?? maxPrice) is not null && market != "spot")
+        {
+            throw Ec2Error.BadRequest("InvalidParameterCombination", "SpotOptions may only be given with MarketType spot.");
+        }
+
+        if (market == "spot" && (spotType ?? "one-time") == "one-time" && (behavior ?? "terminate") != "terminate")
+        {
+            throw Ec2Error.BadRequest("InvalidParameterCombination",
+                "The specified interruption behavior is not supported for one-time Spot Instances. Use terminate, or make the request persistent.");
+        }
+
+        if (maxPrice is not null && (!decimal.TryParse(maxPrice, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var price) || price <= 0))
+        {
+            throw Ec2Error.InvalidValue("InstanceMarketOptions.SpotOptions.MaxPrice", maxPrice, "It must be a positive price in dollars.");
+        }
+
+        string? decodedUserData = null;
+        if (userData is not null)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = Convert.FromBase64String(userData);
+            }
+            catch (FormatException)
+            {
+                throw Ec2Error.BadRequest("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
+            }
+
+            if (bytes.Length > 16384)
+            {
+                throw Ec2Error.BadRequest("InvalidParameterValue", "User data is limited to 16384 bytes");
+            }
+
+            decodedUserData = Encoding.UTF8.GetString(bytes);
+        }
+
+        if (zone is not null && !Zones.Contains(zone))
+        {
+            throw Ec2Error.InvalidValue("Placement.AvailabilityZone", zone, "The zone does not exist in this region.");
+        }
+
+        if (_images.All(i => i.ImageId != imageId))
+        {
+            throw Ec2Error.BadRequest("InvalidAMIID.NotFound", $"The image id '[{imageId}]' does not exist");
+        }
+
+        var keyPair = keyName is null ? null
+            : _keyPairs.FirstOrDefault(k => k.Name == keyName) ?? throw Ec2Error.BadRequest("InvalidKeyPair.NotFound", $"The key pair '{keyName}' does not exist");
+        var missingGroup = groupIds.FirstOrDefault(g => _groups.All(x => x.Id != g));
+        if (missingGroup is not null)
+        {
+            throw Ec2Error.BadRequest("InvalidGroup.NotFound", $"The security group '{missingGroup}' does not exist");
+        }
+
+        var placed = zone ?? Zones[0];
+        if (_noCapacity.Any(c => c.Type == type && (c.Zone is null || c.Zone == placed)))
+        {
+            throw Ec2Error.BadRequest("InsufficientInstanceCapacity",
+                $"We currently do not have sufficient {type} capacity in the Availability Zone you requested ({placed}). Our system will be working on provisioning additional capacity. You can currently get {type} capacity by not specifying an Availability Zone in your request or choosing a different Availability Zone.");
+        }
+
+        var reservationId = FakeInstance.NewId("r-");
+        var launched = new List<FakeInstance>();
+        for (var n = 0; n < max; n++)
+        {
+            var id = FakeInstance.NewId("i-");
+            var instance = new FakeInstance
+            {
+                Id = id, ReservationId = reservationId, ImageId = imageId, Type = type, Zone = placed, Address = SshHosts.NextAddress(),
+                Folder = Path.Combine(Folder, id), LaunchedAt = DateTime.UtcNow, ClientToken = clientToken, KeyName = keyName, SecurityGroupIds = groupIds,
+                UserData = decodedUserData, HttpTokens = httpTokens, HopLimit = hopLimit, HttpEndpoint = httpEndpoint, MarketType = market,
+                SpotInstanceType = market == "spot" ? spotType ?? "one-time" : null, InterruptionBehavior = market == "spot" ? behavior ?? "terminate" : null,
+                SpotRequestId = market == "spot" ? FakeInstance.NewId("sir-")[..12] : null,
+            };
+            foreach (var tag in tagSpecs.GetValueOrDefault("instance") ?? new Dictionary<string, string>())
+            {
+                instance.Tags[tag.Key] = tag.Value;
+            }
+
+            _instances[id] = instance;
+            launched.Add(instance);
+            var wrongKey = WrongConsoleFingerprints;
+            instance.Started = Task.Run(() => BootMachine(instance, keyPair?.PublicKey ?? "", wrongKey));
+        }
+
+        return Reservation(reservationId, launched);
+    }
+
+    private void BootMachine(FakeInstance instance, string authorizedKey, bool wrongConsoleKey)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(instance.Home));
+            string? impostor = null;
+            if (wrongConsoleKey)
+            {
+                var key = Path.Combine(instance.Folder, "impostor_ed25519");
+                SshHosts.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
+                impostor = string.Join(' ', File.ReadAllText(key + ".pub").Split(' ').Take(2));
+            }
+
+            var host = SshHosts.Host.Start(instance.Folder, instance.Address, authorizedKey.Trim() + "\n", port: SshPort,
+                environment: new Dictionary<string, string> { ["HOME"] = instance.Home, ["BLENDERFARM_IMDS"] = _metadata.UrlFor(instance.Id) });
+            lock (_gate)
+            {
+                instance.Host = host;
+                instance.ConsoleKeyLineOverride = impostor;
+                if (instance.State == "pending")
+                {
+                    instance.State = "running";
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                _refused.Add($"RunInstances: instance {instance.Id} did not boot: {e.Message}");
+                instance.State = "terminated";
+            }
+        }
+    }
+
+    private static IEnumerable<XElement> Reservation(string reservationId, IReadOnlyList<FakeInstance> instances)
+    {
+        yield return E("reservationId", reservationId);
+        yield return E("ownerId", OwnerId);
+        yield return E("groupSet");
+        yield return Set("instancesSet", instances.Select((i, n) => InstanceXml(i, n)));
+    }
+
+    private IEnumerable<XElement> DescribeInstances(QueryRequest q)
+    {
+        var ids = q.List("InstanceId");
+        var filters = q.Filters();
+        var maxResults = q.OptionalInt("MaxResults", 5, 1000);
+        q.Optional("NextToken");
+        q.RejectUnknown();
+        if (maxResults is not null && ids.Count > 0)
+        {
+            throw Ec2Error.BadRequest("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults");
+        }
+
+        var missing = ids.FirstOrDefault(id => !_instances.ContainsKey(id));
+        if (missing is not null)
+        {
+            throw Ec2Error.BadRequest("InvalidInstanceID.NotFound", $"The instance ID '{missing}' does not exist");
+        }
+
+        var found = _instances.Values.OrderBy(i => i.LaunchedAt).Where(i => (ids.Count == 0 || ids.Contains(i.Id)) && filters.All(f => f.MatchesTags(i.Tags) ?? f.Matches(f.Name switch
+        {
+            "instance-state-name" => i.State,
+            "instance-lifecycle" => i.MarketType == "spot" ? "spot" : null,
+            "instance-type" => i.Type,
+            "instance-id" => i.Id,
+            "availability-zone" => i.Zone,
+            "key-name" => i.KeyName,
+            "reservation-id" => i.ReservationId,
+            _ => throw UnknownFilter(f),
+        })));
+        yield return Set("reservationSet", found.GroupBy(i => i.ReservationId).Select(r => Reservation(r.Key, [.. r]).ToArray()));
+    }
+
+    private static XElement?[] InstanceXml(FakeInstance i, int launchIndex)
+    {
+        var privateName = "ip-" + i.Address.Replace('.', '-') + ".ec2.internal";
+        var live = i.State != "terminated";
+        return
+        [
+            E("instanceId", i.Id), E("imageId", i.ImageId), E("instanceState", E("code", Number(i.StateCode)), E("name", i.State)),
+            E("privateDnsName", live ? privateName : ""), E("dnsName", live ? privateName : ""), E("reason", live ? "" : "User initiated"),
+            E("keyName", i.KeyName), E("amiLaunchIndex", Number(launchIndex)), E("productCodes"), E("instanceType", i.Type), E("launchTime", Time(i.LaunchedAt)),
+            E("placement", E("availabilityZone", i.Zone), E("groupName", ""), E("tenancy", "default")), E("monitoring", E("state", "disabled")),
+            E("subnetId", "subnet-0fake000000000001"), E("vpcId", "vpc-0fake0000000000001"),
+            live ? E("privateIpAddress", i.Address) : null, live ? E("ipAddress", i.Address) : null,
+            Set("groupSet", i.SecurityGroupIds.Select(g => new XElement?[] { E("groupId", g), E("groupName", g) })),
+            E("architecture", "x86_64"), E("rootDeviceType", "ebs"), E("rootDeviceName", "/dev/sda1"),
+            i.MarketType == "spot" ? E("instanceLifecycle", "spot") : null, i.SpotRequestId is null ? null : E("spotInstanceRequestId", i.SpotRequestId),
+            E("clientToken", i.ClientToken ?? ""), TagSet(i.Tags),
+            E("metadataOptions", E("state", "applied"), E("httpTokens", i.HttpTokens), E("httpPutResponseHopLimit", Number(i.HopLimit)), E("httpEndpoint", i.HttpEndpoint)),
+        ];
+    }
+
+    private IEnumerable<XElement> TerminateInstances(QueryRequest q)
+    {
+        var ids = q.List("InstanceId");
+        q.RejectUnknown();
+        if (ids.Count == 0)
+        {
+            throw Ec2Error.BadRequest("MissingParameter", "The request must contain the parameter InstanceId");
+        }
+
+        var missing = ids.FirstOrDefault(id => !_instances.ContainsKey(id));
+        if (missing is not null)
+        {
+            throw Ec2Error.BadRequest("InvalidInstanceID.NotFound", $"The instance ID '{missing}' does not exist");
+        }
+
+        var changes = new List<XElement[]>();
+        foreach (var instance in ids.Distinct().Select(id => _instances[id]))
+        {
+            var previous = (instance.StateCode, instance.State);
+            if (instance.State is not ("terminated" or "shutting-down"))
+            {
+                instance.State = "shutting-down";
+                _ = FinishTerminationAsync(instance);
+            }
+
+            changes.Add(
+            [
+                E("instanceId", instance.Id),
+                E("currentState", E("code", Number(instance.StateCode)), E("name", instance.State)),
+                E("previousState", E("code", Number(previous.StateCode)), E("name", previous.State)),
+            ]);
+        }
+
+        yield return Set("instancesSet", changes);
+    }
+
+    private IEnumerable<XElement> GetConsoleOutput(QueryRequest q)
+    {
+        var id = q.Required("InstanceId");
+        q.OneOf("Latest", "true", "false");
+        q.RejectUnknown();
+        var instance = _instances.GetValueOrDefault(id) ?? throw Ec2Error.BadRequest("InvalidInstanceID.NotFound", $"The instance ID '{id}' does not exist");
+        yield return E("instanceId", id);
+        yield return E("timestamp", Time(DateTime.UtcNow));
+        if (instance.Host is not null && DateTime.UtcNow - instance.LaunchedAt >= ConsoleOutputDelay)
+        {
+            yield return E("output", FakeInstance.Base64(instance.ConsoleText()));
+        }
+    }
+
+    private IEnumerable<XElement> CreateTags(QueryRequest q)
+    {
+        var resources = q.List("ResourceId");
+        var tags = q.Tags("Tag");
+        q.RejectUnknown();
+        if (resources.Count == 0)
+        {
+            throw Ec2Error.BadRequest("MissingParameter", "The request must contain the parameter ResourceId");
+        }
+
+        if (tags.Count == 0)
+        {
+            throw Ec2Error.BadRequest("MissingParameter", "The request must contain the parameter Tag");
+        }
+
+        foreach (var resource in resources)
+        {
+            var known = _instances.ContainsKey(resource) || _groups.Any(g => g.Id == resource) || _keyPairs.Any(k => k.Id == resource);
+            if (!known)
+            {
+                throw Ec2Error.BadRequest(resource.StartsWith("i-", StringComparison.Ordinal) ? "InvalidInstanceID.NotFound" : "InvalidID",
+                    $"The ID '{resource}' does not exist");
+            }
+        }
+
+        foreach (var resource in resources)
+        {
+            Retag(resource, tags);
+        }
+
+        yield return E("return", "true");
+    }
+
+    private void Retag(string resource, IReadOnlyDictionary<string, string> tags)
+    {
+        static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> old, IReadOnlyDictionary<string, string> added) =>
+            old.Concat(added).GroupBy(t => t.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+
+        if (_instances.TryGetValue(resource, out var instance))
+        {
+            foreach (var tag in tags)
+            {
+                instance.Tags[tag.Key] = tag.Value;
+            }
+        }
+
+        var group = _groups.FindIndex(g => g.Id == resource);
+        if (group >= 0)
+        {
+            _groups[group] = _groups[group] with { Tags = Merge(_groups[group].Tags, tags) };
+        }
+
+        var key = _keyPairs.FindIndex(k => k.Id == resource);
+        if (key >= 0)
+        {
+            _keyPairs[key] = _keyPairs[key] with { Tags = Merge(_keyPairs[key].Tags, tags) };
+        }
+    }
+}

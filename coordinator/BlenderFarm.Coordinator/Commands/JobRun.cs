@@ -20,9 +20,11 @@ namespace BlenderFarm.Coordinator.Commands;
 /// </summary>
 internal sealed class JobRun(CliContext context)
 {
-    /// <param name="slots">The slots to render on, made ready by <see cref="SlotFactory"/> before the run (disposed here).</param>
-    public async Task<int> RunAsync(JobLease lease, JobState state, WorkersSpec workers, IReadOnlyList<IWorkerSlot> slots)
+    /// <param name="workforce">What to render on, made ready by <see cref="SlotFactory"/> before the run (disposed here).</param>
+    public async Task<int> RunAsync(JobLease lease, JobState state, WorkersSpec workers, Workforce workforce)
     {
+        ArgumentNullException.ThrowIfNull(workforce);
+        var slots = workforce.Slots;
         var spec = state.Spec;
         var logger = context.Loggers.CreateLogger<JobRun>();
         var verifier = new SceneFrameVerifier(spec.Scene);
@@ -32,6 +34,7 @@ internal sealed class JobRun(CliContext context)
             workers.ToString(),
             doneOutputIntact: frame => FileLength(spec.FramePath(frame.Frame)) == frame.Bytes,
             verifiedOutputBytes: frame => AdoptableBytes(spec, frame, verifier));
+        workforce.Fleet?.Start(scheduler, state);
         Log.JobStarting(logger, spec.JobId, scheduler.Progress().Total - scheduler.Progress().Done, spec.BlendFile, slots.Count,
             workers.Kind == "local" ? string.Create(CultureInfo.InvariantCulture, $"this machine, {workers.ThreadsPerSlot} thread(s) each") : workers.ToString(),
             spec.OutputDirectory);
@@ -43,13 +46,13 @@ internal sealed class JobRun(CliContext context)
         using var interrupt = OnInterrupt(stop);
         var watcher = WatchAsync(lease, scheduler, display, () => { cancelRequested = true; stop.Cancel(); }, stop.Token);
 
-        var runner = new JobRunner(scheduler, slots, verifier, context.Loggers.CreateLogger<JobRunner>());
+        var runner = new JobRunner(scheduler, slots, verifier, context.Loggers.CreateLogger<JobRunner>(), workforce.Fleet?.Slots);
         JobStatus status;
         string? pauseReason = null;
         try
         {
             await runner.RunAsync(stop.Token).ConfigureAwait(false);
-            status = scheduler.Finish();
+            (status, pauseReason) = FinishAfterRun(scheduler, workforce.Fleet);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -69,10 +72,7 @@ internal sealed class JobRun(CliContext context)
             await watcher.ConfigureAwait(false);
             display.Refresh(scheduler.Progress());
             display.Dispose(); // ends the live line before the summary is printed
-            foreach (var slot in slots)
-            {
-                await slot.DisposeAsync().ConfigureAwait(false);
-            }
+            await workforce.DisposeAsync().ConfigureAwait(false); // cloud instances are terminated here, whatever happened
         }
 
         if (status is JobStatus.Completed or JobStatus.Cancelled)
@@ -81,6 +81,25 @@ internal sealed class JobRun(CliContext context)
         }
 
         return Summarize(context.Out, spec, context.Store.Read(spec.JobId), status, scheduler.Progress(), pauseReason);
+    }
+
+    /// <summary>How the run ended when the runner returned: as the scheduler sees it, unless the fleet stopped early.</summary>
+    private static (JobStatus Status, string? PauseReason) FinishAfterRun(JobScheduler scheduler, BlenderFarm.Workers.Aws.Fleet.SpotFleet? fleet)
+    {
+        var progress = scheduler.Progress();
+        if (fleet is not { StopReason: { } reason } || progress.Done + progress.Failed == progress.Total)
+        {
+            return (scheduler.Finish(), null);
+        }
+
+        if (fleet.BudgetReached)
+        {
+            var jobId = scheduler.Spec.JobId;
+            return (scheduler.Finish(JobStatus.Paused, reason), string.Create(CultureInfo.InvariantCulture,
+                $"Job {jobId} paused with {progress.Done}/{progress.Total} frames done: {reason}. Resume with a higher limit: blenderfarm resume {jobId} --max-cost AMOUNT"));
+        }
+
+        return (scheduler.Finish(JobStatus.Failed, reason), null);
     }
 
     private static async Task WatchAsync(JobLease lease, JobScheduler scheduler, IProgressDisplay display, Action cancel, CancellationToken token)
@@ -163,7 +182,7 @@ internal sealed class JobRun(CliContext context)
         {
             case JobStatus.Completed:
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Job {spec.JobId} completed: {done}/{total} frames in {elapsed} ({ProgressText.Rate(progress.FramesPerMinute)}), in {spec.OutputDirectory}"));
+                    $"Job {spec.JobId} completed: {done}/{total} frames in {elapsed} ({ProgressText.Rate(progress.FramesPerMinute)}){CostNote(state)}, in {spec.OutputDirectory}"));
                 return ExitCodes.Ok;
             case JobStatus.Cancelled:
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -179,6 +198,10 @@ internal sealed class JobRun(CliContext context)
                 return ExitCodes.JobFailed;
         }
     }
+
+    private static string CostNote(JobState state) => ProgressText.Cost(state.Cost) is { } cost
+        ? string.Create(CultureInfo.InvariantCulture, $", {cost} on {state.Instances.Count} spot instance(s)")
+        : "";
 
     private sealed class Registrations(params IDisposable[] items) : IDisposable
     {

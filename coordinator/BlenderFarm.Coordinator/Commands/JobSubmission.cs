@@ -73,8 +73,19 @@ internal static class JobSubmission
         var spec = new JobSpec(jobId, blendFile, output, frames, scene, request.Chunk, workers.ToString(), blender, context.Time.GetUtcNow());
 
         // Hosts are reached and made ready before the job exists: a bad host refuses the job, it does not start it.
-        var slots = await SlotFactory.CreateAsync(context, workers, spec, blender, CancellationToken.None).ConfigureAwait(false);
-        using var lease = context.Store.Create(spec);
+        var workforce = await SlotFactory.CreateAsync(context, workers, spec, blender, CancellationToken.None).ConfigureAwait(false);
+        JobLease lease;
+        try
+        {
+            lease = context.Store.Create(spec);
+        }
+        catch
+        {
+            await workforce.DisposeAsync().ConfigureAwait(false); // nothing may stay launched for a job that does not exist
+            throw;
+        }
+
+        using var owned = lease;
         if (workers.Shared is { } shared)
         {
             await File.WriteAllTextAsync(SharedStorageFile(context, jobId), System.Text.Json.JsonSerializer.Serialize(shared)).ConfigureAwait(false);
@@ -82,7 +93,7 @@ internal static class JobSubmission
 
         await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Job {jobId}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.FileFormat}, {scene.Engine}) on {workers}; resume with 'blenderfarm resume {jobId}'")).ConfigureAwait(false);
-        return await new JobRun(context).RunAsync(lease, JobState.New(spec), workers, slots).ConfigureAwait(false);
+        return await new JobRun(context).RunAsync(lease, JobState.New(spec), workers, workforce).ConfigureAwait(false);
     }
 
     /// <summary>Hosts given with --host are kept as a hosts file in the job's folder, so resume finds them.</summary>

@@ -7,7 +7,7 @@ namespace BlenderFarm.Coordinator.Commands;
 /// <summary><c>blenderfarm render FILE.blend [--frames SPEC] [--output DIR] [--workers local[:N]] [--chunk auto|N] [--blender PATH]</c></summary>
 internal static class RenderCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["frames", "output", "workers", "chunk", "blender", "job-id", "host", "identity", "known-hosts", "shared-storage", "mount-command"];
+    private static readonly HashSet<string> ValueOptions = ["frames", "output", "workers", "chunk", "blender", "job-id", "host", "identity", "known-hosts", "shared-storage", "mount-command", .. AwsSettings.Flags.Keys];
     private static readonly HashSet<string> FlagOptions = ["allow-missing", "accept-new-host-keys"];
 
     public static Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
@@ -24,7 +24,7 @@ internal static class RenderCommand
             file,
             line.Value("frames"),
             line.Value("output"),
-            hosts.Count > 0 ? WorkersFrom(line, null) : WorkersFrom(line, line.Value("workers")).WithSharedStorage(line.Value("shared-storage"), line.Value("mount-command")),
+            hosts.Count > 0 ? WorkersFrom(context, line, null) : WorkersFrom(context, line, line.Value("workers")).WithSharedStorage(line.Value("shared-storage"), line.Value("mount-command")),
             ParseChunk(line.Value("chunk")),
             line.Value("blender"),
             line.Flag("allow-missing"),
@@ -37,8 +37,8 @@ internal static class RenderCommand
     }
 
     /// <summary>The workers spec with the SSH options of the command line applied.</summary>
-    public static WorkersSpec WorkersFrom(CommandLine line, string? workers) =>
-        WorkersSpec.Parse(workers) with { Ssh = SshSettings.FromCommandLine(line) };
+    public static WorkersSpec WorkersFrom(CliContext context, CommandLine line, string? workers) =>
+        (WorkersSpec.Parse(workers) with { Ssh = SshSettings.FromCommandLine(line) }).WithAwsSettings(context.Store.Root, line);
 
     public static ChunkPolicy ParseChunk(string? text)
     {

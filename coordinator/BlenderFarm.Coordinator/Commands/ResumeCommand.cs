@@ -11,7 +11,7 @@ namespace BlenderFarm.Coordinator.Commands;
 /// </summary>
 internal static class ResumeCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["workers", "blender", "identity", "known-hosts", "shared-storage", "mount-command"];
+    private static readonly HashSet<string> ValueOptions = ["workers", "blender", "identity", "known-hosts", "shared-storage", "mount-command", .. AwsSettings.Flags.Keys];
     private static readonly HashSet<string> FlagOptions = ["accept-new-host-keys"];
 
     public static async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
@@ -32,7 +32,7 @@ internal static class ResumeCommand
             throw new UserFacingException($"The job's scene {spec.BlendFile} is gone: put it back to resume job {jobId}.");
         }
 
-        var workers = RenderCommand.WorkersFrom(line, line.Value("workers") ?? spec.Workers);
+        var workers = RenderCommand.WorkersFrom(context, line, line.Value("workers") ?? spec.Workers);
         var sharedFile = JobSubmission.SharedStorageFile(context, jobId);
         if (line.Value("shared-storage") is null && line.Value("workers") is null && File.Exists(sharedFile))
         {
@@ -47,8 +47,8 @@ internal static class ResumeCommand
             ? BlenderLocator.Find(line.Value("blender"))
             : spec.BlenderPath;
         JobSubmission.PrepareOutputFolder(spec.OutputDirectory);
-        var slots = await SlotFactory.CreateAsync(context, workers, spec, blender, CancellationToken.None).ConfigureAwait(false);
+        var workforce = await SlotFactory.CreateAsync(context, workers, spec, blender, CancellationToken.None).ConfigureAwait(false);
         await Console.Error.WriteLineAsync($"Resuming job {jobId} on {workers}").ConfigureAwait(false);
-        return await new JobRun(context).RunAsync(lease, state, workers, slots).ConfigureAwait(false);
+        return await new JobRun(context).RunAsync(lease, state, workers, workforce).ConfigureAwait(false);
     }
 }

@@ -59,7 +59,7 @@ internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger 
             Server = ProtocolInfo.ServerName,
             ServerVersion = identity.ServerVersion,
             ProcessId = Environment.ProcessId,
-            WorkerKinds = ["local"],
+            WorkerKinds = ["local", "ssh", "aws"],
         });
     }
 
@@ -71,7 +71,7 @@ internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger 
         WorkersSpec workers;
         try
         {
-            workers = WorkersSpec.Parse(request.Workers);
+            workers = WorkersSpec.Parse(request.Workers).WithAwsSettings(host.Store.Root, null);
         }
         catch (UsageException e)
         {

@@ -6,6 +6,8 @@ using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Running;
+using BlenderFarm.Workers.Aws.Access;
+using BlenderFarm.Workers.Aws.Fleet;
 using BlenderFarm.Workers.Local;
 using BlenderFarm.Workers.Ssh;
 using BlenderFarm.Workers.Ssh.Hosts;
@@ -16,13 +18,16 @@ using Microsoft.Extensions.Logging;
 
 namespace BlenderFarm.Coordinator.Workers;
 
-/// <summary>Builds the slots a job renders on from its workers spec: local Blender processes, or SSH hosts made ready.</summary>
+/// <summary>Builds what a job renders on from its workers spec: local Blender processes, SSH hosts made ready, or a spot fleet.</summary>
 internal static class SlotFactory
 {
-    public static Task<IReadOnlyList<IWorkerSlot>> CreateAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, CancellationToken cancellationToken) =>
-        workers.Kind == "ssh"
-            ? CreateSshAsync(context, workers, spec, blenderPath, cancellationToken)
-            : Task.FromResult(CreateLocal(context, workers, spec, blenderPath));
+    public static async Task<Workforce> CreateAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, CancellationToken cancellationToken) =>
+        workers.Kind switch
+        {
+            "ssh" => new Workforce(await CreateSshAsync(context, workers, spec, blenderPath, cancellationToken).ConfigureAwait(false)),
+            "aws" => new Workforce([], await CreateFleetAsync(context, workers, spec, blenderPath, cancellationToken).ConfigureAwait(false)),
+            _ => new Workforce(CreateLocal(context, workers, spec, blenderPath)),
+        };
 
     private static IReadOnlyList<IWorkerSlot> CreateLocal(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath)
     {
@@ -45,23 +50,7 @@ internal static class SlotFactory
             throw new UserFacingException(e.Message, e);
         }
 
-        // The files the scene uses, as Blender sees them now: they travel with the job to every host.
-        var report = await SceneInspector.InspectAsync(blenderPath, spec.BlendFile, context.ScriptFolder, cancellationToken).ConfigureAwait(false);
-        var files = JobFiles.Plan(spec.BlendFile, report.Dependencies);
-        foreach (var unmappable in files.Unmappable)
-        {
-            Log.Warning(logger, $"{unmappable} lives outside the .blend's folder inside a linked library: hosts may not find it");
-        }
-
-        var policy = new HostKeyPolicy(workers.Ssh.KnownHostsFiles, Path.Combine(context.Store.Root, "known_hosts"), workers.Ssh.AcceptNewHostKeys);
-        var options = new SshHostOptions(policy, spec.JobId, spec.Scene.FileFormat, ScriptFiles.Materialize(ScriptFiles.Worker, context.ScriptFolder))
-        {
-            Warn = message => Log.Warning(logger, message),
-        };
-        if (workers.Shared is { } shared)
-        {
-            options = options with { Shared = shared, SharedJob = shared.Prepare(spec.JobId, files, options.WorkerScript) };
-        }
+        var (files, options) = await PlanRemoteJobAsync(context, workers, spec, blenderPath, logger, cancellationToken).ConfigureAwait(false);
         SshWorkerHost[] prepared;
         try
         {
@@ -86,5 +75,45 @@ internal static class SlotFactory
         }
 
         return [.. prepared.SelectMany(h => h.CreateSlots(options))];
+    }
+
+    /// <summary>Checks AWS (credentials, image, prices), reclaims earlier runs' instances and sets up the farm; launches happen once the job runs.</summary>
+    private static async Task<SpotFleet> CreateFleetAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, CancellationToken cancellationToken)
+    {
+        var logger = context.Loggers.CreateLogger<SpotFleet>();
+        var options = AwsSettings.ToOptions(workers.Aws!);
+        var ec2 = Ec2Access.Open(options);
+        var (files, hostOptions) = await PlanRemoteJobAsync(context, workers, spec, blenderPath, logger, cancellationToken).ConfigureAwait(false);
+        var setup = new FleetSetup(ec2, options, spec.JobId, Path.Combine(context.Store.Root, "aws"), files, hostOptions, context.Time, logger)
+        {
+            IsJobActiveElsewhere = context.Store.IsTaken,
+        };
+        var fleet = await SpotFleet.PrepareAsync(setup, cancellationToken).ConfigureAwait(false);
+        Log.Info(logger, string.Create(CultureInfo.InvariantCulture,
+            $"AWS: up to {options.MaxInstances} spot instance(s) of {string.Join(", ", options.InstanceTypes)} from {fleet.ImageDescription}, at most ${options.MaxCostUsd:0.00}"));
+        return fleet;
+    }
+
+    /// <summary>The files the scene uses, as Blender sees them now (they travel with the job to every host), and how hosts are prepared.</summary>
+    private static async Task<(JobFiles Files, SshHostOptions Options)> PlanRemoteJobAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, ILogger logger, CancellationToken cancellationToken)
+    {
+        var report = await SceneInspector.InspectAsync(blenderPath, spec.BlendFile, context.ScriptFolder, cancellationToken).ConfigureAwait(false);
+        var files = JobFiles.Plan(spec.BlendFile, report.Dependencies);
+        foreach (var unmappable in files.Unmappable)
+        {
+            Log.Warning(logger, $"{unmappable} lives outside the .blend's folder inside a linked library: hosts may not find it");
+        }
+
+        var policy = new HostKeyPolicy(workers.Ssh.KnownHostsFiles, Path.Combine(context.Store.Root, "known_hosts"), workers.Ssh.AcceptNewHostKeys);
+        var options = new SshHostOptions(policy, spec.JobId, spec.Scene.FileFormat, ScriptFiles.Materialize(ScriptFiles.Worker, context.ScriptFolder))
+        {
+            Warn = message => Log.Warning(logger, message),
+        };
+        if (workers.Shared is { } shared)
+        {
+            options = options with { Shared = shared, SharedJob = shared.Prepare(spec.JobId, files, options.WorkerScript) };
+        }
+
+        return (files, options);
     }
 }

@@ -5,12 +5,15 @@ namespace BlenderFarm.Coordinator.Workers;
 
 /// <summary>
 /// Where a job renders: <c>local[:N]</c> is N slots on this machine; <c>ssh:HOSTS</c> is the hosts listed in the
-/// hosts file HOSTS, each with one slot per GPU.
+/// hosts file HOSTS, each with one slot per GPU; <c>aws[:N]</c> is up to N spot instances BlenderFarm launches.
 /// </summary>
 internal sealed record WorkersSpec(string Kind, int Slots, string? HostsFile = null)
 {
     /// <summary>How SSH hosts are reached; only used with <c>ssh</c>.</summary>
     public SshSettings Ssh { get; init; } = SshSettings.Default;
+
+    /// <summary>With <c>aws</c>: the AWS settings as key=value pairs (see <see cref="AwsSettings"/>).</summary>
+    public SortedDictionary<string, string>? Aws { get; init; }
 
     /// <summary>With <c>ssh</c>: a folder every host and this machine see, used instead of SFTP for job files and frames.</summary>
     public BlenderFarm.Workers.Ssh.Sync.SharedStorage? Shared { get; init; }
@@ -44,18 +47,50 @@ internal sealed record WorkersSpec(string Kind, int Slots, string? HostsFile = n
                 : throw new UsageException($"The hosts file {text["ssh:".Length..]} does not exist (give --workers ssh:HOSTS_FILE, or --host user@host).");
         }
 
-        var kind = text.Split(':')[0];
-        throw kind is "aws"
-            ? new UsageException($"--workers {kind} is not available in this version yet: use local[:N] or ssh:HOSTS_FILE.")
-            : new UsageException($"--workers takes local[:N] or ssh:HOSTS_FILE, not '{text}'.");
+        if (text == "aws" || text.StartsWith("aws:", StringComparison.Ordinal))
+        {
+            return new WorkersSpec("aws", 0) { Aws = AwsSettings.ParseInline(text.Length > 4 ? text[4..] : "") };
+        }
+
+        throw new UsageException($"--workers takes local[:N], ssh:HOSTS_FILE or aws[:N], not '{text}'.");
+    }
+
+    /// <summary>With <c>aws</c>: the settings file under <paramref name="home"/>, then the spec's own pairs, then the command line's flags.</summary>
+    public WorkersSpec WithAwsSettings(string home, CommandLine? line)
+    {
+        if (Kind != "aws")
+        {
+            var flag = line is null ? null : AwsSettings.Flags.Keys.FirstOrDefault(f => line.Value(f) is not null);
+            return flag is null ? this : throw new UsageException($"--{flag} is for AWS workers (--workers aws[:N]).");
+        }
+
+        var merged = AwsSettings.ReadFile(AwsSettings.SettingsFile(home));
+        foreach (var (key, value) in Aws!)
+        {
+            merged[key] = value;
+        }
+
+        foreach (var (flag, key) in AwsSettings.Flags)
+        {
+            if (line?.Value(flag) is { } value)
+            {
+                merged[key] = value;
+            }
+        }
+
+        _ = AwsSettings.ToOptions(merged); // every value is checked before anything starts
+        return this with { Aws = merged };
     }
 
     /// <summary>Threads each local slot's Blender may use, sharing this machine's cores.</summary>
     public int ThreadsPerSlot => Math.Max(1, Environment.ProcessorCount / Math.Max(1, Slots));
 
-    public override string ToString() => Kind == "ssh"
-        ? "ssh:" + HostsFile
-        : string.Create(CultureInfo.InvariantCulture, $"{Kind}:{Slots}");
+    public override string ToString() => Kind switch
+    {
+        "ssh" => "ssh:" + HostsFile,
+        "aws" => AwsSettings.Format(Aws!),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{Kind}:{Slots}"),
+    };
 
     /// <summary>Applies --shared-storage and --mount-command; they only make sense with SSH hosts.</summary>
     public WorkersSpec WithSharedStorage(string? folder, string? mountCommand)
@@ -63,6 +98,11 @@ internal sealed record WorkersSpec(string Kind, int Slots, string? HostsFile = n
         if (folder is null)
         {
             return mountCommand is null ? this : throw new UsageException("--mount-command needs --shared-storage.");
+        }
+
+        if (Kind == "aws")
+        {
+            throw new UsageException("--shared-storage is for SSH hosts: for AWS, give the instances' mount command with --workers aws:mount-command=...");
         }
 
         if (Kind != "ssh")

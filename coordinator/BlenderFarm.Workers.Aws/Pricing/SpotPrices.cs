@@ -6,12 +6,12 @@ using BlenderFarm.Workers.Aws.Access;
 namespace BlenderFarm.Workers.Aws.Pricing;
 
 /// <summary>The current spot price of one instance type in one zone, in USD per hour.</summary>
-public sealed record SpotPrice(string InstanceType, string Zone, double UsdPerHour);
+public sealed record SpotQuote(string InstanceType, string Zone, double UsdPerHour);
 
 /// <summary>Current spot prices from DescribeSpotPriceHistory (Linux, newest price per type and zone).</summary>
 public static class SpotPrices
 {
-    public static async Task<IReadOnlyList<SpotPrice>> CurrentAsync(IAmazonEC2 ec2, IReadOnlyList<string> instanceTypes, string? zone, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<SpotQuote>> CurrentAsync(IAmazonEC2 ec2, IReadOnlyList<string> instanceTypes, string? zone, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ec2);
         var request = new DescribeSpotPriceHistoryRequest
@@ -25,14 +25,14 @@ public static class SpotPrices
             request.AvailabilityZone = zone;
         }
 
-        var prices = new List<SpotPrice>();
+        var prices = new List<SpotQuote>();
         do
         {
             var page = await Ec2Access.CallAsync("reading spot prices", () => ec2.DescribeSpotPriceHistoryAsync(request, cancellationToken)).ConfigureAwait(false);
             prices.AddRange((page.SpotPriceHistory ?? [])
                 .Where(p => p.InstanceType is not null && p.AvailabilityZone is not null)
                 .OrderByDescending(p => p.Timestamp)
-                .Select(p => new SpotPrice(p.InstanceType!.Value, p.AvailabilityZone!, double.Parse(p.Price, CultureInfo.InvariantCulture))));
+                .Select(p => new SpotQuote(p.InstanceType!.Value, p.AvailabilityZone!, double.Parse(p.Price, CultureInfo.InvariantCulture))));
             request.NextToken = page.NextToken;
         }
         while (!string.IsNullOrEmpty(request.NextToken));
@@ -41,7 +41,7 @@ public static class SpotPrices
     }
 
     /// <summary>The price for a type in a zone, else the highest known for the type (cost is never under-counted).</summary>
-    public static double? For(IReadOnlyList<SpotPrice> prices, string instanceType, string zone)
+    public static double? For(IReadOnlyList<SpotQuote> prices, string instanceType, string zone)
     {
         ArgumentNullException.ThrowIfNull(prices);
         return prices.FirstOrDefault(p => p.InstanceType == instanceType && p.Zone == zone)?.UsdPerHour

@@ -26,7 +26,7 @@ public sealed class WireFormatTests
             Assert.That(result.GetProperty("server").GetString(), Is.EqualTo("blenderfarm"));
             Assert.That(result.GetProperty("serverVersion").GetString(), Is.EqualTo("0.1.0"));
             Assert.That(result.GetProperty("processId").GetInt32(), Is.EqualTo(Environment.ProcessId));
-            Assert.That(result.GetProperty("workerKinds").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "local" }));
+            Assert.That(result.GetProperty("workerKinds").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "local", "ssh", "aws" }));
         });
     }
 

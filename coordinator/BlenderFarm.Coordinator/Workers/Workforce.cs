@@ -1,0 +1,28 @@
+using BlenderFarm.Domain.Ports;
+using BlenderFarm.Workers.Aws.Fleet;
+
+namespace BlenderFarm.Coordinator.Workers;
+
+/// <summary>
+/// What a job renders on: slots ready now, and with AWS a fleet whose instances' slots join while the job runs.
+/// Disposing it ends the fleet (terminating its instances) and every slot.
+/// </summary>
+internal sealed class Workforce(IReadOnlyList<IWorkerSlot> slots, SpotFleet? fleet = null) : IAsyncDisposable
+{
+    public IReadOnlyList<IWorkerSlot> Slots { get; } = slots;
+
+    public SpotFleet? Fleet { get; } = fleet;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Fleet is not null)
+        {
+            await Fleet.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var slot in Slots)
+        {
+            await slot.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using BlenderFarm.Blender;
+using BlenderFarm.Workers.Aws.Access;
+using BlenderFarm.Workers.Aws.HostKeys;
+using BlenderFarm.Workers.Ssh;
+using BlenderFarm.Workers.Ssh.Hosts;
+using BlenderFarm.Workers.Ssh.Remote;
+using BlenderFarm.Workers.Ssh.Security;
+
+namespace BlenderFarm.Workers.Aws.Fleet;
+
+/// <summary>One instance's way into the job: running, host key checked, Blender ready, job synced, slots handed over, watched.</summary>
+public sealed partial class SpotFleet
+{
+    private void Track(FleetInstance instance, bool reattached)
+    {
+        lock (_instances)
+        {
+            _instances.Add(instance);
+            _background.Add(Task.Run(() => BootAndWatchAsync(instance, reattached)));
+        }
+    }
+
+    private async Task BootAndWatchAsync(FleetInstance instance, bool reattached)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(instance.Withdrawn, _stopping.Token);
+        var token = stop.Token;
+        try
+        {
+            var address = await WaitRunningAsync(instance, token).ConfigureAwait(false);
+            instance.Address = address;
+            var host = new HostSpec(Options.SshUser, address, Options.SshPort, _farm.Key.PrivateKeyPath, null, Options.BlenderPath, null, null);
+            if (!reattached || _hostKeys.KnownKeyTypes(host.KnownHostsName).Count == 0)
+            {
+                var fingerprints = await InstanceHostKey.WaitForFingerprintsAsync(_setup.Ec2, instance.Id, Options.ConsoleOutputTimeout, ConsolePoll, token).ConfigureAwait(false);
+                await UntilReachableAsync(instance, () => InstanceHostKey.PinAsync(host, instance.Id, fingerprints, KnownHostsFile, token), token).ConfigureAwait(false);
+            }
+
+            var blender = await UntilReachableAsync(instance, () => InstanceBootstrap.EnsureBlenderAsync(host, _hostKeys, Options, token), token).ConfigureAwait(false);
+            host = host with { BlenderPath = blender };
+            var prepared = await SshWorkerHost.PrepareAsync(host, _hostOptions, _setup.Files, token).ConfigureAwait(false);
+            var slots = prepared.CreateSlots(_hostOptions).Select(s => new InstanceSlot(s, instance, _setup.Time)).ToList();
+            instance.BecameReady(slots);
+            Log.Joined(_setup.Logger, instance.Id, address, slots.Count, (_setup.Time.GetUtcNow() - instance.Launch.LaunchedAt).TotalSeconds);
+            if (!prepared.UsesGpus)
+            {
+                Log.Warning(_setup.Logger, $"instance {instance.Id} ({instance.Launch.InstanceType}) shows no NVIDIA GPU: rendering on its CPU");
+            }
+
+            foreach (var slot in slots)
+            {
+                _slots.Writer.TryWrite(slot);
+            }
+
+            var notice = await InterruptionWatcher.WaitForNoticeAsync(host, _hostKeys, Options.InterruptionPoll, token).ConfigureAwait(false);
+            await TerminateAsync([instance], notice is null ? "it stopped answering SSH" : $"spot interruption notice {notice}").ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Withdrawn or the fleet is stopping: whoever did that terminates it.
+        }
+        catch (InstanceRefusedException e)
+        {
+            Log.Warning(_setup.Logger, e.Message);
+            if (Interlocked.Increment(ref _refused) >= RefusedInstancesBeforeGivingUp)
+            {
+                Stop($"{_refused} instances were refused because their host keys could not be verified", budget: false);
+            }
+
+            await TerminateAsync([instance], "its host key could not be verified").ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshFailure or UserFacingException or InstanceUnreachableException or TimeoutException)
+        {
+            await TerminateAsync([instance], "it could not join the job: " + e.Message).ConfigureAwait(false);
+        }
+    }
+
+    private TimeSpan ConsolePoll => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, Options.Tick.Ticks));
+
+    /// <summary>Waits for the instance to run and have a public address; fails when EC2 ends it first or it takes too long.</summary>
+    private async Task<string> WaitRunningAsync(FleetInstance instance, CancellationToken cancellationToken)
+    {
+        var deadline = instance.Launch.LaunchedAt + Options.BootTimeout;
+        while (true)
+        {
+            var found = (await FarmInventory.InstancesAsync(_setup.Ec2, cancellationToken, [instance.Id]).ConfigureAwait(false)).SingleOrDefault();
+            if (found is { State: "running", PublicAddress: { } address })
+            {
+                return address;
+            }
+
+            if (found is null || found.State is "shutting-down" or "terminated" or "stopping" or "stopped")
+            {
+                throw new InstanceUnreachableException($"EC2 ended instance {instance.Id} while it was starting ({found?.State ?? "gone"}).");
+            }
+
+            if (_setup.Time.GetUtcNow() >= deadline)
+            {
+                throw new InstanceUnreachableException($"Instance {instance.Id} did not start with a public address within {Options.BootTimeout.TotalMinutes:0.#} minutes.");
+            }
+
+            await Task.Delay(ConsolePoll, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>SSH comes up a little after EC2 says "running": retry until the boot timeout.</summary>
+    private async Task<T> UntilReachableAsync<T>(FleetInstance instance, Func<Task<T>> step, CancellationToken cancellationToken)
+    {
+        var deadline = instance.Launch.LaunchedAt + Options.BootTimeout;
+        while (true)
+        {
+            try
+            {
+                return await step().ConfigureAwait(false);
+            }
+            catch (Exception e) when (_setup.Time.GetUtcNow() < deadline
+                                      && (e is InstanceUnreachableException || (e is SshFailure && e.Message.Contains("cannot be reached", StringComparison.Ordinal))))
+            {
+                await Task.Delay(ConsolePoll, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private Task UntilReachableAsync(FleetInstance instance, Func<Task> step, CancellationToken cancellationToken) =>
+        UntilReachableAsync(instance, async () =>
+        {
+            await step().ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Withdraws the instances (their frames go back to the queue), terminates them and journals their final cost.</summary>
+    private async Task TerminateAsync(IReadOnlyList<FleetInstance> instances, string reason)
+    {
+        var ending = instances.Where(i => i.Stage != InstanceStage.Terminated).ToList();
+        if (ending.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var instance in ending.Where(i => i.Withdraw(reason)))
+        {
+            Log.Leaving(_setup.Logger, instance.Id, reason);
+        }
+
+        try
+        {
+            await FarmInventory.TerminateAsync(_setup.Ec2, [.. ending.Select(i => i.Id)], CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (UserFacingException e)
+        {
+            Log.Warning(_setup.Logger, $"{e.Message} Run 'blenderfarm teardown' to make sure nothing is left running.");
+            return;
+        }
+
+        var now = _setup.Time.GetUtcNow();
+        foreach (var instance in ending)
+        {
+            instance.Terminated(now);
+            RecordCost(instance, now);
+            Log.Terminated(_setup.Logger, instance.Id, (now - instance.Launch.LaunchedAt).TotalSeconds, instance.CostUntil(now));
+        }
+    }
+}

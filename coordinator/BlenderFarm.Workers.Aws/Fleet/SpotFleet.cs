@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Amazon.EC2.Model;
+using BlenderFarm.Domain.Journal;
+using BlenderFarm.Domain.Jobs;
+using BlenderFarm.Domain.Ports;
+using BlenderFarm.Domain.Scheduling;
+using BlenderFarm.Workers.Aws.Farm;
+using BlenderFarm.Workers.Aws.Pricing;
+using BlenderFarm.Workers.Ssh;
+using BlenderFarm.Workers.Ssh.Security;
+
+namespace BlenderFarm.Workers.Aws.Fleet;
+
+/// <summary>
+/// A job's spot instances. Before the job starts it checks everything that can be checked (credentials, image,
+/// prices), reclaims what earlier runs left (reattaching this job's instances, terminating orphans) and sets up the
+/// farm's key pair and security group. While the job runs it keeps enough instances for the frames left within the
+/// money limit, hands each ready instance's slots to the job, replaces interrupted ones, ends idle ones and journals
+/// what each costs. Disposing it terminates everything and removes the key pair and security group.
+/// </summary>
+public sealed partial class SpotFleet : IAsyncDisposable
+{
+    private readonly FleetSetup _setup;
+    private readonly FarmResources _farm;
+    private readonly Image _image;
+    private readonly IReadOnlyList<SpotQuote> _prices;
+    private readonly IReadOnlyList<OwnedInstance> _reattach;
+    private readonly SpotLauncher _launcher;
+    private readonly HostKeyPolicy _hostKeys;
+    private readonly SshHostOptions _hostOptions;
+    private readonly Channel<IWorkerSlot> _slots = Channel.CreateUnbounded<IWorkerSlot>();
+    private readonly List<FleetInstance> _instances = [];
+    private readonly List<Task> _background = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _control = Task.CompletedTask;
+    private JobScheduler? _scheduler;
+    private double _costBefore;
+    private int _disposed;
+
+    private SpotFleet(FleetSetup setup, FarmResources farm, Image image, IReadOnlyList<SpotQuote> prices, IReadOnlyList<OwnedInstance> reattach, Task orphanCleanup)
+    {
+        _setup = setup;
+        _farm = farm;
+        _image = image;
+        _prices = prices;
+        _reattach = reattach;
+        _background.Add(orphanCleanup);
+        _launcher = new SpotLauncher(setup.Ec2, setup.Options, farm, setup.JobId, image.ImageId);
+        _hostKeys = new HostKeyPolicy([], KnownHostsFile, acceptNewHostKeys: false);
+        _hostOptions = setup.HostOptions with { HostKeys = _hostKeys };
+    }
+
+    /// <summary>Slots of instances that became ready; completed when the fleet will bring no more.</summary>
+    public ChannelReader<IWorkerSlot> Slots => _slots.Reader;
+
+    /// <summary>Why the fleet stopped bringing instances before the job ended (money limit, no capacity), or null.</summary>
+    public string? StopReason { get; private set; }
+
+    /// <summary>True when the money limit ended the fleet: the job pauses and can be resumed with a higher limit.</summary>
+    public bool BudgetReached { get; private set; }
+
+    public string ImageDescription => $"{_image.ImageId} ({_image.Name})";
+
+    public IReadOnlyList<FleetInstance> Instances
+    {
+        get
+        {
+            lock (_instances)
+            {
+                return [.. _instances];
+            }
+        }
+    }
+
+    private string KnownHostsFile => Path.Combine(_setup.FarmFolder(_farm.FarmId), "known_hosts");
+
+    private AwsOptions Options => _setup.Options;
+
+    /// <summary>Checks and prepares everything before the job starts; throws a one-sentence UserFacingException when something is wrong.</summary>
+    public static async Task<SpotFleet> PrepareAsync(FleetSetup setup, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        var options = setup.Options;
+        var image = await MachineImage.ResolveAsync(setup.Ec2, options, cancellationToken).ConfigureAwait(false);
+        var prices = await SpotPrices.CurrentAsync(setup.Ec2, options.InstanceTypes, null, cancellationToken).ConfigureAwait(false);
+        var owned = (await FarmInventory.InstancesAsync(setup.Ec2, cancellationToken).ConfigureAwait(false))
+            .Where(i => FarmInventory.LiveStates.Contains(i.State)).ToList();
+        var mine = owned.Where(i => i.JobId == setup.JobId && i.State is "pending" or "running").ToList();
+        var orphans = owned.Where(i => i.JobId != setup.JobId && !setup.IsJobActiveElsewhere(i.JobId)).ToList();
+        var cidr = options.CallerCidr ?? await FarmResources.DetectCallerCidrAsync(options.CallerAddressService, cancellationToken).ConfigureAwait(false);
+        var keyExisted = FarmKey.Load(Path.Combine(setup.FarmFolder(setup.JobId), "id_ed25519")) is not null;
+        var farm = await FarmResources.EnsureAsync(setup.Ec2, setup.JobId, setup.JobId, setup.FarmFolder(setup.JobId), cidr, cancellationToken).ConfigureAwait(false);
+        if (!keyExisted && mine.Count > 0)
+        {
+            // Their key is gone with the machine that launched them: nobody can log in, so they only cost money.
+            orphans.AddRange(mine);
+            mine.Clear();
+        }
+
+        var cleanup = ReclaimOrphansAsync(setup, orphans);
+        return new SpotFleet(setup, farm, image, prices, mine, cleanup);
+    }
+
+    /// <summary>Starts keeping the job supplied with instances. <paramref name="state"/> is the job as the run began (earlier runs' costs).</summary>
+    public void Start(JobScheduler scheduler, JobState state)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(state);
+        _scheduler = scheduler;
+        var reattached = _reattach.Select(r => r.InstanceId).ToHashSet(StringComparer.Ordinal);
+        _costBefore = state.Instances.Values.Where(r => !reattached.Contains(r.InstanceId)).Sum(r => r.Usd);
+        foreach (var owned in _reattach)
+        {
+            var price = state.Instances.TryGetValue(owned.InstanceId, out var known) ? known.PricePerHour : PriceOf(owned.InstanceType, owned.Zone);
+            Log.Info(_setup.Logger, $"reattaching instance {owned.InstanceId} ({owned.InstanceType}) launched by an earlier run of job {_setup.JobId}");
+            Track(new FleetInstance(new LaunchedInstance(owned.InstanceId, owned.InstanceType, owned.Zone, owned.LaunchedAt), price), reattached: true);
+        }
+
+        _control = Task.Run(() => ControlAsync(_stopping.Token));
+    }
+
+    /// <summary>Money spent on this job's instances so far, earlier runs included, in USD.</summary>
+    public double SpentUsd(DateTimeOffset now) => _costBefore + Instances.Sum(i => i.CostUntil(now));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _control.ConfigureAwait(false);
+        if (Options.Linger > TimeSpan.Zero && Instances.Any(i => i.Stage == InstanceStage.Ready))
+        {
+            await Task.Delay(Options.Linger).ConfigureAwait(false);
+        }
+
+        _slots.Writer.TryComplete();
+        await TerminateAsync(Instances, "the job ended").ConfigureAwait(false);
+        await Task.WhenAll(_background.ToArray()).WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var slot in Instances.SelectMany(i => i.Slots))
+        {
+            await slot.DisposeAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            var ids = Instances.Select(i => i.Id).ToList();
+            if (!await FarmInventory.WaitTerminatedAsync(_setup.Ec2, ids, TimeSpan.FromMinutes(3), CancellationToken.None).ConfigureAwait(false))
+            {
+                Log.Warning(_setup.Logger, $"instances {string.Join(", ", ids)} are still shutting down; run 'blenderfarm teardown' later to remove the farm's key pair and security group");
+                return;
+            }
+
+            await FarmResources.DeleteAsync(_setup.Ec2, _farm.FarmId, _setup.FarmFolder(_farm.FarmId), TimeSpan.FromMinutes(3), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (BlenderFarm.Blender.UserFacingException e)
+        {
+            Log.Warning(_setup.Logger, $"{e.Message} Run 'blenderfarm teardown' to finish removing the farm.");
+        }
+    }
+
+    private static async Task ReclaimOrphansAsync(FleetSetup setup, IReadOnlyList<OwnedInstance> orphans)
+    {
+        await Task.Yield();
+        if (orphans.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var orphan in orphans)
+        {
+            Log.Warning(setup.Logger, string.Create(CultureInfo.InvariantCulture,
+                $"terminating instance {orphan.InstanceId} of job {orphan.JobId}: no BlenderFarm coordinator is using it (left by one that stopped), launched {orphan.LaunchedAt:u}"));
+        }
+
+        try
+        {
+            await FarmInventory.TerminateAsync(setup.Ec2, [.. orphans.Select(o => o.InstanceId)], CancellationToken.None).ConfigureAwait(false);
+            await FarmInventory.WaitTerminatedAsync(setup.Ec2, [.. orphans.Select(o => o.InstanceId)], TimeSpan.FromMinutes(3), CancellationToken.None).ConfigureAwait(false);
+            foreach (var farm in orphans.Select(o => o.FarmId).Distinct().Where(f => f != setup.JobId))
+            {
+                await FarmResources.DeleteAsync(setup.Ec2, farm, setup.FarmFolder(farm), TimeSpan.FromMinutes(1), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (BlenderFarm.Blender.UserFacingException e)
+        {
+            Log.Warning(setup.Logger, $"{e.Message} Run 'blenderfarm teardown' to make sure nothing is left running.");
+        }
+    }
+
+    private double PriceOf(string instanceType, string zone) =>
+        SpotPrices.For(_prices, instanceType, zone)
+        ?? throw new BlenderFarm.Blender.UserFacingException($"EC2 reports no spot price for {instanceType} in this region: remove it from the instance types.");
+}

@@ -1,1 +1,0 @@
-namespace BlenderFarm.Workers.Aws; internal static class Placeholder { }

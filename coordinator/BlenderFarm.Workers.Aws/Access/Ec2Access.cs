@@ -15,7 +15,7 @@ public static class Ec2Access
     public static IAmazonEC2 Open(AwsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var profileName = options.Profile ?? Environment.GetEnvironmentVariable("AWS_PROFILE") ?? "default";
+        var profileName = new[] { options.Profile, Environment.GetEnvironmentVariable("AWS_PROFILE") }.FirstOrDefault(p => !string.IsNullOrEmpty(p)) ?? "default";
         var chain = new CredentialProfileStoreChain();
         var hasProfile = chain.TryGetProfile(profileName, out var profile);
         var credentials = FromEnvironment() ?? (hasProfile && chain.TryGetAWSCredentials(profileName, out var fromProfile) ? fromProfile : null);

@@ -1,0 +1,44 @@
+using System.Globalization;
+using BlenderFarm.Coordinator.Cli;
+using BlenderFarm.Coordinator.Progress;
+using BlenderFarm.Workers.Aws.Access;
+using BlenderFarm.Workers.Aws.Fleet;
+using BlenderFarm.Workers.Aws.Pricing;
+
+namespace BlenderFarm.Coordinator.Commands.Aws;
+
+/// <summary><c>blenderfarm instances</c>: every instance BlenderFarm has running in the region, with its age and cost so far.</summary>
+internal static class InstancesCommand
+{
+    public static async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
+    {
+        var line = CommandLine.Parse("instances", arguments, AwsCommandLine.ValueOptions, CommandLine.NoOptions);
+        line.Single("argument", required: false);
+        var options = AwsCommandLine.Options(context, line);
+        using var ec2 = Ec2Access.Open(options);
+        var live = (await FarmInventory.InstancesAsync(ec2, CancellationToken.None).ConfigureAwait(false))
+            .Where(i => FarmInventory.LiveStates.Contains(i.State)).OrderBy(i => i.LaunchedAt).ToList();
+        if (live.Count == 0)
+        {
+            context.Out.WriteLine($"BlenderFarm has no instance running in {AwsCommandLine.Region(options)}.");
+            return ExitCodes.Ok;
+        }
+
+        var prices = await SpotPrices.CurrentAsync(ec2, [.. live.Select(i => i.InstanceType).Distinct()], null, CancellationToken.None).ConfigureAwait(false);
+        var now = context.Time.GetUtcNow();
+        context.Out.WriteLine($"{"INSTANCE",-21} {"TYPE",-13} {"ZONE",-12} {"STATE",-13} {"JOB",-22} {"AGE",-9} COST SO FAR");
+        var total = 0.0;
+        foreach (var instance in live)
+        {
+            var age = now - instance.LaunchedAt;
+            var cost = (SpotPrices.For(prices, instance.InstanceType, instance.Zone) ?? 0) * Math.Max(60, age.TotalSeconds) / 3600;
+            total += cost;
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{instance.InstanceId,-21} {instance.InstanceType,-13} {instance.Zone,-12} {instance.State,-13} {instance.JobId,-22} {ProgressText.Duration(age),-9} ~${cost:0.000}"));
+        }
+
+        context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{live.Count} instance(s), ~${total:0.000} so far at current spot prices; 'blenderfarm teardown' terminates them all."));
+        return ExitCodes.Ok;
+    }
+}

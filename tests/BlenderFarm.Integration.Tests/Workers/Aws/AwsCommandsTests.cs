@@ -1,0 +1,127 @@
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Amazon.Runtime;
+using BlenderFarm.Integration.Tests.Support;
+using BlenderFarm.Integration.Tests.Support.FakeEc2;
+
+namespace BlenderFarm.Integration.Tests.Workers.Aws;
+
+/// <summary>
+/// <c>plan</c>, <c>instances</c> and <c>teardown</c> through the real CLI against the fake EC2: prices and an estimate
+/// without launching anything, a list of what runs, and nothing of BlenderFarm left after a teardown.
+/// </summary>
+[Category("Ssh")]
+public sealed class AwsCommandsTests
+{
+    private const string ImageId = "ami-0b1e4de4f00000001";
+
+    [Test]
+    public async Task Plan_prints_spot_prices_and_an_estimate_from_a_local_sample_frame_and_launches_nothing()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
+        UseFake(workspace.Cli, fake);
+
+        var result = await workspace.Cli.RunAsync("plan", scene, "--workers", Workers(fake, "max-instances=2,types=g4dn.xlarge+g5.xlarge"));
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Stdout, Does.Contain("g4dn.xlarge    us-east-1a     0.2104"), "the cheapest zone and its price");
+        Assert.That(result.Stdout, Does.Contain("g5.xlarge"));
+        Assert.That(result.Stdout, Does.Match(@"Sample: frame \d+ took \d+\.\d s here"));
+        Assert.That(result.Stdout, Does.Match(@"Estimate: about .+ on 2 g4dn\.xlarge instance\(s\), ~\$\d+\.\d\d"));
+        Assert.That(result.Stdout, Does.Contain("Nothing was launched."));
+        Assert.That(fake.Calls, Has.None.AnyOf("RunInstances", "ImportKeyPair", "CreateSecurityGroup"));
+        Assert.That(fake.RefusedRequests, Is.Empty);
+    }
+
+    [Test]
+    public async Task Instances_lists_what_runs_and_teardown_terminates_it_and_removes_keys_and_groups()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        UseFake(workspace.Cli, fake);
+        using var ec2 = new AmazonEC2Client(new BasicAWSCredentials(fake.AccessKey, fake.SecretKey),
+            new AmazonEC2Config { ServiceURL = fake.ServiceUrl, AuthenticationRegion = fake.Region });
+        // What a coordinator killed mid-job leaves behind: a farm's key pair, security group and two instances.
+        var keyFolder = workspace.PathOf("home", "aws", "job-left-behind");
+        Directory.CreateDirectory(keyFolder);
+        SshHosts.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(keyFolder, "id_ed25519"));
+        await ec2.ImportKeyPairAsync(new ImportKeyPairRequest
+        {
+            KeyName = "blenderfarm-job-left-behind",
+            PublicKeyMaterial = Convert.ToBase64String(File.ReadAllBytes(Path.Combine(keyFolder, "id_ed25519.pub"))),
+            TagSpecifications = [Tagged(ResourceType.KeyPair)],
+        });
+        var group = await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
+        {
+            GroupName = "blenderfarm-job-left-behind", Description = "left behind", TagSpecifications = [Tagged(ResourceType.SecurityGroup)],
+        });
+        var launched = await ec2.RunInstancesAsync(new RunInstancesRequest
+        {
+            ImageId = ImageId, InstanceType = InstanceType.G4dnXlarge, MinCount = 2, MaxCount = 2, KeyName = "blenderfarm-job-left-behind",
+            SecurityGroupIds = [group.GroupId], TagSpecifications = [Tagged(ResourceType.Instance)],
+        });
+        var ids = launched.Reservation.Instances.Select(i => i.InstanceId).ToList();
+
+        var listed = await workspace.Cli.RunAsync("instances", "--workers", Workers(fake, ""));
+        Assert.That(listed.ExitCode, Is.Zero, listed.ToString());
+        Assert.That(ids, Has.All.Matches<string>(id => listed.Stdout.Contains(id, StringComparison.Ordinal)), listed.Stdout);
+        Assert.That(listed.Stdout, Does.Contain("job-left-behind").And.Contain("2 instance(s), ~$"));
+
+        var teardown = await workspace.Cli.RunAsync("teardown", "--workers", Workers(fake, ""));
+        Assert.That(teardown.ExitCode, Is.Zero, teardown.ToString());
+        Assert.That(fake.Instances.Select(i => i.State), Has.All.EqualTo("terminated"));
+        Assert.That(fake.KeyPairs, Is.Empty, "the farm's key pair is gone");
+        Assert.That(fake.SecurityGroups, Is.Empty, "the farm's security group is gone");
+        Assert.That(Directory.Exists(keyFolder), Is.False, "the farm's private key is deleted");
+        Assert.That(teardown.Stdout, Does.Contain("nothing of BlenderFarm is left"));
+
+        var after = await workspace.Cli.RunAsync("instances", "--workers", Workers(fake, ""));
+        Assert.That(after.Stdout, Does.Contain("BlenderFarm has no instance running in us-east-1."));
+        Assert.That(fake.RefusedRequests, Is.Empty);
+    }
+
+    [Test]
+    public async Task Instances_without_credentials_says_so_in_one_sentence_and_asks_EC2_nothing()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        NoCredentials(workspace.Cli, workspace);
+
+        var result = await workspace.Cli.RunAsync("instances", "--workers", Workers(fake, ""));
+
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
+        Assert.That(result.Stderr.Trim(), Is.EqualTo(
+            "blenderfarm: No AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run 'aws configure', or name a profile with --aws-profile."));
+        Assert.That(fake.Calls, Is.Empty);
+    }
+
+    private static TagSpecification Tagged(ResourceType type) => new()
+    {
+        ResourceType = type,
+        Tags = [new Tag("blenderfarm:farm", "job-left-behind"), new Tag("blenderfarm:job", "job-left-behind")],
+    };
+
+    private static string Workers(FakeEc2 fake, string extra) =>
+        $"aws:endpoint={fake.ServiceUrl},region={fake.Region},caller-cidr=127.0.0.1/32,ami={ImageId}" + (extra.Length > 0 ? "," + extra : "");
+
+    private static void UseFake(Support.Cli cli, FakeEc2 fake)
+    {
+        cli.Environment["AWS_ACCESS_KEY_ID"] = fake.AccessKey;
+        cli.Environment["AWS_SECRET_ACCESS_KEY"] = fake.SecretKey;
+        cli.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        cli.Environment["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(fake.Folder, "no-credentials");
+        cli.Environment["AWS_CONFIG_FILE"] = Path.Combine(fake.Folder, "no-config");
+    }
+
+    private static void NoCredentials(Support.Cli cli, Workspace workspace)
+    {
+        cli.Environment["AWS_ACCESS_KEY_ID"] = "";
+        cli.Environment["AWS_SECRET_ACCESS_KEY"] = "";
+        cli.Environment["AWS_PROFILE"] = "";
+        cli.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        cli.Environment["AWS_SHARED_CREDENTIALS_FILE"] = workspace.PathOf("no-credentials");
+        cli.Environment["AWS_CONFIG_FILE"] = workspace.PathOf("no-config");
+    }
+}

@@ -89,7 +89,7 @@ public sealed partial class SpotFleet
 
         if (progress.Queued == 0)
         {
-            foreach (var idle in live.Where(i => i.IsIdleFor(Options.IdleTimeout, now)))
+            foreach (var idle in live.Where(i => i.IsIdleFor(Options.IdleTimeout, now)).ToList())
             {
                 await TerminateAsync([idle], "idle: no frames are left for it").ConfigureAwait(false);
                 live.Remove(idle);

@@ -152,7 +152,15 @@ public sealed partial class SpotFleet : IAsyncDisposable
         await Task.WhenAll(_background.ToArray()).WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var slot in Instances.SelectMany(i => i.Slots))
         {
-            await slot.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await slot.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // the machine is terminated: its SSH connection cannot close politely (broken pipe), and the key pair and security group must still go
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
         }
 
         try

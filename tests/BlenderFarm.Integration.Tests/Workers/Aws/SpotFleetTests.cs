@@ -44,6 +44,7 @@ public sealed class SpotFleetTests
             Assert.That((instance.HttpTokens, instance.HopLimit), Is.EqualTo(("required", 1)), instance.Id);
             Assert.That(instance.Tags, Does.ContainKey("blenderfarm:farm"), instance.Id);
             Assert.That(instance.Tags.GetValueOrDefault("blenderfarm:job"), Is.EqualTo("spot3"), instance.Id);
+            Assert.That(OfferedAKey(instance), Is.True, $"the coordinator logged in to {instance.Id} (sshd read its authorized_keys)");
         }
 
         var doneOn = journal.Changes.Where(c => c.To == FrameState.Done).Select(c => InstanceOf(instances, c.Slot)?.Id).ToList();
@@ -52,6 +53,8 @@ public sealed class SpotFleetTests
         Assert.That(fake.RefusedRequests, Is.Empty, "the coordinator's requests were all well formed");
         Assert.That(journal.State.Cost, Is.GreaterThan(0), "the journal records what the instances cost");
         Assert.That(journal.State.Instances.Keys.Order(), Is.EqualTo(instances.Select(i => i.Id).Order()), "one cost record per instance");
+        Assert.That(journal.State.Instances.Values, Has.All.Matches<BlenderFarm.Domain.Journal.InstanceCostRecorded>(r => r.Ended && r.Usd > 0),
+            "each instance's final cost, after it was terminated, is journaled");
         Assert.That(result.Stdout, Does.Match(@"\$\d+\.\d+ on 3 spot instance\(s\)"), "the summary tells the cost");
         await AssertTornDownAsync(workspace, fake, "spot3");
     }
@@ -156,6 +159,26 @@ public sealed class SpotFleetTests
     }
 
     [Test]
+    public async Task An_instance_left_idle_while_the_last_frame_renders_elsewhere_is_terminated_and_the_job_completes()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        Environment(workspace, fake);
+        // Two instances, three heavy frames in one chunk: the first instance to join takes all three, so the other has
+        // nothing to do while frames are still rendering, and with idle=0 it is ended at the next look.
+        var scene = await Support.Blender.MakeSceneAsync(workspace.PathOf("scene", "heavy.blend"), new { start = 1, end = 3, width = 320, height = 240, samples = 128 });
+        var output = workspace.PathOf("frames");
+
+        var result = await workspace.Cli.RunAsync("render", scene, "--workers", Workers(fake, "max-instances=2", "idle=0"), "--chunk", "3", "--output", output, "--job-id", "idle");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Stderr, Does.Contain("idle: no frames are left for it"), "an instance was ended for being idle before the job ended");
+        Assert.That(new JournalView(workspace.Cli.Home, "idle").DoneCounts(), Is.EqualTo(Enumerable.Range(1, 3).ToDictionary(f => f, _ => 1)));
+        Assert.That(fake.Instances, Has.Count.EqualTo(2), "no instance was launched to replace an idle one\n" + result);
+        await AssertTornDownAsync(workspace, fake, "idle");
+    }
+
+    [Test]
     public async Task No_capacity_for_the_first_type_falls_back_to_the_next()
     {
         using var workspace = new Workspace();
@@ -191,8 +214,8 @@ public sealed class SpotFleetTests
         }
 
         // At $100/h a launch needs $2.50 of room (a minute plus the 30 s margin): $3 allows one instance, and the
-        // fleet stops it once it has cost about $2.17, some 80 seconds in, well before 120 slow frames are done.
-        var scene = await LongSceneAsync(workspace, 120);
+        // fleet stops it once it has cost about $2.17, some 80 seconds in, well before 120 heavy frames (about 2 s each) are done.
+        var scene = await Support.Blender.MakeSceneAsync(workspace.PathOf("scene", "heavy.blend"), new { start = 1, end = 120, width = 320, height = 240, samples = 128 });
         var output = workspace.PathOf("frames");
 
         var result = await workspace.Cli.RunAsync("render", scene, "--workers", Workers(fake), "--max-cost", "3", "--output", output, "--job-id", "budget");
@@ -227,14 +250,42 @@ public sealed class SpotFleetTests
         Assert.That(Directory.Exists(output) ? Directory.GetFiles(output) : [], Is.Empty, "nothing was rendered");
         foreach (var instance in fake.Instances)
         {
-            Assert.That(Directory.Exists(Path.Combine(instance.Home, ".blenderfarm")) || Directory.EnumerateFileSystemEntries(instance.Home).Any(),
-                Is.False, $"nobody logged in to {instance.Id}: its HOME is untouched");
+            Assert.That(OfferedAKey(instance), Is.False, $"nobody tried to log in to {instance.Id}: sshd never read its authorized_keys");
         }
 
         var journal = new JournalView(workspace.Cli.Home, "impostor");
         Assert.That(journal.State.Status, Is.EqualTo(JobStatus.Failed));
         Assert.That(journal.DoneCounts(), Is.Empty);
         await AssertTornDownAsync(workspace, fake, "impostor");
+    }
+
+    [Test]
+    public async Task An_instance_whose_host_key_does_not_match_its_console_is_refused_and_the_job_completes_on_the_others()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        Environment(workspace, fake);
+        fake.WrongConsoleFingerprints = true;
+        var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
+        var output = workspace.PathOf("frames");
+        var journal = new JournalView(workspace.Cli.Home, "one-impostor");
+        using var run = workspace.Cli.Start("render", scene, "--workers", Workers(fake), "--output", output, "--job-id", "one-impostor");
+
+        await Poll.UntilAsync(() => fake.Instances.Count >= 1, TimeSpan.FromMinutes(1), "the first instance is launched");
+        fake.WrongConsoleFingerprints = false;
+        var impostor = fake.Instances[0];
+        var result = await run.WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Stderr, Does.Contain(impostor.Id).And.Contain("host key"), "the log says which instance was refused and why");
+        Assert.That(journal.DoneCounts(), Is.EqualTo(Enumerable.Range(1, 12).ToDictionary(f => f, _ => 1)));
+        var instances = fake.Instances;
+        Assert.That(journal.Changes.Where(c => InstanceOf(instances, c.Slot)?.Id == impostor.Id), Is.Empty, "the refused instance was never given a frame");
+        Assert.That(OfferedAKey(impostor), Is.False, "nobody tried to log in to the refused instance: sshd never read its authorized_keys");
+        Assert.That(instances.Where(i => i.Id != impostor.Id).Any(OfferedAKey), Is.True, "the coordinator did log in to the others");
+        Assert.That(result.Stderr, Does.Not.Contain($"instance {impostor.Id} at"), "the refused instance never joined the job");
+        Assert.That(journal.Changes.Where(c => c.To == FrameState.Done).Select(c => InstanceOf(instances, c.Slot)?.Id), Has.None.Null.And.None.EqualTo(impostor.Id));
+        await AssertTornDownAsync(workspace, fake, "one-impostor");
     }
 
     [Test]
@@ -304,6 +355,16 @@ public sealed class SpotFleetTests
         return instances.SingleOrDefault(i => host == i.Address || host.EndsWith("@" + i.Address, StringComparison.Ordinal)
                                               || host.Contains(i.Id, StringComparison.Ordinal) || host.StartsWith(i.Address + ":", StringComparison.Ordinal)
                                               || host.Contains("@" + i.Address + ":", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Whether an SSH client offered a key to the instance's sshd: sshd reads authorized_keys only then, which moves its
+    /// access time past its write time (relatime updates it on the first read after a write). Fetching the host key does not.
+    /// </summary>
+    private static bool OfferedAKey(FakeInstanceView instance)
+    {
+        var keys = Path.Combine(instance.Folder, "authorized_keys");
+        return File.GetLastAccessTimeUtc(keys) > File.GetLastWriteTimeUtc(keys);
     }
 
     private static int Calls(FakeEc2 fake, string action) => fake.Calls.Count(c => c == action);

@@ -190,7 +190,9 @@ internal static class AwsSettings
     private static string Cidr(string value)
     {
         var slash = value.IndexOf('/', StringComparison.Ordinal);
-        return slash > 0 && System.Net.IPAddress.TryParse(value[..slash], out _) && int.TryParse(value[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var bits) && bits <= 128
+        return slash > 0 && System.Net.IPAddress.TryParse(value[..slash], out var address)
+               && int.TryParse(value[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var bits)
+               && bits <= (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
             ? value
             : throw new UsageException($"caller-cidr takes an address with a prefix length, e.g. 203.0.113.7/32, not '{value}'.");
     }

@@ -89,15 +89,17 @@ public sealed partial class SpotFleet
 
         if (progress.Queued == 0)
         {
-            foreach (var idle in live.Where(i => i.IsIdleFor(Options.IdleTimeout, now)))
+            foreach (var idle in live.Where(i => i.IsIdleFor(Options.IdleTimeout, now)).ToList())
             {
                 await TerminateAsync([idle], "idle: no frames are left for it").ConfigureAwait(false);
                 live.Remove(idle);
             }
         }
 
+        // Only queued frames need a new instance: frames already rendering have one, and launching while none is
+        // queued would start an instance that goes idle at once and is ended, again and again, each billed a minute.
         var wanted = Math.Min(Options.MaxInstances, remaining);
-        if (live.Count < wanted && now >= _nextLaunch)
+        if (progress.Queued > 0 && live.Count < wanted && now >= _nextLaunch)
         {
             await LaunchOneAsync(spent + burn, live.Count, cancellationToken).ConfigureAwait(false);
         }

@@ -131,7 +131,17 @@ public sealed partial class SpotFleet : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _control.ConfigureAwait(false);
+        try
+        {
+            await _control.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // whatever broke the control loop, the instances must still be terminated and the farm removed
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.Warning(_setup.Logger, $"the fleet's control loop stopped on an unexpected error ({e.GetType().Name}: {e.Message}); terminating every instance");
+        }
+
         if (Options.Linger > TimeSpan.Zero && Instances.Any(i => i.Stage == InstanceStage.Ready))
         {
             await Task.Delay(Options.Linger).ConfigureAwait(false);
@@ -142,7 +152,15 @@ public sealed partial class SpotFleet : IAsyncDisposable
         await Task.WhenAll(_background.ToArray()).WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var slot in Instances.SelectMany(i => i.Slots))
         {
-            await slot.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await slot.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // the machine is terminated: its SSH connection cannot close politely (broken pipe), and the key pair and security group must still go
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
         }
 
         try

@@ -9,5 +9,11 @@ public static class Tags
     /// <summary>The job the resource works for.</summary>
     public const string Job = "blenderfarm:job";
 
+    /// <summary>
+    /// The BlenderFarm installation (one per user data folder) that made the resource. Only its owner treats an
+    /// instance as an orphan: a studio's other machines sharing the AWS account keep theirs.
+    /// </summary>
+    public const string Owner = "blenderfarm:owner";
+
     public const string Name = "Name";
 }

@@ -115,9 +115,14 @@ public sealed class JobStore(string root)
         }
     }
 
-    /// <summary>Whether some coordinator holds the job right now.</summary>
+    /// <summary>Whether some coordinator holds the job right now (never a job this store does not have).</summary>
     public bool IsTaken(string jobId)
     {
+        if (!Directory.Exists(JobFolder(jobId)))
+        {
+            return false;
+        }
+
         using var probe = TakeLock(jobId);
         return probe is null;
     }

@@ -13,15 +13,22 @@ namespace BlenderFarm.Workers.Aws.Farm;
 /// </summary>
 public sealed class FarmResources
 {
-    private FarmResources(string farmId, string keyName, string securityGroupId, FarmKey key)
+    private FarmResources(string farmId, string jobId, string ownerId, string keyName, string securityGroupId, FarmKey key)
     {
         FarmId = farmId;
+        JobId = jobId;
+        OwnerId = ownerId;
         KeyName = keyName;
         SecurityGroupId = securityGroupId;
         Key = key;
     }
 
     public string FarmId { get; }
+
+    public string JobId { get; }
+
+    /// <summary>This installation's id (see <see cref="Tags.Owner"/>).</summary>
+    public string OwnerId { get; }
 
     public string KeyName { get; }
 
@@ -32,7 +39,7 @@ public sealed class FarmResources
     public static string KeyNameFor(string farmId) => "blenderfarm-" + farmId;
 
     /// <summary>Creates the farm's key pair and security group, or reuses them when a resumed job's farm still has them.</summary>
-    public static async Task<FarmResources> EnsureAsync(IAmazonEC2 ec2, string farmId, string jobId, string keyFolder, string callerCidr, CancellationToken cancellationToken)
+    public static async Task<FarmResources> EnsureAsync(IAmazonEC2 ec2, string farmId, string jobId, string ownerId, string keyFolder, string callerCidr, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ec2);
         var keyName = KeyNameFor(farmId);
@@ -52,20 +59,23 @@ public sealed class FarmResources
             {
                 KeyName = keyName,
                 PublicKeyMaterial = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(key.PublicKeyLine)),
-                TagSpecifications = [TagsFor(ResourceType.KeyPair, farmId, jobId)],
+                TagSpecifications = [TagsFor(ResourceType.KeyPair, farmId, jobId, ownerId)],
             }, cancellationToken)).ConfigureAwait(false);
         }
 
         var groupId = await FindSecurityGroupAsync(ec2, farmId, cancellationToken).ConfigureAwait(false)
-            ?? await CreateSecurityGroupAsync(ec2, farmId, jobId, callerCidr, cancellationToken).ConfigureAwait(false);
-        return new FarmResources(farmId, keyName, groupId, key);
+            ?? await CreateSecurityGroupAsync(ec2, farmId, jobId, ownerId, callerCidr, cancellationToken).ConfigureAwait(false);
+        return new FarmResources(farmId, jobId, ownerId, keyName, groupId, key);
     }
 
-    /// <summary>Tags for a resource of the farm: farm id, job id and a name the EC2 console shows.</summary>
-    public static TagSpecification TagsFor(ResourceType type, string farmId, string jobId) => new()
+    /// <summary>Tags for a resource of this farm.</summary>
+    public TagSpecification TagsFor(ResourceType type) => TagsFor(type, FarmId, JobId, OwnerId);
+
+    /// <summary>Tags for a resource of a farm: farm, job, owner, and a name the EC2 console shows.</summary>
+    public static TagSpecification TagsFor(ResourceType type, string farmId, string jobId, string ownerId) => new()
     {
         ResourceType = type,
-        Tags = [new Tag(Tags.Farm, farmId), new Tag(Tags.Job, jobId), new Tag(Tags.Name, "blenderfarm " + jobId)],
+        Tags = [new Tag(Tags.Farm, farmId), new Tag(Tags.Job, jobId), new Tag(Tags.Owner, ownerId), new Tag(Tags.Name, "blenderfarm " + jobId)],
     };
 
     /// <summary>Removes the farm's security group and key pair and the private key; waits while instances still hold the group.</summary>
@@ -98,10 +108,14 @@ public sealed class FarmResources
         }
 
         await DeleteKeyPairAsync(ec2, KeyNameFor(farmId), cancellationToken).ConfigureAwait(false);
-        FarmKey.Load(Path.Combine(keyFolder, "id_ed25519"))?.Delete();
-        if (Directory.Exists(keyFolder) && !Directory.EnumerateFileSystemEntries(keyFolder).Any())
+        if (Directory.Exists(keyFolder))
         {
-            Directory.Delete(keyFolder);
+            FarmKey.Load(Path.Combine(keyFolder, "id_ed25519"))?.Delete();
+            File.Delete(Path.Combine(keyFolder, "known_hosts"));
+            if (!Directory.EnumerateFileSystemEntries(keyFolder).Any())
+            {
+                Directory.Delete(keyFolder);
+            }
         }
     }
 
@@ -131,13 +145,13 @@ public sealed class FarmResources
         return found.SecurityGroups is { Count: > 0 } groups ? groups[0].GroupId : null;
     }
 
-    private static async Task<string> CreateSecurityGroupAsync(IAmazonEC2 ec2, string farmId, string jobId, string callerCidr, CancellationToken cancellationToken)
+    private static async Task<string> CreateSecurityGroupAsync(IAmazonEC2 ec2, string farmId, string jobId, string ownerId, string callerCidr, CancellationToken cancellationToken)
     {
         var created = await Ec2Access.CallAsync("creating the farm's security group", () => ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
         {
             GroupName = "blenderfarm-" + farmId,
             Description = "BlenderFarm job " + jobId + ": SSH from the artist's machine only",
-            TagSpecifications = [TagsFor(ResourceType.SecurityGroup, farmId, jobId)],
+            TagSpecifications = [TagsFor(ResourceType.SecurityGroup, farmId, jobId, ownerId)],
         }, cancellationToken)).ConfigureAwait(false);
         var isV6 = callerCidr.Contains(':', StringComparison.Ordinal);
         var permission = new IpPermission { IpProtocol = "tcp", FromPort = 22, ToPort = 22 };

@@ -5,7 +5,11 @@ using BlenderFarm.Workers.Aws.Access;
 namespace BlenderFarm.Workers.Aws.Fleet;
 
 /// <summary>An instance BlenderFarm launched, as EC2 describes it now.</summary>
-public sealed record OwnedInstance(string InstanceId, string InstanceType, string Zone, string State, DateTimeOffset LaunchedAt, string FarmId, string JobId, string? PublicAddress);
+public sealed record OwnedInstance(string InstanceId, string InstanceType, string Zone, string State, DateTimeOffset LaunchedAt, string FarmId, string JobId, string? PublicAddress)
+{
+    /// <summary>The installation that launched it (<see cref="Tags.Owner"/>).</summary>
+    public string Owner { get; init; } = "?";
+}
 
 /// <summary>Everything in the account that carries BlenderFarm's tags: for listing, reattaching, orphans and teardown.</summary>
 public static class FarmInventory
@@ -37,7 +41,7 @@ public static class FarmInventory
                     instance.LaunchTime is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : DateTimeOffset.UtcNow,
                     tags.GetValueOrDefault(Tags.Farm, "?"),
                     tags.GetValueOrDefault(Tags.Job, "?"),
-                    instance.PublicIpAddress));
+                    instance.PublicIpAddress) { Owner = tags.GetValueOrDefault(Tags.Owner, "?") });
             }
 
             request.NextToken = page.NextToken;
@@ -81,15 +85,20 @@ public static class FarmInventory
         }
     }
 
-    /// <summary>Farm ids that still own a key pair or a security group (left behind by a crash or an earlier teardown that failed).</summary>
-    public static async Task<IReadOnlySet<string>> FarmsWithResourcesAsync(IAmazonEC2 ec2, CancellationToken cancellationToken)
+    /// <summary>
+    /// Farm ids that still own a key pair or a security group (left behind by a crash or an earlier teardown that
+    /// failed); only those of <paramref name="owner"/> unless it is null.
+    /// </summary>
+    public static async Task<IReadOnlySet<string>> FarmsWithResourcesAsync(IAmazonEC2 ec2, string? owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ec2);
         var keys = await Ec2Access.CallAsync("listing BlenderFarm's key pairs", () =>
             ec2.DescribeKeyPairsAsync(new DescribeKeyPairsRequest { Filters = [new Filter("tag-key", [Tags.Farm])] }, cancellationToken)).ConfigureAwait(false);
         var groups = await Ec2Access.CallAsync("listing BlenderFarm's security groups", () =>
             ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("tag-key", [Tags.Farm])] }, cancellationToken)).ConfigureAwait(false);
-        return (keys.KeyPairs ?? []).SelectMany(k => k.Tags ?? []).Concat((groups.SecurityGroups ?? []).SelectMany(g => g.Tags ?? []))
-            .Where(t => t.Key == Tags.Farm).Select(t => t.Value).ToHashSet(StringComparer.Ordinal);
+        return (keys.KeyPairs ?? []).Select(k => k.Tags ?? []).Concat((groups.SecurityGroups ?? []).Select(g => g.Tags ?? []))
+            .Select(tags => tags.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal))
+            .Where(tags => owner is null || tags.GetValueOrDefault(Tags.Owner) == owner)
+            .Select(tags => tags[Tags.Farm]).ToHashSet(StringComparer.Ordinal);
     }
 }

@@ -8,6 +8,17 @@ namespace BlenderFarm.Workers.Aws.Fleet;
 /// <summary>Makes a fresh instance able to render: finds Blender, or installs the official build when the image lacks it.</summary>
 public static class InstanceBootstrap
 {
+    /// <summary>Runs the user's mount command (e.g. an EFS or NFS mount of an asset library the scene uses by absolute path).</summary>
+    public static async Task MountAsync(HostSpec host, HostKeyPolicy hostKeys, string mountCommand, CancellationToken cancellationToken)
+    {
+        using var connection = await SshConnection.ConnectAsync(host, hostKeys, cancellationToken).ConfigureAwait(false);
+        var (code, _, error) = await connection.RunAsync(mountCommand, TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new SshFailure($"The mount command failed on {host.Host} (exit {code}): {error.Trim()}");
+        }
+    }
+
     /// <summary>The Blender path to use on the instance.</summary>
     public static async Task<string> EnsureBlenderAsync(HostSpec host, HostKeyPolicy hostKeys, AwsOptions options, CancellationToken cancellationToken)
     {

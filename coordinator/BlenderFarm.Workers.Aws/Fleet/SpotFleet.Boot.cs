@@ -35,6 +35,11 @@ public sealed partial class SpotFleet
                 await UntilReachableAsync(instance, () => InstanceHostKey.PinAsync(host, instance.Id, fingerprints, KnownHostsFile, token), token).ConfigureAwait(false);
             }
 
+            if (Options.MountCommand is { } mount)
+            {
+                await UntilReachableAsync(instance, () => InstanceBootstrap.MountAsync(host, _hostKeys, mount, token), token).ConfigureAwait(false);
+            }
+
             var blender = await UntilReachableAsync(instance, () => InstanceBootstrap.EnsureBlenderAsync(host, _hostKeys, Options, token), token).ConfigureAwait(false);
             host = host with { BlenderPath = blender };
             var prepared = await SshWorkerHost.PrepareAsync(host, _hostOptions, _setup.Files, token).ConfigureAwait(false);

@@ -42,6 +42,13 @@ public sealed partial class SpotFleet
                 Log.Warning(_setup.Logger, e.Message);
                 _nextLaunch = _setup.Time.GetUtcNow() + CapacityBackoff;
             }
+#pragma warning disable CA1031 // one bad tick must not end cost tracking, the money limit and teardown for the rest of the job
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Log.Warning(_setup.Logger, $"the fleet's check failed ({e.GetType().Name}: {e.Message}); trying again");
+                _nextLaunch = _setup.Time.GetUtcNow() + CapacityBackoff;
+            }
         }
         while (await WaitTickAsync(timer, cancellationToken).ConfigureAwait(false));
 
@@ -98,8 +105,10 @@ public sealed partial class SpotFleet
 
         // Only queued frames need a new instance: frames already rendering have one, and launching while none is
         // queued would start an instance that goes idle at once and is ended, again and again, each billed a minute.
+        // Each instance still booting will take at least one of the queued frames.
+        var booting = live.Count(i => i.Stage == InstanceStage.Booting);
         var wanted = Math.Min(Options.MaxInstances, remaining);
-        if (progress.Queued > 0 && live.Count < wanted && now >= _nextLaunch)
+        if (progress.Queued > booting && live.Count < wanted && now >= _nextLaunch)
         {
             await LaunchOneAsync(spent + burn, live.Count, cancellationToken).ConfigureAwait(false);
         }

@@ -46,7 +46,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
         _prices = prices;
         _reattach = reattach;
         _background.Add(orphanCleanup);
-        _launcher = new SpotLauncher(setup.Ec2, setup.Options, farm, setup.JobId, image.ImageId);
+        _launcher = new SpotLauncher(setup.Ec2, setup.Options, farm, image.ImageId);
         _hostKeys = new HostKeyPolicy([], KnownHostsFile, acceptNewHostKeys: false);
         _hostOptions = setup.HostOptions with { HostKeys = _hostKeys };
     }
@@ -86,11 +86,17 @@ public sealed partial class SpotFleet : IAsyncDisposable
         var prices = await SpotPrices.CurrentAsync(setup.Ec2, options.InstanceTypes, null, cancellationToken).ConfigureAwait(false);
         var owned = (await FarmInventory.InstancesAsync(setup.Ec2, cancellationToken).ConfigureAwait(false))
             .Where(i => FarmInventory.LiveStates.Contains(i.State)).ToList();
-        var mine = owned.Where(i => i.JobId == setup.JobId && i.State is "pending" or "running").ToList();
-        var orphans = owned.Where(i => i.JobId != setup.JobId && !setup.IsJobActiveElsewhere(i.JobId)).ToList();
+        var owner = OwnerId.For(setup.FarmsFolder);
+        var mine = owned.Where(i => i.Owner == owner && i.JobId == setup.JobId && i.State is "pending" or "running").ToList();
+        var orphans = owned.Where(i => i.Owner == owner && i.JobId != setup.JobId && !setup.IsJobActiveElsewhere(i.JobId)).ToList();
+        if (owned.Count(i => i.Owner != owner) is var others and > 0)
+        {
+            Log.Info(setup.Logger, $"{others} BlenderFarm instance(s) launched from another machine or data folder are left alone ('blenderfarm instances' lists them)");
+        }
+
         var cidr = options.CallerCidr ?? await FarmResources.DetectCallerCidrAsync(options.CallerAddressService, cancellationToken).ConfigureAwait(false);
         var keyExisted = FarmKey.Load(Path.Combine(setup.FarmFolder(setup.JobId), "id_ed25519")) is not null;
-        var farm = await FarmResources.EnsureAsync(setup.Ec2, setup.JobId, setup.JobId, setup.FarmFolder(setup.JobId), cidr, cancellationToken).ConfigureAwait(false);
+        var farm = await FarmResources.EnsureAsync(setup.Ec2, setup.JobId, setup.JobId, owner, setup.FarmFolder(setup.JobId), cidr, cancellationToken).ConfigureAwait(false);
         if (!keyExisted && mine.Count > 0)
         {
             // Their key is gone with the machine that launched them: nobody can log in, so they only cost money.
@@ -98,7 +104,10 @@ public sealed partial class SpotFleet : IAsyncDisposable
             mine.Clear();
         }
 
-        var cleanup = ReclaimOrphansAsync(setup, orphans);
+        var leftovers = (await FarmInventory.FarmsWithResourcesAsync(setup.Ec2, owner, cancellationToken).ConfigureAwait(false))
+            .Where(f => f != setup.JobId && !setup.IsJobActiveElsewhere(f) && !owned.Any(i => i.FarmId == f && !orphans.Contains(i)))
+            .ToList();
+        var cleanup = ReclaimOrphansAsync(setup, orphans, leftovers);
         return new SpotFleet(setup, farm, image, prices, mine, cleanup);
     }
 
@@ -149,7 +158,13 @@ public sealed partial class SpotFleet : IAsyncDisposable
 
         _slots.Writer.TryComplete();
         await TerminateAsync(Instances, "the job ended").ConfigureAwait(false);
-        await Task.WhenAll(_background.ToArray()).WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Task[] background;
+        lock (_instances)
+        {
+            background = [.. _background];
+        }
+
+        await Task.WhenAll(background).WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var slot in Instances.SelectMany(i => i.Slots))
         {
             try
@@ -180,14 +195,10 @@ public sealed partial class SpotFleet : IAsyncDisposable
         }
     }
 
-    private static async Task ReclaimOrphansAsync(FleetSetup setup, IReadOnlyList<OwnedInstance> orphans)
+    /// <summary>Terminates orphan instances, then removes their farms' key pairs and groups and those of farms left with no instance.</summary>
+    private static async Task ReclaimOrphansAsync(FleetSetup setup, IReadOnlyList<OwnedInstance> orphans, IReadOnlyCollection<string> leftoverFarms)
     {
         await Task.Yield();
-        if (orphans.Count == 0)
-        {
-            return;
-        }
-
         foreach (var orphan in orphans)
         {
             Log.Warning(setup.Logger, string.Create(CultureInfo.InvariantCulture,
@@ -196,9 +207,13 @@ public sealed partial class SpotFleet : IAsyncDisposable
 
         try
         {
-            await FarmInventory.TerminateAsync(setup.Ec2, [.. orphans.Select(o => o.InstanceId)], CancellationToken.None).ConfigureAwait(false);
-            await FarmInventory.WaitTerminatedAsync(setup.Ec2, [.. orphans.Select(o => o.InstanceId)], TimeSpan.FromMinutes(3), CancellationToken.None).ConfigureAwait(false);
-            foreach (var farm in orphans.Select(o => o.FarmId).Distinct().Where(f => f != setup.JobId))
+            if (orphans.Count > 0)
+            {
+                await FarmInventory.TerminateAsync(setup.Ec2, [.. orphans.Select(o => o.InstanceId)], CancellationToken.None).ConfigureAwait(false);
+                await FarmInventory.WaitTerminatedAsync(setup.Ec2, [.. orphans.Select(o => o.InstanceId)], TimeSpan.FromMinutes(3), CancellationToken.None).ConfigureAwait(false);
+            }
+
+            foreach (var farm in orphans.Select(o => o.FarmId).Union(leftoverFarms).Distinct().Where(f => f != setup.JobId))
             {
                 await FarmResources.DeleteAsync(setup.Ec2, farm, setup.FarmFolder(farm), TimeSpan.FromMinutes(1), CancellationToken.None).ConfigureAwait(false);
             }

@@ -14,7 +14,7 @@ public sealed record LaunchedInstance(string InstanceId, string InstanceType, st
 /// Launches one spot instance (one-time request, terminated on interruption, IMDSv2 only, tagged with farm and job),
 /// trying the instance types in order of preference and each zone in turn while EC2 has no capacity for them.
 /// </summary>
-public sealed class SpotLauncher(IAmazonEC2 ec2, AwsOptions options, FarmResources farm, string jobId, string imageId)
+public sealed class SpotLauncher(IAmazonEC2 ec2, AwsOptions options, FarmResources farm, string imageId)
 {
     /// <summary>EC2 error codes that mean "not this type or zone right now": the next one is tried.</summary>
     public static readonly IReadOnlySet<string> CapacityErrors = new HashSet<string>(StringComparer.Ordinal)
@@ -83,8 +83,8 @@ public sealed class SpotLauncher(IAmazonEC2 ec2, AwsOptions options, FarmResourc
             InstanceInitiatedShutdownBehavior = ShutdownBehavior.Terminate,
             TagSpecifications =
             [
-                FarmResources.TagsFor(ResourceType.Instance, farm.FarmId, jobId),
-                FarmResources.TagsFor(ResourceType.Volume, farm.FarmId, jobId),
+                farm.TagsFor(ResourceType.Instance),
+                farm.TagsFor(ResourceType.Volume),
             ],
         };
         if (zone is not null)

@@ -52,6 +52,13 @@ public sealed class JobStoreTests
     }
 
     [Test]
+    public void A_job_this_store_does_not_have_is_not_taken_and_probing_it_creates_nothing()
+    {
+        Assert.That(_store.IsTaken("20261124-000000-none"), Is.False);
+        Assert.That(Directory.Exists(_store.JobFolder("20261124-000000-none")), Is.False);
+    }
+
+    [Test]
     public void Disposing_the_lease_frees_the_job_for_the_next_run()
     {
         _store.Create(TestJobs.Spec([1], jobId: JobId)).Dispose();

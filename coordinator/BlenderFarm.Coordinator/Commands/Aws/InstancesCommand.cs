@@ -2,6 +2,7 @@ using System.Globalization;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Coordinator.Progress;
 using BlenderFarm.Workers.Aws.Access;
+using BlenderFarm.Workers.Aws.Farm;
 using BlenderFarm.Workers.Aws.Fleet;
 using BlenderFarm.Workers.Aws.Pricing;
 
@@ -26,7 +27,8 @@ internal static class InstancesCommand
 
         var prices = await SpotPrices.CurrentAsync(ec2, [.. live.Select(i => i.InstanceType).Distinct()], null, CancellationToken.None).ConfigureAwait(false);
         var now = context.Time.GetUtcNow();
-        context.Out.WriteLine($"{"INSTANCE",-21} {"TYPE",-13} {"ZONE",-12} {"STATE",-13} {"JOB",-22} {"AGE",-9} COST SO FAR");
+        var owner = OwnerId.For(Path.Combine(context.Store.Root, "aws"));
+        context.Out.WriteLine($"{"INSTANCE",-21} {"TYPE",-13} {"ZONE",-12} {"STATE",-13} {"JOB",-22} {"AGE",-9} {"COST SO FAR",-12} LAUNCHED FROM");
         var total = 0.0;
         foreach (var instance in live)
         {
@@ -34,7 +36,7 @@ internal static class InstancesCommand
             var cost = (SpotPrices.For(prices, instance.InstanceType, instance.Zone) ?? 0) * Math.Max(60, age.TotalSeconds) / 3600;
             total += cost;
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{instance.InstanceId,-21} {instance.InstanceType,-13} {instance.Zone,-12} {instance.State,-13} {instance.JobId,-22} {ProgressText.Duration(age),-9} ~${cost:0.000}"));
+                $"{instance.InstanceId,-21} {instance.InstanceType,-13} {instance.Zone,-12} {instance.State,-13} {instance.JobId,-22} {ProgressText.Duration(age),-9} {"~$" + cost.ToString("0.000", CultureInfo.InvariantCulture),-12} {(instance.Owner == owner ? "here" : instance.Owner)}"));
         }
 
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -8,18 +8,26 @@ namespace BlenderFarm.Coordinator.Commands.Aws;
 
 /// <summary>
 /// <c>blenderfarm teardown</c>: terminates every instance BlenderFarm owns in the region and removes every farm's key
-/// pair, security group and private key. A job still rendering loses its instances; resume it later.
+/// pair, security group and private key (with --all-owners, also those launched from other machines sharing the
+/// account). A job still rendering loses its instances; resume it later.
 /// </summary>
 internal static class TeardownCommand
 {
     public static async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
     {
-        var line = CommandLine.Parse("teardown", arguments, AwsCommandLine.ValueOptions, CommandLine.NoOptions);
+        var line = CommandLine.Parse("teardown", arguments, AwsCommandLine.ValueOptions, new HashSet<string> { "all-owners" });
         line.Single("argument", required: false);
         var options = AwsCommandLine.Options(context, line);
         using var ec2 = Ec2Access.Open(options);
-        var live = (await FarmInventory.InstancesAsync(ec2, CancellationToken.None).ConfigureAwait(false))
+        var farmsFolder = Path.Combine(context.Store.Root, "aws");
+        var owner = line.Flag("all-owners") ? null : OwnerId.For(farmsFolder);
+        var all = (await FarmInventory.InstancesAsync(ec2, CancellationToken.None).ConfigureAwait(false))
             .Where(i => FarmInventory.LiveStates.Contains(i.State)).ToList();
+        var live = all.Where(i => owner is null || i.Owner == owner).ToList();
+        if (all.Count > live.Count)
+        {
+            context.Out.WriteLine($"Leaving {all.Count - live.Count} instance(s) launched from another machine or data folder alone ('teardown --all-owners' ends them too).");
+        }
         foreach (var job in live.Select(i => i.JobId).Distinct().Where(context.Store.IsTaken))
         {
             context.Out.WriteLine($"Job {job} is still rendering: its instances go, its frames go back to the queue (resume it later).");
@@ -37,8 +45,7 @@ internal static class TeardownCommand
             throw new BlenderFarm.Blender.UserFacingException("Some instances are still shutting down after 5 minutes: run 'blenderfarm teardown' again to remove their key pairs and security groups.");
         }
 
-        var farmsFolder = Path.Combine(context.Store.Root, "aws");
-        var farms = (await FarmInventory.FarmsWithResourcesAsync(ec2, CancellationToken.None).ConfigureAwait(false))
+        var farms = (await FarmInventory.FarmsWithResourcesAsync(ec2, owner, CancellationToken.None).ConfigureAwait(false))
             .Union(live.Select(i => i.FarmId))
             .Union(Directory.Exists(farmsFolder) ? Directory.GetDirectories(farmsFolder).Select(Path.GetFileName).OfType<string>() : [])
             .ToList();

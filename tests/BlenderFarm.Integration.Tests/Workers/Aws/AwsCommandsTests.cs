@@ -36,7 +36,7 @@ public sealed class AwsCommandsTests
     }
 
     [Test]
-    public async Task Instances_lists_what_runs_and_teardown_terminates_it_and_removes_keys_and_groups()
+    public async Task Instances_lists_what_runs_and_teardown_terminates_this_installations_and_with_all_owners_the_rest()
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
@@ -46,36 +46,49 @@ public sealed class AwsCommandsTests
         // What a coordinator killed mid-job leaves behind: a farm's key pair, security group and two instances.
         var keyFolder = workspace.PathOf("home", "aws", "job-left-behind");
         Directory.CreateDirectory(keyFolder);
+        var owner = BlenderFarm.Workers.Aws.Farm.OwnerId.For(workspace.PathOf("home", "aws"));
         SshHosts.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(keyFolder, "id_ed25519"));
         await ec2.ImportKeyPairAsync(new ImportKeyPairRequest
         {
             KeyName = "blenderfarm-job-left-behind",
             PublicKeyMaterial = Convert.ToBase64String(File.ReadAllBytes(Path.Combine(keyFolder, "id_ed25519.pub"))),
-            TagSpecifications = [Tagged(ResourceType.KeyPair)],
+            TagSpecifications = [Tagged(ResourceType.KeyPair, owner)],
         });
         var group = await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
         {
-            GroupName = "blenderfarm-job-left-behind", Description = "left behind", TagSpecifications = [Tagged(ResourceType.SecurityGroup)],
+            GroupName = "blenderfarm-job-left-behind", Description = "left behind", TagSpecifications = [Tagged(ResourceType.SecurityGroup, owner)],
         });
         var launched = await ec2.RunInstancesAsync(new RunInstancesRequest
         {
             ImageId = ImageId, InstanceType = InstanceType.G4dnXlarge, MinCount = 2, MaxCount = 2, KeyName = "blenderfarm-job-left-behind",
-            SecurityGroupIds = [group.GroupId], TagSpecifications = [Tagged(ResourceType.Instance)],
+            SecurityGroupIds = [group.GroupId], TagSpecifications = [Tagged(ResourceType.Instance, owner)],
         });
         var ids = launched.Reservation.Instances.Select(i => i.InstanceId).ToList();
+        // And one a colleague's machine launched into the same account.
+        var theirs = (await ec2.RunInstancesAsync(new RunInstancesRequest
+        {
+            ImageId = ImageId, InstanceType = InstanceType.G5Xlarge, MinCount = 1, MaxCount = 1, TagSpecifications = [Tagged(ResourceType.Instance, "workstation-7-0123456789ab")],
+        })).Reservation.Instances[0].InstanceId;
 
         var listed = await workspace.Cli.RunAsync("instances", "--workers", Workers(fake, ""));
         Assert.That(listed.ExitCode, Is.Zero, listed.ToString());
         Assert.That(ids, Has.All.Matches<string>(id => listed.Stdout.Contains(id, StringComparison.Ordinal)), listed.Stdout);
-        Assert.That(listed.Stdout, Does.Contain("job-left-behind").And.Contain("2 instance(s), ~$"));
+        Assert.That(listed.Stdout, Does.Contain("job-left-behind").And.Contain("3 instance(s), ~$").And.Contain(theirs));
+        Assert.That(listed.Stdout, Does.Contain("workstation-7-0123456789ab"), "who launched the colleague's instance");
 
         var teardown = await workspace.Cli.RunAsync("teardown", "--workers", Workers(fake, ""));
         Assert.That(teardown.ExitCode, Is.Zero, teardown.ToString());
-        Assert.That(fake.Instances.Select(i => i.State), Has.All.EqualTo("terminated"));
+        Assert.That(fake.Instances.Where(i => ids.Contains(i.Id)).Select(i => i.State), Has.All.EqualTo("terminated"));
+        Assert.That(fake.Instances.Single(i => i.Id == theirs).State, Is.EqualTo("running"), "another machine's instance is left alone");
+        Assert.That(teardown.Stdout, Does.Contain("Leaving 1 instance(s) launched from another machine"));
         Assert.That(fake.KeyPairs, Is.Empty, "the farm's key pair is gone");
         Assert.That(fake.SecurityGroups, Is.Empty, "the farm's security group is gone");
         Assert.That(Directory.Exists(keyFolder), Is.False, "the farm's private key is deleted");
         Assert.That(teardown.Stdout, Does.Contain("nothing of BlenderFarm is left"));
+
+        var everything = await workspace.Cli.RunAsync("teardown", "--all-owners", "--workers", Workers(fake, ""));
+        Assert.That(everything.ExitCode, Is.Zero, everything.ToString());
+        Assert.That(fake.Instances.Single(i => i.Id == theirs).State, Is.EqualTo("terminated"));
 
         var after = await workspace.Cli.RunAsync("instances", "--workers", Workers(fake, ""));
         Assert.That(after.Stdout, Does.Contain("BlenderFarm has no instance running in us-east-1."));
@@ -97,10 +110,10 @@ public sealed class AwsCommandsTests
         Assert.That(fake.Calls, Is.Empty);
     }
 
-    private static TagSpecification Tagged(ResourceType type) => new()
+    private static TagSpecification Tagged(ResourceType type, string owner) => new()
     {
         ResourceType = type,
-        Tags = [new Tag("blenderfarm:farm", "job-left-behind"), new Tag("blenderfarm:job", "job-left-behind")],
+        Tags = [new Tag("blenderfarm:farm", "job-left-behind"), new Tag("blenderfarm:job", "job-left-behind"), new Tag("blenderfarm:owner", owner)],
     };
 
     private static string Workers(FakeEc2 fake, string extra) =>

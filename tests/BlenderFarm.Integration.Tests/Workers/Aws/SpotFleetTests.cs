@@ -26,7 +26,7 @@ public sealed class SpotFleetTests
         var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
         var output = workspace.PathOf("frames");
 
-        var result = await workspace.Cli.RunAsync("render", scene, "--workers", Workers(fake), "--output", output, "--job-id", "spot3");
+        var result = await workspace.Cli.RunAsync("render", scene, "--workers", Workers(fake, "mount-command=touch \"$HOME/storage mounted\""), "--output", output, "--job-id", "spot3");
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         var expected = Enumerable.Range(1, 12).Select(f => Path.Combine(output, $"frame_{f:0000}.png")).ToList();
@@ -43,8 +43,10 @@ public sealed class SpotFleetTests
             Assert.That((instance.MarketType, instance.SpotInstanceType, instance.InterruptionBehavior), Is.EqualTo(("spot", "one-time", "terminate")), instance.Id);
             Assert.That((instance.HttpTokens, instance.HopLimit), Is.EqualTo(("required", 1)), instance.Id);
             Assert.That(instance.Tags, Does.ContainKey("blenderfarm:farm"), instance.Id);
+            Assert.That(instance.Tags.GetValueOrDefault("blenderfarm:owner"), Is.EqualTo(File.ReadAllText(workspace.PathOf("home", "aws", "owner-id")).Trim()), instance.Id);
             Assert.That(instance.Tags.GetValueOrDefault("blenderfarm:job"), Is.EqualTo("spot3"), instance.Id);
             Assert.That(OfferedAKey(instance), Is.True, $"the coordinator logged in to {instance.Id} (sshd read its authorized_keys)");
+            Assert.That(File.Exists(Path.Combine(instance.Home, "storage mounted")), Is.True, $"the mount command ran on {instance.Id}");
         }
 
         var doneOn = journal.Changes.Where(c => c.To == FrameState.Done).Select(c => InstanceOf(instances, c.Slot)?.Id).ToList();
@@ -111,9 +113,12 @@ public sealed class SpotFleetTests
         Assert.That(journal.DoneCounts(), Is.EqualTo(Enumerable.Range(1, 40).ToDictionary(f => f, _ => 1)), "every frame done exactly once");
         Assert.That(Directory.GetFiles(output), Has.Length.EqualTo(40));
         var instances = fake.Instances;
-        var backToQueue = journal.Changes.Where(c => c.At >= noticeAt && c.From == FrameState.Rendering && c.To == FrameState.Queued
+        var backToQueue = journal.Changes.Where(c => c.At >= noticeAt && c.From != FrameState.Queued && c.To == FrameState.Queued
                                                      && InstanceOf(instances, c.Slot)?.Id == victim.Id).ToList();
-        Assert.That(backToQueue.Select(c => c.Frame), Is.SupersetOf(rendering), "the interrupted instance's frames went back to the queue");
+        Assert.That(backToQueue.Select(c => c.From), Has.Some.EqualTo(FrameState.Rendering), "a frame it was rendering went back to the queue");
+        var finishedByVictim = journal.Changes.Where(c => c.To == FrameState.Done && InstanceOf(instances, c.Slot)?.Id == victim.Id).Select(c => c.Frame);
+        Assert.That(rendering, Is.SubsetOf(backToQueue.Select(c => c.Frame).Concat(finishedByVictim)),
+            "each frame it was rendering when the test looked either went back to the queue or was finished before the notice arrived");
         Assert.That(backToQueue, Has.All.Matches<BlenderFarm.Domain.Journal.FrameChanged>(c => c.FailedAttempts == 0), "without counting a failed attempt");
         Assert.That(journal.State.Frames, Has.All.Matches<FrameInfo>(f => f.FailedAttempts == 0), "no frame has a failed attempt");
         Assert.That(instances, Has.Count.EqualTo(4), "a fourth instance replaced the interrupted one");
@@ -156,6 +161,52 @@ public sealed class SpotFleetTests
         Assert.That(resumedRenderedOn.Intersect(beforeResume), Is.Not.Empty, "the resumed run rendered on an instance launched before the crash");
         Assert.That(journal.State.Instances.Keys, Is.SupersetOf(beforeResume), "the reattached instances' cost is journaled");
         await AssertTornDownAsync(workspace, fake, "crash");
+    }
+
+    [Test]
+    public async Task A_new_job_terminates_the_instances_a_killed_coordinator_left_and_leaves_another_machines_alone()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        Environment(workspace, fake);
+        var scene = await LongSceneAsync(workspace, 30);
+        var journal = new JournalView(workspace.Cli.Home, "abandoned");
+        using (var run = workspace.Cli.Start("render", scene, "--workers", Workers(fake, "max-instances=2"), "--output", workspace.PathOf("frames-a"), "--job-id", "abandoned"))
+        {
+            await Poll.UntilAsync(() => File.Exists(Path.Combine(workspace.Cli.Home, "jobs", "abandoned", "journal.bfj")) && journal.DoneCounts().Count >= 1,
+                TimeSpan.FromMinutes(3), "a frame is done");
+            run.Process.Kill();
+            await run.Process.WaitForExitAsync();
+        }
+
+        var left = fake.Instances.Where(i => i.State is "pending" or "running").Select(i => i.Id).ToList();
+        Assert.That(left, Is.Not.Empty, "the killed coordinator left instances running");
+        using var ec2 = new Amazon.EC2.AmazonEC2Client(new Amazon.Runtime.BasicAWSCredentials(fake.AccessKey, fake.SecretKey),
+            new Amazon.EC2.AmazonEC2Config { ServiceURL = fake.ServiceUrl, AuthenticationRegion = fake.Region });
+        var colleague = (await ec2.RunInstancesAsync(new Amazon.EC2.Model.RunInstancesRequest
+        {
+            ImageId = ImageId, InstanceType = Amazon.EC2.InstanceType.G5Xlarge, MinCount = 1, MaxCount = 1,
+            TagSpecifications = [new Amazon.EC2.Model.TagSpecification
+            {
+                ResourceType = Amazon.EC2.ResourceType.Instance,
+                Tags = [new("blenderfarm:farm", "theirs"), new("blenderfarm:job", "theirs"), new("blenderfarm:owner", "workstation-7-0123456789ab")],
+            }],
+        })).Reservation.Instances[0].InstanceId;
+
+        var small = await Scenes.CopyAsync(Scenes.Tiny, workspace, "small");
+        var result = await workspace.Cli.RunAsync("render", small, "--workers", Workers(fake, "max-instances=1"), "--output", workspace.PathOf("frames-b"), "--job-id", "next");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        foreach (var id in left)
+        {
+            Assert.That(result.Stderr, Does.Contain($"terminating instance {id} of job abandoned"));
+            Assert.That(fake.Instances.Single(i => i.Id == id).State, Is.EqualTo("terminated"), id);
+        }
+
+        Assert.That(fake.Instances.Single(i => i.Id == colleague).State, Is.EqualTo("running"), "another machine's instance is not an orphan of ours");
+        Assert.That(fake.KeyPairs, Is.Empty, "the abandoned farm's key pair went with its instances");
+        Assert.That(fake.SecurityGroups, Is.Empty, "and its security group");
+        Assert.That(Directory.Exists(workspace.PathOf("home", "aws", "abandoned")), Is.False, "and its private key");
     }
 
     [Test]

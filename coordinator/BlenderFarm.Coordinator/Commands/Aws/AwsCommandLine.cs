@@ -1,6 +1,9 @@
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Coordinator.Workers;
+using Amazon.EC2;
 using BlenderFarm.Workers.Aws;
+using BlenderFarm.Workers.Aws.Access;
+using BlenderFarm.Workers.Aws.Fleet;
 
 namespace BlenderFarm.Coordinator.Commands.Aws;
 
@@ -18,6 +21,16 @@ internal static class AwsCommandLine
         }
 
         return AwsSettings.ToOptions(workers.WithAwsSettings(context.Store.Root, line).Aws!);
+    }
+
+    /// <summary>EC2 opened with the command line's settings, and BlenderFarm's instances that still run (or may).</summary>
+    public static async Task<(AwsOptions Options, IAmazonEC2 Ec2, IReadOnlyList<OwnedInstance> Live)> OpenAsync(CliContext context, CommandLine line)
+    {
+        var options = Options(context, line);
+        var ec2 = Ec2Access.Open(options);
+        var live = (await FarmInventory.InstancesAsync(ec2, CancellationToken.None).ConfigureAwait(false))
+            .Where(i => FarmInventory.LiveStates.Contains(i.State)).OrderBy(i => i.LaunchedAt).ToList();
+        return (options, ec2, live);
     }
 
     public static string Region(AwsOptions options) =>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Coordinator.Progress;
-using BlenderFarm.Workers.Aws.Access;
 using BlenderFarm.Workers.Aws.Farm;
 using BlenderFarm.Workers.Aws.Fleet;
 using BlenderFarm.Workers.Aws.Pricing;
@@ -15,10 +14,8 @@ internal static class InstancesCommand
     {
         var line = CommandLine.Parse("instances", arguments, AwsCommandLine.ValueOptions, CommandLine.NoOptions);
         line.Single("argument", required: false);
-        var options = AwsCommandLine.Options(context, line);
-        using var ec2 = Ec2Access.Open(options);
-        var live = (await FarmInventory.InstancesAsync(ec2, CancellationToken.None).ConfigureAwait(false))
-            .Where(i => FarmInventory.LiveStates.Contains(i.State)).OrderBy(i => i.LaunchedAt).ToList();
+        var (options, ec2, live) = await AwsCommandLine.OpenAsync(context, line).ConfigureAwait(false);
+        using var client = ec2;
         if (live.Count == 0)
         {
             context.Out.WriteLine($"BlenderFarm has no instance running in {AwsCommandLine.Region(options)}.");

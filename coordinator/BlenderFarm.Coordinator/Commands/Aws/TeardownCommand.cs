@@ -1,6 +1,5 @@
 using System.Globalization;
 using BlenderFarm.Coordinator.Cli;
-using BlenderFarm.Workers.Aws.Access;
 using BlenderFarm.Workers.Aws.Farm;
 using BlenderFarm.Workers.Aws.Fleet;
 
@@ -17,12 +16,10 @@ internal static class TeardownCommand
     {
         var line = CommandLine.Parse("teardown", arguments, AwsCommandLine.ValueOptions, new HashSet<string> { "all-owners" });
         line.Single("argument", required: false);
-        var options = AwsCommandLine.Options(context, line);
-        using var ec2 = Ec2Access.Open(options);
+        var (options, ec2, all) = await AwsCommandLine.OpenAsync(context, line).ConfigureAwait(false);
+        using var client = ec2;
         var farmsFolder = Path.Combine(context.Store.Root, "aws");
         var owner = line.Flag("all-owners") ? null : OwnerId.For(farmsFolder);
-        var all = (await FarmInventory.InstancesAsync(ec2, CancellationToken.None).ConfigureAwait(false))
-            .Where(i => FarmInventory.LiveStates.Contains(i.State)).ToList();
         var live = all.Where(i => owner is null || i.Owner == owner).ToList();
         if (all.Count > live.Count)
         {

@@ -21,7 +21,7 @@ public sealed class AwsCommandsTests
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
         var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
-        UseFake(workspace.Cli, fake);
+        fake.UseIn(workspace);
 
         var result = await workspace.Cli.RunAsync("plan", scene, "--workers", Workers(fake, "max-instances=2,types=g4dn.xlarge+g5.xlarge"));
 
@@ -40,7 +40,7 @@ public sealed class AwsCommandsTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        UseFake(workspace.Cli, fake);
+        fake.UseIn(workspace);
         using var ec2 = new AmazonEC2Client(new BasicAWSCredentials(fake.AccessKey, fake.SecretKey),
             new AmazonEC2Config { ServiceURL = fake.ServiceUrl, AuthenticationRegion = fake.Region });
         // What a coordinator killed mid-job leaves behind: a farm's key pair, security group and two instances.
@@ -100,7 +100,7 @@ public sealed class AwsCommandsTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        NoCredentials(workspace.Cli, workspace);
+        FakeEc2.UseNoCredentials(workspace);
 
         var result = await workspace.Cli.RunAsync("instances", "--workers", Workers(fake, ""));
 
@@ -118,23 +118,4 @@ public sealed class AwsCommandsTests
 
     private static string Workers(FakeEc2 fake, string extra) =>
         $"aws:endpoint={fake.ServiceUrl},region={fake.Region},caller-cidr=127.0.0.1/32,ami={ImageId}" + (extra.Length > 0 ? "," + extra : "");
-
-    private static void UseFake(Support.Cli cli, FakeEc2 fake)
-    {
-        cli.Environment["AWS_ACCESS_KEY_ID"] = fake.AccessKey;
-        cli.Environment["AWS_SECRET_ACCESS_KEY"] = fake.SecretKey;
-        cli.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        cli.Environment["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(fake.Folder, "no-credentials");
-        cli.Environment["AWS_CONFIG_FILE"] = Path.Combine(fake.Folder, "no-config");
-    }
-
-    private static void NoCredentials(Support.Cli cli, Workspace workspace)
-    {
-        cli.Environment["AWS_ACCESS_KEY_ID"] = "";
-        cli.Environment["AWS_SECRET_ACCESS_KEY"] = "";
-        cli.Environment["AWS_PROFILE"] = "";
-        cli.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        cli.Environment["AWS_SHARED_CREDENTIALS_FILE"] = workspace.PathOf("no-credentials");
-        cli.Environment["AWS_CONFIG_FILE"] = workspace.PathOf("no-config");
-    }
 }

@@ -22,7 +22,7 @@ public sealed class SpotFleetTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        Environment(workspace, fake);
+        fake.UseIn(workspace);
         var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
         var output = workspace.PathOf("frames");
 
@@ -66,7 +66,7 @@ public sealed class SpotFleetTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        Environment(workspace, fake);
+        fake.UseIn(workspace);
         var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
         using var run = workspace.Cli.Start("render", scene, "--frames", "1-4", "--workers", Workers(fake, "max-instances=1"), "--output", workspace.PathOf("frames"), "--job-id", "sg");
 
@@ -86,7 +86,7 @@ public sealed class SpotFleetTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        Environment(workspace, fake);
+        fake.UseIn(workspace);
         var scene = await LongSceneAsync(workspace, 40);
         var output = workspace.PathOf("frames");
         var journal = new JournalView(workspace.Cli.Home, "interrupted");
@@ -133,17 +133,10 @@ public sealed class SpotFleetTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        Environment(workspace, fake);
+        fake.UseIn(workspace);
         var scene = await LongSceneAsync(workspace, 30);
         var output = workspace.PathOf("frames");
-        var journal = new JournalView(workspace.Cli.Home, "crash");
-        using (var run = workspace.Cli.Start("render", scene, "--workers", Workers(fake, "idle=20"), "--output", output, "--job-id", "crash"))
-        {
-            await Poll.UntilAsync(() => File.Exists(Path.Combine(workspace.Cli.Home, "jobs", "crash", "journal.bfj")) && journal.DoneCounts().Count >= 3,
-                TimeSpan.FromMinutes(3), "three frames are done");
-            run.Process.Kill(); // SIGKILL: the coordinator gets no chance to terminate anything
-            await run.Process.WaitForExitAsync();
-        }
+        var journal = await RenderThenKillAsync(workspace, "crash", framesDone: 3, "render", scene, "--workers", Workers(fake, "idle=20"), "--output", output, "--job-id", "crash");
 
         var beforeResume = fake.Instances.Where(i => i.State is "pending" or "running").Select(i => i.Id).ToList();
         Assert.That(beforeResume, Is.Not.Empty, "the killed coordinator's instances are still running");
@@ -168,16 +161,9 @@ public sealed class SpotFleetTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        Environment(workspace, fake);
+        fake.UseIn(workspace);
         var scene = await LongSceneAsync(workspace, 30);
-        var journal = new JournalView(workspace.Cli.Home, "abandoned");
-        using (var run = workspace.Cli.Start("render", scene, "--workers", Workers(fake, "max-instances=2"), "--output", workspace.PathOf("frames-a"), "--job-id", "abandoned"))
-        {
-            await Poll.UntilAsync(() => File.Exists(Path.Combine(workspace.Cli.Home, "jobs", "abandoned", "journal.bfj")) && journal.DoneCounts().Count >= 1,
-                TimeSpan.FromMinutes(3), "a frame is done");
-            run.Process.Kill();
-            await run.Process.WaitForExitAsync();
-        }
+        await RenderThenKillAsync(workspace, "abandoned", framesDone: 1, "render", scene, "--workers", Workers(fake, "max-instances=2"), "--output", workspace.PathOf("frames-a"), "--job-id", "abandoned");
 
         var left = fake.Instances.Where(i => i.State is "pending" or "running").Select(i => i.Id).ToList();
         Assert.That(left, Is.Not.Empty, "the killed coordinator left instances running");
@@ -214,7 +200,7 @@ public sealed class SpotFleetTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        Environment(workspace, fake);
+        fake.UseIn(workspace);
         // Two instances, three heavy frames in one chunk: the first instance to join takes all three, so the other has
         // nothing to do while frames are still rendering, and with idle=0 it is ended at the next look.
         var scene = await Support.Blender.MakeSceneAsync(workspace.PathOf("scene", "heavy.blend"), new { start = 1, end = 3, width = 320, height = 240, samples = 128 });
@@ -234,7 +220,7 @@ public sealed class SpotFleetTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        Environment(workspace, fake);
+        fake.UseIn(workspace);
         fake.NoCapacityFor("g4dn.xlarge");
         var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
         var output = workspace.PathOf("frames");
@@ -255,7 +241,7 @@ public sealed class SpotFleetTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        Environment(workspace, fake);
+        fake.UseIn(workspace);
         foreach (var type in new[] { "g4dn.xlarge", "g5.xlarge" })
         {
             foreach (var zone in FakeEc2.Zones)
@@ -287,7 +273,7 @@ public sealed class SpotFleetTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        Environment(workspace, fake);
+        fake.UseIn(workspace);
         fake.WrongConsoleFingerprints = true;
         var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
         var output = workspace.PathOf("frames");
@@ -315,7 +301,7 @@ public sealed class SpotFleetTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        Environment(workspace, fake);
+        fake.UseIn(workspace);
         fake.WrongConsoleFingerprints = true;
         var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
         var output = workspace.PathOf("frames");
@@ -344,9 +330,7 @@ public sealed class SpotFleetTests
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
-        Environment(workspace, fake);
-        workspace.Cli.Environment["AWS_ACCESS_KEY_ID"] = "";
-        workspace.Cli.Environment["AWS_SECRET_ACCESS_KEY"] = "";
+        FakeEc2.UseNoCredentials(workspace);
         var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
 
         var result = await workspace.Cli.RunAsync("render", scene, "--workers", Workers(fake), "--output", workspace.PathOf("frames"), "--job-id", "nokeys");
@@ -359,18 +343,16 @@ public sealed class SpotFleetTests
         Assert.That(fake.Calls, Is.Empty, "the fake EC2 saw no request");
     }
 
-    /// <summary>The environment every test runs the CLI with: the fake's keys, and no way to read the real ~/.aws.</summary>
-    private static void Environment(Workspace workspace, FakeEc2 fake)
+    /// <summary>Runs the CLI until <paramref name="framesDone"/> frames of the job are done, then kills it with SIGKILL: no chance to terminate anything.</summary>
+    private static async Task<JournalView> RenderThenKillAsync(Workspace workspace, string jobId, int framesDone, params string[] arguments)
     {
-        var env = workspace.Cli.Environment;
-        env["AWS_ACCESS_KEY_ID"] = fake.AccessKey;
-        env["AWS_SECRET_ACCESS_KEY"] = fake.SecretKey;
-        env["AWS_SESSION_TOKEN"] = "";
-        env["AWS_PROFILE"] = "";
-        env["AWS_DEFAULT_PROFILE"] = "";
-        env["AWS_EC2_METADATA_DISABLED"] = "true";
-        env["AWS_SHARED_CREDENTIALS_FILE"] = workspace.PathOf("no-aws", "credentials");
-        env["AWS_CONFIG_FILE"] = workspace.PathOf("no-aws", "config");
+        var journal = new JournalView(workspace.Cli.Home, jobId);
+        using var run = workspace.Cli.Start(arguments);
+        await Poll.UntilAsync(() => File.Exists(Path.Combine(workspace.Cli.Home, "jobs", jobId, "journal.bfj")) && journal.DoneCounts().Count >= framesDone,
+            TimeSpan.FromMinutes(3), $"{framesDone} frame(s) are done");
+        run.Process.Kill();
+        await run.Process.WaitForExitAsync();
+        return journal;
     }
 
     private static string Workers(FakeEc2 fake, params string[] overrides)

@@ -40,6 +40,10 @@ function Test-Deps {
   if (-not (Get-Command ssh-keygen -ErrorAction SilentlyContinue)) {
     Write-Error "build.ps1: the tests need OpenSSH (Add-WindowsCapability -Online -Name OpenSSH.Server~~~~0.0.1.0)."
   }
+  # Each fake spot instance's interruption watcher asks its (fake) instance metadata with curl, as on EC2.
+  if (-not (Get-Command curl -ErrorAction SilentlyContinue)) {
+    Write-Error "build.ps1: the AWS tests need curl (winget install cURL.cURL)."
+  }
 }
 
 # Python 3 runs the add-on's unit tests and the packaging script: python, else the py launcher.

@@ -54,6 +54,11 @@ test_deps() {
     echo "build.sh: installing OpenSSH (the tests start their own sshd on 127.0.0.x)" >&2
     apt_install openssh-server openssh-client
   fi
+  # Each fake spot instance's interruption watcher asks its (fake) instance metadata with curl, as on EC2.
+  if ! command -v curl >/dev/null 2>&1; then
+    echo "build.sh: installing curl (the AWS tests' instances poll their metadata with it)" >&2
+    apt_install curl
+  fi
 }
 
 build() {

@@ -10,6 +10,8 @@ namespace BlenderFarm.Workers.Aws.Fleet;
 public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, TimeProvider time) : IWorkerSlot
 {
     private int _busy;
+    private int _fetching;
+    private CancellationTokenSource? _stopAfterFetch;
 
     public string Id => inner.Id;
 
@@ -21,7 +23,10 @@ public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, Time
     public async IAsyncEnumerable<SlotEvent> RenderAsync(IReadOnlyList<FrameOrder> frames, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ThrowIfWithdrawn();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, instance.Withdrawn);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // A notice stops the rendering, but not a frame being fetched: that frame is finished, and the instance has
+        // two minutes. Stopping the render closes the slot's connection, so it waits for the fetch to end.
+        using var onWithdrawn = instance.Withdrawn.Register(() => StopWhenNotFetching(linked));
         Began();
         try
         {
@@ -49,6 +54,7 @@ public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, Time
         }
         finally
         {
+            Interlocked.CompareExchange(ref _stopAfterFetch, null, linked); // never cancel this render's source once it is gone
             Ended();
         }
     }
@@ -57,13 +63,28 @@ public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, Time
     public async Task FetchAsync(string workerPath, string localPath, CancellationToken cancellationToken)
     {
         Began();
+        Interlocked.Increment(ref _fetching);
         try
         {
             await inner.FetchAsync(workerPath, localPath, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
+            if (Interlocked.Decrement(ref _fetching) == 0 && Interlocked.Exchange(ref _stopAfterFetch, null) is { } stop)
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+
             Ended();
+        }
+    }
+
+    private void StopWhenNotFetching(CancellationTokenSource render)
+    {
+        Volatile.Write(ref _stopAfterFetch, render);
+        if (Volatile.Read(ref _fetching) == 0 && Interlocked.Exchange(ref _stopAfterFetch, null) is { } stop)
+        {
+            stop.Cancel();
         }
     }
 

@@ -79,7 +79,7 @@ public sealed class BadInputTests
         await ExpectRefusalAfterBuilding(texture, "The scene uses files that are missing: image 'wood' (//textures/wood grain.png); fix the paths, or pass --allow-missing to render without them.");
     }
 
-    [TestCase("--workers", "cloud", "--workers takes local[:N] or ssh:HOSTS_FILE, not 'cloud'.")]
+    [TestCase("--workers", "cloud", "--workers takes local[:N], ssh:HOSTS_FILE or aws[:N], not 'cloud'.")]
     [TestCase("--workers", "ssh:/no/such/hosts", "The hosts file /no/such/hosts does not exist (give --workers ssh:HOSTS_FILE, or --host user@host).")]
     [TestCase("--workers", "local:0", "--workers local:N takes a slot count from 1 to 64, not '0'.")]
     [TestCase("--chunk", "-3", "--chunk takes 'auto' or a number of frames from 1 to 10000, not '-3'.")]

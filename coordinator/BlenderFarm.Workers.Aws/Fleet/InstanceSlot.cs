@@ -17,6 +17,9 @@ public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, Time
 
     public FleetInstance Instance => instance;
 
+    /// <summary>True while a finished frame is being brought over from the instance.</summary>
+    public bool IsFetching => Volatile.Read(ref _fetching) > 0;
+
     /// <summary>When the slot last finished work (or joined); null while it works.</summary>
     public DateTimeOffset? IdleSince { get; private set; } = time.GetUtcNow();
 

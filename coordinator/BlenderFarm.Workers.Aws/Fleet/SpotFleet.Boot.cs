@@ -79,6 +79,9 @@ public sealed partial class SpotFleet
         }
     }
 
+    /// <summary>How long a leaving instance may finish bringing over frames it already rendered.</summary>
+    private static readonly TimeSpan FetchGrace = TimeSpan.FromSeconds(60);
+
     private TimeSpan ConsolePoll => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, Options.Tick.Ticks));
 
     /// <summary>Waits for the instance to run and have a public address; fails when EC2 ends it first or it takes too long.</summary>
@@ -144,6 +147,14 @@ public sealed partial class SpotFleet
         foreach (var instance in ending.Where(i => i.Withdraw(reason)))
         {
             Log.Leaving(_setup.Logger, instance.Id, reason);
+        }
+
+        // A frame already rendered is still coming over: let it arrive (a spot notice leaves two minutes) before
+        // the machine goes, or that finished frame would be lost and rendered again.
+        var deadline = _setup.Time.GetUtcNow() + FetchGrace;
+        while (ending.Any(i => i.Slots.Any(s => s.IsFetching)) && _setup.Time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
         }
 
         try

@@ -37,7 +37,8 @@ public sealed class SpotFleetTests
         Assert.That(journal.DoneCounts(), Is.EqualTo(Enumerable.Range(1, 12).ToDictionary(f => f, _ => 1)), "every frame done exactly once");
 
         var instances = fake.Instances;
-        Assert.That(instances, Has.Count.EqualTo(3), "three instances launched");
+        Assert.That(fake.RefusedRequests, Is.Empty, "every request was well formed and every instance booted");
+        Assert.That(instances, Has.Count.EqualTo(3), "three instances launched\n" + result.Stderr);
         foreach (var instance in instances)
         {
             Assert.That((instance.MarketType, instance.SpotInstanceType, instance.InterruptionBehavior), Is.EqualTo(("spot", "one-time", "terminate")), instance.Id);

@@ -83,6 +83,10 @@ public static class Ec2Access
         }
     }
 
+    /// <summary>True for the error EC2 gives about an instance it launched a moment ago but does not list yet.</summary>
+    public static bool IsNotYetVisible(Exception error) =>
+        (error as AmazonServiceException ?? error?.InnerException as AmazonServiceException)?.ErrorCode == "InvalidInstanceID.NotFound";
+
     private static AWSCredentials? FromEnvironment()
     {
         var key = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID");

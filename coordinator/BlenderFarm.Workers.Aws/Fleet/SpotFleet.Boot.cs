@@ -77,6 +77,12 @@ public sealed partial class SpotFleet
         {
             await TerminateAsync([instance], "it could not join the job: " + e.Message).ConfigureAwait(false);
         }
+#pragma warning disable CA1031 // an instance must never be left running unused: whatever went wrong, it is terminated and said why
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            await TerminateAsync([instance], $"it could not join the job ({e.GetType().Name}): {e.Message}").ConfigureAwait(false);
+        }
     }
 
     /// <summary>How long a leaving instance may finish bringing over frames it already rendered.</summary>
@@ -90,7 +96,18 @@ public sealed partial class SpotFleet
         var deadline = instance.Launch.LaunchedAt + Options.BootTimeout;
         while (true)
         {
-            var found = (await FarmInventory.InstancesAsync(_setup.Ec2, cancellationToken, [instance.Id]).ConfigureAwait(false)).SingleOrDefault();
+            OwnedInstance? found;
+            try
+            {
+                found = (await FarmInventory.InstancesAsync(_setup.Ec2, cancellationToken, [instance.Id]).ConfigureAwait(false)).FirstOrDefault();
+            }
+            catch (UserFacingException e) when (Ec2Access.IsNotYetVisible(e) && _setup.Time.GetUtcNow() < deadline)
+            {
+                found = null; // EC2 is eventually consistent: a new instance may be unknown to Describe* for a few seconds
+                await Task.Delay(ConsolePoll, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             if (found is { State: "running", PublicAddress: { } address })
             {
                 return address;

@@ -15,17 +15,28 @@ namespace BlenderFarm.Workers.Aws.HostKeys;
 /// </summary>
 public static class InstanceHostKey
 {
+    private static readonly SemaphoreSlim PinGate = new(1, 1);
+
     public static async Task<IReadOnlySet<string>> WaitForFingerprintsAsync(IAmazonEC2 ec2, string instanceId, TimeSpan timeout, TimeSpan poll, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ec2);
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var console = await Ec2Access.CallAsync($"reading the console output of {instanceId}", () =>
-                ec2.GetConsoleOutputAsync(new GetConsoleOutputRequest { InstanceId = instanceId }, cancellationToken)).ConfigureAwait(false);
-            if (!string.IsNullOrEmpty(console.Output))
+            GetConsoleOutputResponse? console = null;
+            try
             {
-                var fingerprints = ConsoleFingerprints.Parse(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(console.Output)));
+                console = await Ec2Access.CallAsync($"reading the console output of {instanceId}", () =>
+                    ec2.GetConsoleOutputAsync(new GetConsoleOutputRequest { InstanceId = instanceId }, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (BlenderFarm.Blender.UserFacingException e) when (Ec2Access.IsNotYetVisible(e) && DateTime.UtcNow < deadline)
+            {
+                // EC2 is eventually consistent: a new instance may be unknown for a few seconds.
+            }
+
+            if (!string.IsNullOrEmpty(console?.Output))
+            {
+                var fingerprints = ConsoleFingerprints.Parse(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(console!.Output)));
                 if (fingerprints.Count > 0)
                 {
                     return fingerprints;
@@ -58,7 +69,16 @@ public static class InstanceHostKey
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(knownHostsFile)!);
-        await File.AppendAllTextAsync(knownHostsFile, KnownHosts.Line(host.KnownHostsName, KnownHosts.KeyType(presented), presented) + "\n", cancellationToken).ConfigureAwait(false);
+        await PinGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Instances boot side by side; two appends at once would collide on the file's lock.
+            await File.AppendAllTextAsync(knownHostsFile, KnownHosts.Line(host.KnownHostsName, KnownHosts.KeyType(presented), presented) + "\n", cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            PinGate.Release();
+        }
     }
 
     private static async Task<byte[]> PresentedKeyAsync(HostSpec host, CancellationToken cancellationToken)

@@ -14,6 +14,12 @@ internal sealed partial class FakeEc2
     /// <summary>How long after launch the console output stays empty (real EC2: a few minutes).</summary>
     public TimeSpan ConsoleOutputDelay { get; set; }
 
+    /// <summary>
+    /// How long after launch DescribeInstances and GetConsoleOutput still answer InvalidInstanceID.NotFound for a new
+    /// instance, as real EC2 may (its API is eventually consistent).
+    /// </summary>
+    public TimeSpan NotVisibleFor { get; set; }
+
     /// <summary>When set, instances launched afterwards print another key's fingerprint and key to their console.</summary>
     public bool WrongConsoleFingerprints { get; set; }
 
@@ -270,6 +276,8 @@ internal sealed partial class FakeEc2
         }
     }
 
+    private bool IsVisible(string id) => _instances.TryGetValue(id, out var instance) && DateTime.UtcNow - instance.LaunchedAt >= NotVisibleFor;
+
     private static IEnumerable<XElement> Reservation(string reservationId, IReadOnlyList<FakeInstance> instances)
     {
         yield return E("reservationId", reservationId);
@@ -290,13 +298,13 @@ internal sealed partial class FakeEc2
             throw Ec2Error.BadRequest("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults");
         }
 
-        var missing = ids.FirstOrDefault(id => !_instances.ContainsKey(id));
+        var missing = ids.FirstOrDefault(id => !IsVisible(id));
         if (missing is not null)
         {
             throw Ec2Error.BadRequest("InvalidInstanceID.NotFound", $"The instance ID '{missing}' does not exist");
         }
 
-        var found = _instances.Values.OrderBy(i => i.LaunchedAt).Where(i => (ids.Count == 0 || ids.Contains(i.Id)) && filters.All(f => f.MatchesTags(i.Tags) ?? f.Matches(f.Name switch
+        var found = _instances.Values.OrderBy(i => i.LaunchedAt).Where(i => IsVisible(i.Id)).Where(i => (ids.Count == 0 || ids.Contains(i.Id)) && filters.All(f => f.MatchesTags(i.Tags) ?? f.Matches(f.Name switch
         {
             "instance-state-name" => i.State,
             "instance-lifecycle" => i.MarketType == "spot" ? "spot" : null,
@@ -371,7 +379,7 @@ internal sealed partial class FakeEc2
         var id = q.Required("InstanceId");
         q.OneOf("Latest", "true", "false");
         q.RejectUnknown();
-        var instance = _instances.GetValueOrDefault(id) ?? throw Ec2Error.BadRequest("InvalidInstanceID.NotFound", $"The instance ID '{id}' does not exist");
+        var instance = (IsVisible(id) ? _instances.GetValueOrDefault(id) : null) ?? throw Ec2Error.BadRequest("InvalidInstanceID.NotFound", $"The instance ID '{id}' does not exist");
         yield return E("instanceId", id);
         yield return E("timestamp", Time(DateTime.UtcNow));
         if (instance.Host is not null && DateTime.UtcNow - instance.LaunchedAt >= ConsoleOutputDelay)

@@ -217,6 +217,24 @@ public sealed class SpotFleetTests
     }
 
     [Test]
+    public async Task An_instance_EC2_does_not_list_yet_right_after_launch_is_waited_for_not_given_up()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        fake.UseIn(workspace);
+        fake.NotVisibleFor = TimeSpan.FromSeconds(3);
+        var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
+
+        var result = await workspace.Cli.RunAsync("render", scene, "--workers", Workers(fake, "max-instances=1"), "--output", workspace.PathOf("frames"), "--job-id", "eventual");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(fake.Instances, Has.Count.EqualTo(1), "the first instance was used, not replaced\n" + result.Stderr);
+        Assert.That(fake.RefusedRequests, Has.Some.Contains("InvalidInstanceID.NotFound"), "EC2 did not know the instance at first");
+        Assert.That(new JournalView(workspace.Cli.Home, "eventual").DoneCounts(), Is.EqualTo(Enumerable.Range(1, 12).ToDictionary(f => f, _ => 1)));
+        await AssertTornDownAsync(workspace, fake, "eventual");
+    }
+
+    [Test]
     public async Task No_capacity_for_the_first_type_falls_back_to_the_next()
     {
         using var workspace = new Workspace();

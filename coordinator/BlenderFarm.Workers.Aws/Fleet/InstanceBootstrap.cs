@@ -5,25 +5,26 @@ using BlenderFarm.Workers.Ssh.Security;
 
 namespace BlenderFarm.Workers.Aws.Fleet;
 
-/// <summary>Makes a fresh instance able to render: finds Blender, or installs the official build when the image lacks it.</summary>
+/// <summary>Makes a fresh instance able to render: mounts shared storage, finds Blender, or installs the official build when the image lacks it.</summary>
 public static class InstanceBootstrap
 {
-    /// <summary>Runs the user's mount command (e.g. an EFS or NFS mount of an asset library the scene uses by absolute path).</summary>
-    public static async Task MountAsync(HostSpec host, HostKeyPolicy hostKeys, string mountCommand, CancellationToken cancellationToken)
-    {
-        using var connection = await SshConnection.ConnectAsync(host, hostKeys, cancellationToken).ConfigureAwait(false);
-        var (code, _, error) = await connection.RunAsync(mountCommand, TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
-        if (code != 0)
-        {
-            throw new SshFailure($"The mount command failed on {host.Host} (exit {code}): {error.Trim()}");
-        }
-    }
-
-    /// <summary>The Blender path to use on the instance.</summary>
-    public static async Task<string> EnsureBlenderAsync(HostSpec host, HostKeyPolicy hostKeys, AwsOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Over one connection: runs the user's mount command if there is one (e.g. an EFS or NFS mount of an asset
+    /// library the scene uses by absolute path), then finds Blender or installs it. Returns the Blender path to use.
+    /// </summary>
+    public static async Task<string> PrepareAsync(HostSpec host, HostKeyPolicy hostKeys, AwsOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         using var connection = await SshConnection.ConnectAsync(host, hostKeys, cancellationToken).ConfigureAwait(false);
+        if (options.MountCommand is { } mount)
+        {
+            var (mounted, _, mountError) = await connection.RunAsync(mount, TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
+            if (mounted != 0)
+            {
+                throw new SshFailure($"The mount command failed on {host.Host} (exit {mounted}): {mountError.Trim()}");
+            }
+        }
+
         var configured = HostProbe.RemotePath(options.BlenderPath);
         var (found, _, _) = await connection.RunAsync($"command -v {configured} >/dev/null 2>&1 || test -x {configured}", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         if (found == 0)

@@ -35,12 +35,7 @@ public sealed partial class SpotFleet
                 await UntilReachableAsync(instance, () => InstanceHostKey.PinAsync(host, instance.Id, fingerprints, KnownHostsFile, token), token).ConfigureAwait(false);
             }
 
-            if (Options.MountCommand is { } mount)
-            {
-                await UntilReachableAsync(instance, () => InstanceBootstrap.MountAsync(host, _hostKeys, mount, token), token).ConfigureAwait(false);
-            }
-
-            var blender = await UntilReachableAsync(instance, () => InstanceBootstrap.EnsureBlenderAsync(host, _hostKeys, Options, token), token).ConfigureAwait(false);
+            var blender = await UntilReachableAsync(instance, () => InstanceBootstrap.PrepareAsync(host, _hostKeys, Options, token), token).ConfigureAwait(false);
             host = host with { BlenderPath = blender };
             var prepared = await SshWorkerHost.PrepareAsync(host, _hostOptions, _setup.Files, token).ConfigureAwait(false);
             var slots = prepared.CreateSlots(_hostOptions).Select(s => new InstanceSlot(s, instance, _setup.Time)).ToList();
@@ -73,15 +68,12 @@ public sealed partial class SpotFleet
 
             await TerminateAsync([instance], "its host key could not be verified").ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SshFailure or UserFacingException or InstanceUnreachableException or TimeoutException)
-        {
-            await TerminateAsync([instance], "it could not join the job: " + e.Message).ConfigureAwait(false);
-        }
 #pragma warning disable CA1031 // an instance must never be left running unused: whatever went wrong, it is terminated and said why
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            await TerminateAsync([instance], $"it could not join the job ({e.GetType().Name}): {e.Message}").ConfigureAwait(false);
+            var expected = e is SshFailure or UserFacingException or InstanceUnreachableException or TimeoutException;
+            await TerminateAsync([instance], $"it could not join the job{(expected ? "" : $" ({e.GetType().Name})")}: {e.Message}").ConfigureAwait(false);
         }
     }
 

@@ -33,6 +33,6 @@ internal static class AwsCommandLine
         return (options, ec2, live);
     }
 
-    public static string Region(AwsOptions options) =>
-        options.Region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "the profile's region";
+    /// <summary>The region EC2 was opened for (from the options, the environment or the profile, as Ec2Access resolved it).</summary>
+    public static string Region(IAmazonEC2 ec2) => ec2.Config.RegionEndpoint?.SystemName ?? ec2.Config.AuthenticationRegion;
 }

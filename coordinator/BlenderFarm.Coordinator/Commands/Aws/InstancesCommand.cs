@@ -18,7 +18,7 @@ internal static class InstancesCommand
         using var client = ec2;
         if (live.Count == 0)
         {
-            context.Out.WriteLine($"BlenderFarm has no instance running in {AwsCommandLine.Region(options)}.");
+            context.Out.WriteLine($"BlenderFarm has no instance running in {AwsCommandLine.Region(ec2)}.");
             return ExitCodes.Ok;
         }
 

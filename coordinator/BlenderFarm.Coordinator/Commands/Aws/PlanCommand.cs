@@ -36,7 +36,7 @@ internal static class PlanCommand
         var prices = await SpotPrices.CurrentAsync(ec2, options.InstanceTypes, null, CancellationToken.None).ConfigureAwait(false);
         var output = context.Out;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Plan for {Path.GetFileName(file)}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.Engine}) on up to {options.MaxInstances} spot instance(s) in {AwsCommandLine.Region(options)}; --max-cost ${options.MaxCostUsd:0.00}"));
+            $"Plan for {Path.GetFileName(file)}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.Engine}) on up to {options.MaxInstances} spot instance(s) in {AwsCommandLine.Region(ec2)}; --max-cost ${options.MaxCostUsd:0.00}"));
         output.WriteLine($"{"TYPE",-14} {"CHEAPEST ZONE",-14} SPOT USD/HOUR");
         var cheapest = new List<SpotQuote>();
         foreach (var type in options.InstanceTypes)

@@ -52,7 +52,7 @@ internal static class TeardownCommand
         }
 
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Terminated {ids.Count} instance(s) and removed {farms.Count} farm(s)' key pairs, security groups and keys: nothing of BlenderFarm is left in {AwsCommandLine.Region(options)}."));
+            $"Terminated {ids.Count} instance(s) and removed {farms.Count} farm(s)' key pairs, security groups and keys: nothing of BlenderFarm is left in {AwsCommandLine.Region(ec2)}."));
         return ExitCodes.Ok;
     }
 }

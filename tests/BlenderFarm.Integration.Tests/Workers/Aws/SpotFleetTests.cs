@@ -116,7 +116,9 @@ public sealed class SpotFleetTests
         var instances = fake.Instances;
         var backToQueue = journal.Changes.Where(c => c.At >= noticeAt && c.From != FrameState.Queued && c.To == FrameState.Queued
                                                      && InstanceOf(instances, c.Slot)?.Id == victim.Id).ToList();
-        Assert.That(backToQueue.Select(c => c.From), Has.Some.EqualTo(FrameState.Rendering), "a frame it was rendering went back to the queue");
+        // Whether the notice lands mid-frame or just after a frame was written (that one is still delivered) is up to
+        // timing; either way the frames the instance held go back to the queue.
+        Assert.That(backToQueue, Is.Not.Empty, "the frames the interrupted instance held went back to the queue");
         var finishedByVictim = journal.Changes.Where(c => c.To == FrameState.Done && InstanceOf(instances, c.Slot)?.Id == victim.Id).Select(c => c.Frame);
         Assert.That(rendering, Is.SubsetOf(backToQueue.Select(c => c.Frame).Concat(finishedByVictim)),
             "each frame it was rendering when the test looked either went back to the queue or was finished before the notice arrived");

@@ -47,10 +47,13 @@ public static partial class WorkerProtocol
         var sample = SampleLine().Match(line);
         if (sample.Success)
         {
-            var frame = Int(sample.Groups["frame"].Value);
             var done = sample.Groups["s"].Success ? sample.Groups["s"].Value : sample.Groups["es"].Value;
             var of = sample.Groups["n"].Success ? sample.Groups["n"].Value : sample.Groups["en"].Value;
-            return new WorkerFrameEvent(new FrameSample(frame, Int(done), Int(of)));
+
+            // Blender's output is the scene's to shape: a number out of range is ignored, never fatal to the slot.
+            return Int(sample.Groups["frame"].Value) is { } frame && Int(done) is { } reached && Int(of) is { } total
+                ? new WorkerFrameEvent(new FrameSample(frame, reached, total))
+                : null;
         }
 
         return null;
@@ -98,7 +101,8 @@ public static partial class WorkerProtocol
         return new WorkerFrameEvent(new FrameWritten(frame, "", Math.Max(0, seconds), bytes.GetInt64(), sha256.ToLowerInvariant()));
     }
 
-    private static int Int(string text) => int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+    private static int? Int(string text) =>
+        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     // Cycles: "Fra:3 Mem:... | Sample 5/16"; Eevee: "Fra:3 Mem:... | Rendering 5 / 64 samples".
     [GeneratedRegex(@"^Fra:(?<frame>-?\d+)\b.*\|\s*(?:Sample (?<s>\d+)/(?<n>\d+)|Rendering (?<es>\d+) / (?<en>\d+) samples)")]

@@ -60,10 +60,11 @@ public sealed class LocalSlot : IWorkerSlot
     private async Task<BlenderWorkerSession> StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Folder);
+        var token = WorkerProtocol.NewToken();
         List<string> arguments =
         [
             "-b", _options.BlendFile, "--factory-startup", "--python-exit-code", "1", "--python", _options.WorkerScript,
-            "--", "--threads", _options.Threads.ToString(CultureInfo.InvariantCulture), "--slot", Id,
+            "--", "--threads", _options.Threads.ToString(CultureInfo.InvariantCulture), "--slot", Id, "--token", token,
         ];
         if (_options.FileFormatOverride is { } format)
         {
@@ -81,7 +82,7 @@ public sealed class LocalSlot : IWorkerSlot
         }
 
         BlenderProcessId = process.ProcessId;
-        var session = new BlenderWorkerSession(process);
+        var session = new BlenderWorkerSession(process, token);
         try
         {
             await session.WaitReadyAsync(_options.LoadTimeout, cancellationToken).ConfigureAwait(false);

@@ -117,23 +117,26 @@ public sealed class SshSlot : IWorkerSlot
         }
     }
 
-    /// <summary>The copy here must have the size and SHA-256 the worker reported for its file.</summary>
+    /// <summary>The copy here must have the size and SHA-256 the worker reported for the file it wrote at the path we ordered.</summary>
     private async Task CheckAsync(string workerPath, string localPath, CancellationToken cancellationToken)
     {
-        if (_written.TryRemove(workerPath, out var expected))
+        if (!_written.TryRemove(workerPath, out var expected) || expected.Bytes is not { } size || expected.Sha256 is not { } sha)
         {
-            var bytes = new FileInfo(localPath).Length;
-            string actual;
-            await using (var file = File.OpenRead(localPath))
-            {
-                actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false));
-            }
+            File.Delete(localPath);
+            throw new IOException($"{Id} reported no size and SHA-256 for {Path.GetFileName(workerPath)}");
+        }
 
-            if ((expected.Bytes is { } size && size != bytes) || (expected.Sha256 is { } sha && !string.Equals(sha, actual, StringComparison.Ordinal)))
-            {
-                File.Delete(localPath);
-                throw new IOException($"the copy of {Path.GetFileName(workerPath)} from {_host.Host.Name} does not match the host's file (size or SHA-256)");
-            }
+        var bytes = new FileInfo(localPath).Length;
+        string actual;
+        await using (var file = File.OpenRead(localPath))
+        {
+            actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (size != bytes || !string.Equals(sha, actual, StringComparison.OrdinalIgnoreCase))
+        {
+            File.Delete(localPath);
+            throw new IOException($"the copy of {Path.GetFileName(workerPath)} from {_host.Host.Name} does not match the host's file (size or SHA-256)");
         }
     }
 
@@ -153,8 +156,9 @@ public sealed class SshSlot : IWorkerSlot
         try
         {
             _connection = await SshConnection.ConnectAsync(_host.Host, _options.HostKeys, cancellationToken).ConfigureAwait(false);
-            var process = _connection.Start(_host.WorkerCommand(Id, _gpu, _options.FileFormat));
-            var session = new BlenderWorkerSession(process);
+            var token = WorkerProtocol.NewToken();
+            var process = _connection.Start(_host.WorkerCommand(Id, _gpu, _options.FileFormat, token));
+            var session = new BlenderWorkerSession(process, token);
             _session = session;
             await session.WaitReadyAsync(_options.LoadTimeout, cancellationToken).ConfigureAwait(false);
             if (_gpu is not null && session.Device == "CPU")

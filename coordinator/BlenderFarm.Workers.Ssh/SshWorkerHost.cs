@@ -107,7 +107,7 @@ public sealed class SshWorkerHost
             string.Create(CultureInfo.InvariantCulture, $"{Host.Name}#{i + 1}")))];
 
     /// <summary>The shell line that starts the worker for one slot on this host.</summary>
-    internal string WorkerCommand(string slotId, int? gpu, string fileFormat)
+    internal string WorkerCommand(string slotId, int? gpu, string fileFormat, string token)
     {
         var line = new StringBuilder();
         line.Append("cd ").Append(ShellQuote.Quote(JobFolder)).Append(" && exec env");
@@ -118,7 +118,7 @@ public sealed class SshWorkerHost
 
         line.Append(' ').Append(HostProbe.RemotePath(Host.BlenderPath)).Append(' ');
         line.Append(ShellQuote.Join(["-b", BlendRelativePath, "--factory-startup", "--python-exit-code", "1", "--python", WorkerScript,
-            "--", "--threads", "0", "--slot", slotId, "--format", fileFormat]));
+            "--", "--threads", "0", "--slot", slotId, "--format", fileFormat, "--token", token]));
         if (gpu is not null)
         {
             line.Append(" --gpu");

@@ -16,20 +16,44 @@ public static class ScriptFiles
         return reader.ReadToEnd();
     }
 
-    /// <summary>Writes the script under <paramref name="folder"/>, in a sub-folder named by its content hash, and returns its path.</summary>
+    /// <summary>
+    /// Writes the script under <paramref name="folder"/>, in a sub-folder named by its content hash, and returns its
+    /// path. A file already there is used only when its content is exactly this build's script; otherwise it is
+    /// replaced atomically (written to a private temporary file, then renamed over it).
+    /// </summary>
     public static string Materialize(string name, string folder)
     {
-        var text = ReadText(name);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
-        var path = Path.Combine(folder, hash, name);
-        if (!File.Exists(path))
+        var bytes = System.Text.Encoding.UTF8.GetBytes(ReadText(name));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var path = Path.Combine(folder, hash[..16], name);
+        if (File.Exists(path) && Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))) == hash)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temp = path + "." + Environment.ProcessId + ".tmp";
-            File.WriteAllText(temp, text);
-            File.Move(temp, path, overwrite: true);
+            return path;
         }
 
+        var directory = Path.GetDirectoryName(path)!;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var temp = Path.Combine(directory, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var file = new FileStream(temp, options))
+        {
+            file.Write(bytes);
+        }
+
+        File.Move(temp, path, overwrite: true);
         return path;
     }
 }

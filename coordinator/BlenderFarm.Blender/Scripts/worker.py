@@ -1,10 +1,13 @@
 # BlenderFarm's slot worker. Run as:
-#   blender -b FILE.blend --factory-startup --python worker.py -- --threads N [--format PNG] [--gpu] [--remap FILE]
+#   blender -b FILE.blend --factory-startup --python worker.py -- --token SECRET --threads N [--format PNG] [--gpu] [--remap FILE]
 # It loads the scene once and renders frames on command, so a job pays Blender's start-up and scene load once per slot.
 #
 # Protocol (one JSON object per line):
 #   stdin:  {"cmd": "render", "frames": [{"frame": 3, "path": "/abs/name_0003.png"}, ...]}   |   {"cmd": "quit"}
-#   stdout: lines starting with "@@BF " followed by JSON:
+#   stdout: lines starting with "@@BF SECRET " followed by JSON. SECRET is the coordinator's random token for this
+#   session: the coordinator takes only lines that START with it as events, so a scene that prints text (Cycles prints
+#   object names) cannot forge one. The coordinator ignores the "path" of "written": it reads the file only at the path
+#   it ordered; "bytes" and "sha256" are mandatory.
 #     {"ev": "ready", "blender": "3.4.1", "file": "...", "device": "OPTIX|CUDA|HIP|ONEAPI|METAL|CPU"}
 #     {"ev": "begin", "frame": 3}
 #     {"ev": "written", "frame": 3, "path": "...", "seconds": 1.25, "bytes": 123, "sha256": "..."}
@@ -23,17 +26,17 @@ import time
 
 import bpy
 
-PREFIX = "\n@@BF "
+PREFIX = "\n@@BF %s "
 
 
 def emit(**event):
-    sys.stdout.write(PREFIX + json.dumps(event) + "\n")
+    sys.stdout.write(PREFIX % OPTIONS["token"] + json.dumps(event) + "\n")
     sys.stdout.flush()
 
 
 def parse_args():
     args = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
-    options = {"threads": 0, "format": None, "gpu": False, "remap": None}
+    options = {"threads": 0, "format": None, "gpu": False, "remap": None, "token": "-"}
     i = 0
     while i < len(args):
         if args[i] == "--threads":
@@ -41,6 +44,9 @@ def parse_args():
             i += 2
         elif args[i] == "--format":
             options["format"] = args[i + 1]
+            i += 2
+        elif args[i] == "--token":
+            options["token"] = args[i + 1]
             i += 2
         elif args[i] == "--remap":
             options["remap"] = args[i + 1]
@@ -152,8 +158,11 @@ def render_frame(scene, frame, path):
     emit(ev="written", frame=frame, path=path, seconds=round(time.monotonic() - started, 3), bytes=size, sha256=sha256)
 
 
+OPTIONS = parse_args()
+
+
 def main():
-    options = parse_args()
+    options = OPTIONS
     scene = bpy.context.scene
     render = scene.render
     if options["threads"] > 0:

@@ -10,8 +10,16 @@ namespace BlenderFarm.Blender.Worker;
 public sealed class BlenderWorkerSession : IAsyncDisposable
 {
     private readonly IWorkerProcess _process;
+    private readonly string _token;
 
-    public BlenderWorkerSession(IWorkerProcess process) => _process = process;
+    /// <param name="process">The worker, started with <c>--token</c> <paramref name="token"/>.</param>
+    /// <param name="token">This session's secret (<see cref="WorkerProtocol.NewToken"/>): only lines that start with it are events.</param>
+    public BlenderWorkerSession(IWorkerProcess process, string token)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        _process = process;
+        _token = token;
+    }
 
     public string? BlenderVersion { get; private set; }
 
@@ -29,7 +37,7 @@ public sealed class BlenderWorkerSession : IAsyncDisposable
         {
             while (await _process.ReadLineAsync(timer.Token).ConfigureAwait(false) is { } line)
             {
-                if (WorkerProtocol.ParseLine(line) is WorkerReady ready)
+                if (WorkerProtocol.ParseLine(line, _token) is WorkerReady ready)
                 {
                     BlenderVersion = ready.BlenderVersion;
                     Device = ready.Device;
@@ -47,7 +55,10 @@ public sealed class BlenderWorkerSession : IAsyncDisposable
         throw new SlotLostException($"Blender stopped before the scene was loaded: {await _process.DescribeExitAsync().ConfigureAwait(false)}");
     }
 
-    /// <summary>Sends one chunk and reports each frame until the worker says the chunk is done.</summary>
+    /// <summary>
+    /// Sends one chunk and reports each frame until the worker says the chunk is done. A written frame always carries
+    /// the path this session ordered for it, never one the worker names; news about a frame outside the chunk is dropped.
+    /// </summary>
     public async IAsyncEnumerable<SlotEvent> RenderAsync(IReadOnlyList<(int Frame, string Path)> frames, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(frames);
@@ -61,6 +72,7 @@ public sealed class BlenderWorkerSession : IAsyncDisposable
             throw new SlotLostException($"Blender stopped taking commands: {await _process.DescribeExitAsync().ConfigureAwait(false)}", e);
         }
 
+        var ordered = frames.ToDictionary(f => f.Frame, f => f.Path);
         var current = frames[0].Frame;
         while (true)
         {
@@ -70,13 +82,17 @@ public sealed class BlenderWorkerSession : IAsyncDisposable
                 throw new SlotLostException($"{await _process.DescribeExitAsync().ConfigureAwait(false)} while rendering frame {current}");
             }
 
-            switch (WorkerProtocol.ParseLine(line))
+            switch (WorkerProtocol.ParseLine(line, _token))
             {
                 case WorkerChunkDone:
                     IsHealthy = true;
                     yield break;
-                case WorkerFrameEvent { Event: var slotEvent }:
-                    if (slotEvent is FrameBegan)
+                case WorkerFrameEvent { Event: var slotEvent } when ordered.TryGetValue(slotEvent.Frame, out var path):
+                    if (slotEvent is FrameWritten written)
+                    {
+                        slotEvent = written with { WorkerPath = path };
+                    }
+                    else if (slotEvent is FrameBegan)
                     {
                         current = slotEvent.Frame;
                     }

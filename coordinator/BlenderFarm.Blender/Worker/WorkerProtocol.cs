@@ -24,23 +24,36 @@ public static partial class WorkerProtocol
         return JsonSerializer.Serialize(command);
     }
 
-    /// <summary>Reads one line of the worker's output; null for Blender's chatter that carries nothing we use.</summary>
+    /// <summary>A fresh secret for one worker session: the worker starts each event line with it.</summary>
+    public static string NewToken() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>
+    /// Reads one line of the worker's output. An event counts only when the line STARTS with the prefix and this
+    /// session's token (a scene can print anything, such as an object named like an event, but cannot know the
+    /// token); everything else is Blender's own output, read for sample progress at most.
+    /// </summary>
+    public static WorkerMessage? ParseLine(string line, string token)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        var marker = Prefix + token + " ";
+        return line.StartsWith(marker, StringComparison.Ordinal) ? ParseEvent(line[marker.Length..]) : ParseLine(line);
+    }
+
+    /// <summary>Reads one line of Blender's own output (never an event); null for chatter that carries nothing we use.</summary>
     public static WorkerMessage? ParseLine(string line)
     {
         ArgumentNullException.ThrowIfNull(line);
-        var at = line.IndexOf(Prefix, StringComparison.Ordinal);
-        if (at >= 0)
-        {
-            return ParseEvent(line[(at + Prefix.Length)..]);
-        }
-
         var sample = SampleLine().Match(line);
         if (sample.Success)
         {
-            var frame = Int(sample.Groups["frame"].Value);
             var done = sample.Groups["s"].Success ? sample.Groups["s"].Value : sample.Groups["es"].Value;
             var of = sample.Groups["n"].Success ? sample.Groups["n"].Value : sample.Groups["en"].Value;
-            return new WorkerFrameEvent(new FrameSample(frame, Int(done), Int(of)));
+
+            // Blender's output is the scene's to shape: a number out of range is ignored, never fatal to the slot.
+            return Int(sample.Groups["frame"].Value) is { } frame && Int(done) is { } reached && Int(of) is { } total
+                ? new WorkerFrameEvent(new FrameSample(frame, reached, total))
+                : null;
         }
 
         return null;
@@ -60,12 +73,7 @@ public static partial class WorkerProtocol
                     root.TryGetProperty("device", out var device) ? device.GetString() ?? "CPU" : "CPU"),
                 "chunk_done" => new WorkerChunkDone(),
                 "begin" => new WorkerFrameEvent(new FrameBegan(frame)),
-                "written" => new WorkerFrameEvent(new FrameWritten(
-                    frame,
-                    root.GetProperty("path").GetString()!,
-                    root.GetProperty("seconds").GetDouble(),
-                    root.TryGetProperty("bytes", out var bytes) ? bytes.GetInt64() : null,
-                    root.TryGetProperty("sha256", out var sha) ? sha.GetString() : null)),
+                "written" => Written(root, frame),
                 "error" => new WorkerFrameEvent(new FrameError(frame, root.GetProperty("message").GetString() ?? "unknown error")),
                 _ => null,
             };
@@ -76,7 +84,25 @@ public static partial class WorkerProtocol
         }
     }
 
-    private static int Int(string text) => int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+    /// <summary>
+    /// Size and SHA-256 are mandatory. The worker's path is never taken: the session puts in the path it ordered
+    /// (<see cref="BlenderWorkerSession"/>), so the path here stays empty.
+    /// </summary>
+    private static WorkerFrameEvent Written(JsonElement root, int frame)
+    {
+        var seconds = root.GetProperty("seconds").GetDouble();
+        var sha256 = root.TryGetProperty("sha256", out var sha) ? sha.GetString() : null;
+        if (!root.TryGetProperty("bytes", out var bytes) || bytes.ValueKind != JsonValueKind.Number || sha256 is null
+            || sha256.Length != 64 || !sha256.All(Uri.IsHexDigit))
+        {
+            return new WorkerFrameEvent(new FrameError(frame, "the worker reported the frame without its size and SHA-256"));
+        }
+
+        return new WorkerFrameEvent(new FrameWritten(frame, "", Math.Max(0, seconds), bytes.GetInt64(), sha256.ToLowerInvariant()));
+    }
+
+    private static int? Int(string text) =>
+        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     // Cycles: "Fra:3 Mem:... | Sample 5/16"; Eevee: "Fra:3 Mem:... | Rendering 5 / 64 samples".
     [GeneratedRegex(@"^Fra:(?<frame>-?\d+)\b.*\|\s*(?:Sample (?<s>\d+)/(?<n>\d+)|Rendering (?<es>\d+) / (?<en>\d+) samples)")]

@@ -12,7 +12,10 @@ public sealed record FrameBegan(int Frame) : SlotEvent(Frame);
 /// <summary>Blender reached a sample of the frame.</summary>
 public sealed record FrameSample(int Frame, int Sample, int Samples) : SlotEvent(Frame);
 
-/// <summary>Blender wrote the frame's file, at a path on the worker; its size and SHA-256 there, when the worker reports them.</summary>
+/// <summary>
+/// Blender wrote the frame's file at the path the coordinator ordered on the worker (never a path the worker names),
+/// with its size and SHA-256 there as the worker reports them.
+/// </summary>
 public sealed record FrameWritten(int Frame, string WorkerPath, double RenderSeconds, long? Bytes = null, string? Sha256 = null) : SlotEvent(Frame);
 
 /// <summary>Blender could not render or write the frame; the slot goes on with the next.</summary>

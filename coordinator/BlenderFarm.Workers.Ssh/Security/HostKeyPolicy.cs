@@ -54,12 +54,19 @@ public sealed class HostKeyPolicy(IReadOnlyList<string> userKnownHostsFiles, str
         lock (_pinLock)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(pinnedKnownHostsFile)!);
-            var isNew = !File.Exists(pinnedKnownHostsFile);
-            File.AppendAllText(pinnedKnownHostsFile, KnownHosts.Line(name, keyType, key) + "\n");
-            if (isNew && !OperatingSystem.IsWindows())
+            var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(pinnedKnownHostsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                // 0600 from the first byte whatever the umask, and again on every write (an older file may be looser).
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                if (File.Exists(pinnedKnownHostsFile))
+                {
+                    File.SetUnixFileMode(pinnedKnownHostsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
             }
+
+            using var writer = new StreamWriter(pinnedKnownHostsFile, options);
+            writer.Write(KnownHosts.Line(name, keyType, key) + "\n");
         }
     }
 }

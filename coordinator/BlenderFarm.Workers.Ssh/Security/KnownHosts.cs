@@ -120,6 +120,7 @@ public sealed class KnownHosts
         return matched;
     }
 
+    /// <summary>OpenSSH lowercases the host name before hashing it, so <c>MyHost</c> matches an entry hashed as <c>myhost</c>.</summary>
     private static bool HashedMatches(string pattern, string name)
     {
         var parts = pattern.Split('|');
@@ -132,7 +133,7 @@ public sealed class KnownHosts
         {
             var salt = Convert.FromBase64String(parts[2]);
             var expected = Convert.FromBase64String(parts[3]);
-            return CryptographicOperations.FixedTimeEquals(HMACSHA1.HashData(salt, Encoding.UTF8.GetBytes(name)), expected);
+            return CryptographicOperations.FixedTimeEquals(HMACSHA1.HashData(salt, Encoding.UTF8.GetBytes(name.ToLowerInvariant())), expected);
         }
         catch (FormatException)
         {

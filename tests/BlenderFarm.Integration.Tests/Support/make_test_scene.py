@@ -42,6 +42,8 @@ plane.data.materials.append(mat)
 
 bpy.ops.mesh.primitive_cube_add(size=1, location=(0, 0, 0.5))
 cube = bpy.context.object
+if options.get("cube_name"):
+    cube.name = options["cube_name"]
 cube.rotation_euler = (0, 0, 0)
 cube.keyframe_insert("rotation_euler", frame=scene.frame_start)
 cube.rotation_euler = (0, 0, 3.0)

@@ -192,6 +192,7 @@ public sealed partial class JobScheduler
 
             Move(frame, FrameState.Done, slot, bytes: bytes);
             _slots[slot].ConsecutiveFailures = 0;
+            BlameSlotsThatFailed(frame, slot);
             _slots[slot].Activity = (null, 0, 0, "idle");
             _doneThisRun++;
             _firstDoneAt ??= _time.GetUtcNow();
@@ -283,7 +284,13 @@ public sealed partial class JobScheduler
         var activeSlots = _slots.Values.Count(s => !s.Retired);
         var mean = _renderedCount > 0 ? _renderSecondsSum / _renderedCount : (double?)null;
         var size = ChunkPlanner.NextChunkSize(_state.Spec.Chunk, _queue.Count, activeSlots, mean, _options.TargetChunkDuration);
-        var frames = _queue.Take(size).ToList();
+        var frames = _queue.Where(f => MayTake(slot, f)).Take(size).ToList();
+        if (frames.Count == 0)
+        {
+            // Every queued frame failed here and waits for a slot that has not tried it yet.
+            return null;
+        }
+
         foreach (var frame in frames)
         {
             Move(frame, FrameState.Assigned, slot);
@@ -302,21 +309,18 @@ public sealed partial class JobScheduler
             return null;
         }
 
-        var failures = info.FailedAttempts + 1;
-        var failuresThisRun = failures - _failuresBeforeRun.GetValueOrDefault(frame);
-        var to = failuresThisRun >= _options.MaxAttemptsPerFrame ? FrameState.Failed : FrameState.Queued;
         if (info.State == FrameState.Assigned)
         {
             // It never started: the failure belongs to the slot, not to the frame.
             Move(frame, FrameState.Queued, slot, detail: reason);
-            to = FrameState.Queued;
-        }
-        else
-        {
-            Move(frame, to, slot, detail: reason, failedAttempts: failures);
+            CountSlotFailure(slot, reason);
+            return FrameState.Queued;
         }
 
-        CountSlotFailure(slot, reason);
+        // The frame's fault until it renders elsewhere (then the slot is blamed, see BlameSlotsThatFailed).
+        var failures = info.FailedAttempts + 1;
+        var to = RecordFrameFailure(frame, slot, reason, failures - _failuresBeforeRun.GetValueOrDefault(frame));
+        Move(frame, to, slot, detail: reason, failedAttempts: failures);
         return to;
     }
 

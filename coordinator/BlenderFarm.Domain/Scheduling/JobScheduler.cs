@@ -158,6 +158,8 @@ public sealed partial class JobScheduler
 
             Move(frame, FrameState.Rendering, slot);
             _slots[slot].Activity = (frame, 0, 0, $"rendering {frame}");
+            _slots[slot].WasStuck = false;
+            Progressed(slot);
             return true;
         }
     }
@@ -175,6 +177,8 @@ public sealed partial class JobScheduler
             Move(frame, FrameState.Transferring, slot, seconds: renderSeconds);
             _renderSecondsSum += renderSeconds;
             _renderedCount++;
+            _slowestRenderSeconds = Math.Max(_slowestRenderSeconds, renderSeconds);
+            Progressed(slot);
             _slots[slot].Activity = (null, 0, 0, $"verifying {frame}");
             return true;
         }
@@ -297,7 +301,8 @@ public sealed partial class JobScheduler
         }
 
         _firstChunkAt ??= _time.GetUtcNow();
-        record.Activity = (frames[0], 0, 0, $"starting {frames[0]}");
+        Progressed(slot);
+        record.Activity = (frames[0], 0, 0, record.WasStuck ? $"starting {frames[0]} on a new Blender (the last one was stuck)" : $"starting {frames[0]}");
         return new Chunk(slot, frames);
     }
 
@@ -404,6 +409,12 @@ public sealed partial class JobScheduler
         public bool Retired { get; set; }
 
         public int ConsecutiveFailures { get; set; }
+
+        /// <summary>When the slot last showed progress: took a chunk, began a frame, reached a sample, wrote a frame.</summary>
+        public DateTimeOffset LastProgressAt { get; set; }
+
+        /// <summary>The watchdog stopped the slot's Blender and it has not begun a frame since.</summary>
+        public bool WasStuck { get; set; }
 
         public (int? Frame, int Sample, int Samples, string Doing) Activity { get; set; } = (null, 0, 0, "starting");
     }

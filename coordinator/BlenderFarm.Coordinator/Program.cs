@@ -37,6 +37,11 @@ internal static class Program
             await Console.Error.WriteLineAsync("blenderfarm: " + Sentence(e.Message)).ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
+        catch (InvalidDataException e)
+        {
+            await Console.Error.WriteLineAsync("blenderfarm: " + Sentence(e.Message) + " The job cannot be read; frames already in its output folder are kept, render it again to finish it.").ConfigureAwait(false);
+            return ExitCodes.DamagedJournal;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var full = Domain.Running.DiskFullException.IsDiskFull(e) ? " The disk is full: free some space and try again." : "";

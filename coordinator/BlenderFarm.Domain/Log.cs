@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "No more slots can join the job: {Error}")]
     public static partial void JoiningFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "{Slot} is {Reason}")]
+    public static partial void SlotStuck(ILogger logger, string slot, string reason);
 }

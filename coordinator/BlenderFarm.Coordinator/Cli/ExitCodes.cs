@@ -20,4 +20,7 @@ public static class ExitCodes
 
     /// <summary>Another coordinator is working on that job.</summary>
     public const int Busy = 5;
+
+    /// <summary>The job's journal is empty or damaged beyond its last record, so the job cannot be read.</summary>
+    public const int DamagedJournal = 6;
 }

@@ -28,7 +28,7 @@ internal sealed class JobRun(CliContext context)
         var spec = state.Spec;
         var logger = context.Loggers.CreateLogger<JobRun>();
         var verifier = new SceneFrameVerifier(spec.Scene);
-        var scheduler = new JobScheduler(state, lease.Journal, context.Time, new SchedulerOptions(), slots.Select(s => s.Id));
+        var scheduler = new JobScheduler(state, lease.Journal, context.Time, WatchdogSettings.FromEnvironment(), slots.Select(s => s.Id));
         scheduler.StartRun(
             Environment.ProcessId,
             workers.ToString(),

@@ -33,6 +33,11 @@ internal static class StatusCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  frame {failed.Frame} failed after {failed.FailedAttempts} attempt(s): {failed.LastError}"));
         }
 
+        foreach (var stuck in state.Frames.Where(f => f.State != FrameState.Failed && f.LastError?.StartsWith("stuck:", StringComparison.Ordinal) == true).Take(20))
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  frame {stuck.Frame} was {stuck.LastError} (now {stuck.State.ToString().ToLowerInvariant()})"));
+        }
+
         foreach (var (slot, why) in state.RetiredSlots)
         {
             output.WriteLine($"  {slot} retired: {why}");

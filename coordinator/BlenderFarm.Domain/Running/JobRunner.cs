@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using BlenderFarm.Domain.Frames;
 using BlenderFarm.Domain.Ports;
@@ -21,6 +22,12 @@ public sealed class JobRunner
     private readonly ILogger<JobRunner> _logger;
     private readonly ChannelReader<IWorkerSlot>? _joining;
     private readonly string _incoming;
+
+    /// <summary>Each working slot's chunk, which the watchdog stops when the slot is stuck.</summary>
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _chunks = new();
+
+    /// <summary>Why the watchdog stopped a slot's chunk.</summary>
+    private readonly ConcurrentDictionary<string, string> _stuck = new();
 
     /// <param name="slots">The slots the run starts with; may be empty when <paramref name="joining"/> is given.</param>
     /// <param name="joining">
@@ -67,6 +74,9 @@ public sealed class JobRunner
             Start(slot);
         }
 
+        using var stopWatchdog = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+        var watchdog = WatchdogAsync(stopWatchdog.Token);
+
         if (_joining is not null)
         {
             await JoinAsync(_joining, Start, stopJoining).ConfigureAwait(false);
@@ -80,6 +90,11 @@ public sealed class JobRunner
         catch (DiskFullException)
         {
             throw loops.Select(l => l.Exception?.InnerException).OfType<DiskFullException>().First();
+        }
+        finally
+        {
+            await stopWatchdog.CancelAsync().ConfigureAwait(false);
+            await watchdog.ConfigureAwait(false);
         }
 
         if (!_scheduler.IsFinished)
@@ -184,8 +199,56 @@ public sealed class JobRunner
         }
     }
 
-    private async Task RenderChunkAsync(IWorkerSlot slot, Chunk chunk, CancellationToken cancellationToken)
+    /// <summary>
+    /// The frame watchdog: every <see cref="SchedulerOptions.WatchdogInterval"/> on the scheduler's clock, stops the
+    /// chunk of each slot the scheduler finds stuck, which stops (kills) its Blender; the slot then starts a new one.
+    /// </summary>
+    private async Task WatchdogAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_scheduler.WatchdogInterval, _scheduler.Time, cancellationToken).ConfigureAwait(false);
+                foreach (var stuck in _scheduler.FindStuck())
+                {
+                    if (_chunks.TryGetValue(stuck.Slot, out var chunk) && _stuck.TryAdd(stuck.Slot, stuck.Reason))
+                    {
+                        Log.SlotStuck(_logger, stuck.Slot, stuck.Reason);
+                        await chunk.CancelAsync().ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The run ended.
+        }
+    }
+
+    private async Task RenderChunkAsync(IWorkerSlot slot, Chunk chunk, CancellationToken runToken)
+    {
+        using var chunkStop = CancellationTokenSource.CreateLinkedTokenSource(runToken);
+        _chunks[slot.Id] = chunkStop;
+        try
+        {
+            await RenderChunkAsync(slot, chunk, chunkStop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SlotLostException
+                                  && !runToken.IsCancellationRequested && _stuck.TryGetValue(slot.Id, out var reason))
+        {
+            _scheduler.SlotStuck(slot.Id, reason);
+        }
+        finally
+        {
+            _chunks.TryRemove(slot.Id, out _);
+            _stuck.TryRemove(slot.Id, out _);
+        }
+    }
+
+    private async Task RenderChunkAsync(IWorkerSlot slot, Chunk chunk, CancellationTokenSource chunkStop)
+    {
+        var cancellationToken = chunkStop.Token;
         var spec = _scheduler.Spec;
         var orders = chunk.Frames.Select(f => new FrameOrder(f, spec.FrameFileName(f))).ToList();
         try
@@ -213,7 +276,7 @@ public sealed class JobRunner
             _scheduler.ReleaseAll(slot.Id, "returned: " + withdrawn.Message);
             _scheduler.RetireSlot(slot.Id, withdrawn.Message);
         }
-        catch (SlotLostException lost)
+        catch (SlotLostException lost) when (!chunkStop.IsCancellationRequested)
         {
             Log.SlotLost(_logger, slot.Id, lost.Message);
             _scheduler.SlotLost(slot.Id, lost.Message);

@@ -100,6 +100,7 @@ public sealed partial class JobScheduler
             if (Holds(slot, frame, FrameState.Rendering))
             {
                 _slots[slot].Activity = (frame, sample, samples, $"rendering {frame}");
+                Progressed(slot);
             }
         }
     }

@@ -158,6 +158,8 @@ public sealed partial class JobScheduler
 
             Move(frame, FrameState.Rendering, slot);
             _slots[slot].Activity = (frame, 0, 0, $"rendering {frame}");
+            _slots[slot].WasStuck = false;
+            Progressed(slot);
             return true;
         }
     }
@@ -175,6 +177,8 @@ public sealed partial class JobScheduler
             Move(frame, FrameState.Transferring, slot, seconds: renderSeconds);
             _renderSecondsSum += renderSeconds;
             _renderedCount++;
+            _slowestRenderSeconds = Math.Max(_slowestRenderSeconds, renderSeconds);
+            Progressed(slot);
             _slots[slot].Activity = (null, 0, 0, $"verifying {frame}");
             return true;
         }
@@ -192,6 +196,7 @@ public sealed partial class JobScheduler
 
             Move(frame, FrameState.Done, slot, bytes: bytes);
             _slots[slot].ConsecutiveFailures = 0;
+            BlameSlotsThatFailed(frame, slot);
             _slots[slot].Activity = (null, 0, 0, "idle");
             _doneThisRun++;
             _firstDoneAt ??= _time.GetUtcNow();
@@ -283,14 +288,21 @@ public sealed partial class JobScheduler
         var activeSlots = _slots.Values.Count(s => !s.Retired);
         var mean = _renderedCount > 0 ? _renderSecondsSum / _renderedCount : (double?)null;
         var size = ChunkPlanner.NextChunkSize(_state.Spec.Chunk, _queue.Count, activeSlots, mean, _options.TargetChunkDuration);
-        var frames = _queue.Take(size).ToList();
+        var frames = _queue.Where(f => MayTake(slot, f)).Take(size).ToList();
+        if (frames.Count == 0)
+        {
+            // Every queued frame failed here and waits for a slot that has not tried it yet.
+            return null;
+        }
+
         foreach (var frame in frames)
         {
             Move(frame, FrameState.Assigned, slot);
         }
 
         _firstChunkAt ??= _time.GetUtcNow();
-        record.Activity = (frames[0], 0, 0, $"starting {frames[0]}");
+        Progressed(slot);
+        record.Activity = (frames[0], 0, 0, record.WasStuck ? $"starting {frames[0]} on a new Blender (the last one was stuck)" : $"starting {frames[0]}");
         return new Chunk(slot, frames);
     }
 
@@ -302,21 +314,18 @@ public sealed partial class JobScheduler
             return null;
         }
 
-        var failures = info.FailedAttempts + 1;
-        var failuresThisRun = failures - _failuresBeforeRun.GetValueOrDefault(frame);
-        var to = failuresThisRun >= _options.MaxAttemptsPerFrame ? FrameState.Failed : FrameState.Queued;
         if (info.State == FrameState.Assigned)
         {
             // It never started: the failure belongs to the slot, not to the frame.
             Move(frame, FrameState.Queued, slot, detail: reason);
-            to = FrameState.Queued;
-        }
-        else
-        {
-            Move(frame, to, slot, detail: reason, failedAttempts: failures);
+            CountSlotFailure(slot, reason);
+            return FrameState.Queued;
         }
 
-        CountSlotFailure(slot, reason);
+        // The frame's fault until it renders elsewhere (then the slot is blamed, see BlameSlotsThatFailed).
+        var failures = info.FailedAttempts + 1;
+        var to = RecordFrameFailure(frame, slot, reason, failures - _failuresBeforeRun.GetValueOrDefault(frame));
+        Move(frame, to, slot, detail: reason, failedAttempts: failures);
         return to;
     }
 
@@ -400,6 +409,12 @@ public sealed partial class JobScheduler
         public bool Retired { get; set; }
 
         public int ConsecutiveFailures { get; set; }
+
+        /// <summary>When the slot last showed progress: took a chunk, began a frame, reached a sample, wrote a frame.</summary>
+        public DateTimeOffset LastProgressAt { get; set; }
+
+        /// <summary>The watchdog stopped the slot's Blender and it has not begun a frame since.</summary>
+        public bool WasStuck { get; set; }
 
         public (int? Frame, int Sample, int Samples, string Doing) Activity { get; set; } = (null, 0, 0, "starting");
     }

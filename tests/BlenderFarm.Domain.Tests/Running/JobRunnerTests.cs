@@ -109,7 +109,10 @@ public sealed class JobRunnerTests
         Assert.That(frame9.State, Is.EqualTo(Failed));
         Assert.That(frame9.FailedAttempts, Is.EqualTo(3));
         Assert.That(frame9.LastError, Is.EqualTo("Error: Not freed memory blocks: 1"));
-        Assert.That(farm.Journal.ChangesOf(9).Count(c => c.From == Rendering), Is.EqualTo(3), "three attempts, no more");
+        var attempts = farm.Journal.ChangesOf(9).Where(c => c.From == Rendering).Select(c => c.Slot).ToList();
+        Assert.That(attempts, Has.Count.EqualTo(3), "three attempts, no more");
+        Assert.That(attempts.Distinct().Count(), Is.EqualTo(3), "each on a different slot");
+        Assert.That(farm.State.RetiredSlots, Is.Empty, "the frame's fault, not the slots'");
         var others = farm.Spec.Frames.Where(f => f != 9).ToList();
         Assert.That(others.Select(f => farm.State.Frame(f).State), Has.All.EqualTo(Done));
         Assert.That(OutputFiles(farm), Is.EqualTo(others.Select(farm.Spec.FrameFileName).Order()));

@@ -44,10 +44,10 @@ public sealed class JobSchedulerRunTests
         run1.Render("a", 1, bytes: 111);
         run1.Take("a");
         run1.Render("a", 2, bytes: 222);
-        for (var i = 0; i < 3; i++)
+        foreach (var slot in new[] { "a", "b", "c" })
         {
-            run1.Take("a");
-            run1.StartAndFail("a", 3, "Error: shader compilation failed");
+            run1.Take(slot);
+            run1.StartAndFail(slot, 3, "Error: shader compilation failed");
         }
 
         run1.Take("a");

@@ -217,34 +217,6 @@ public sealed class JobSchedulerTests
     }
 
     [Test]
-    public void Three_failures_in_a_row_retire_a_slot_and_its_unstarted_frames_go_back_to_the_queue()
-    {
-        var h = SchedulerHarness.FirstRun(TestJobs.Frames(1, 6), new ChunkPolicy(2), ["a", "b"], new SchedulerOptions { MaxAttemptsPerFrame = 5 });
-        Assert.That(h.Take("a"), Is.EqualTo(new[] { 1, 2 }));
-        h.StartAndFail("a", 1, "GPU error 1");
-        h.StartAndFail("a", 2, "GPU error 2");
-        Assert.That(h.Take("a"), Is.EqualTo(new[] { 1, 2 }));
-        var before = h.Journal.Count;
-
-        h.StartAndFail("a", 1, "GPU error 3");
-
-        Assert.That(h.Scheduler.IsRetired("a"), Is.True);
-        var retired = h.Journal.Records.Skip(before).OfType<SlotRetired>().Single();
-        Assert.That(retired.Slot, Is.EqualTo("a"));
-        Assert.That(retired.Reason, Is.EqualTo("3 failures in a row; last: GPU error 3"));
-        Assert.That(h.State.RetiredSlots.Keys, Is.EqualTo(new[] { "a" }));
-        Assert.That(h.Frame(2).State, Is.EqualTo(Queued));
-        Assert.That(h.Frame(2).LastError, Is.EqualTo("returned: slot retired"));
-        Assert.That(h.Frame(2).FailedAttempts, Is.EqualTo(1), "returning it did not count an attempt");
-        Assert.That(h.Scheduler.TryTakeChunk("a"), Is.Null);
-        Assert.That(h.Take("b"), Is.EqualTo(new[] { 1, 2 }), "the other slot takes them");
-        var slot = h.Scheduler.Progress().Slots.Single(s => s.Slot == "a");
-        Assert.That(slot.Retired, Is.True);
-        Assert.That(slot.Doing, Is.EqualTo("retired: 3 failures in a row; last: GPU error 3"));
-        h.AssertJournalReplaysToLiveState();
-    }
-
-    [Test]
     public void A_success_between_failures_keeps_the_slot()
     {
         var h = SchedulerHarness.FirstRun(TestJobs.Frames(1, 6), new ChunkPolicy(1), ["a"], new SchedulerOptions { MaxAttemptsPerFrame = 5 });
@@ -299,25 +271,5 @@ public sealed class JobSchedulerTests
         Assert.That(h.State.StatusReason, Is.EqualTo("no slot was left to render 3 frame(s) (2-4): b: Blender 2.79 is too old; a: ssh: connection refused"));
         Assert.That(h.Journal.Records[^1], Is.TypeOf<JobStatusChanged>());
         h.AssertJournalReplaysToLiveState();
-    }
-
-    [Test]
-
-    public void When_frames_failed_and_every_slot_is_retired_the_reason_also_explains_the_frames_never_rendered()
-    {
-        var h = SchedulerHarness.FirstRun(TestJobs.Frames(1, 5), new ChunkPolicy(1), ["a"]);
-        for (var i = 0; i < 3; i++)
-        {
-            h.Take("a");
-            h.StartAndFail("a", 1, "Segmentation fault");
-        }
-
-        Assert.That(h.Frame(1).State, Is.EqualTo(Failed));
-        Assert.That(h.Scheduler.IsRetired("a"), Is.True);
-
-        Assert.That(h.Scheduler.Finish(), Is.EqualTo(JobStatus.Failed));
-        Assert.That(h.State.StatusReason, Does.Contain("frame 1: Segmentation fault"));
-        Assert.That(h.State.StatusReason, Does.Contain("2-5"));
-        Assert.That(h.State.StatusReason, Does.Contain("a: 3 failures in a row"));
     }
 }

@@ -54,6 +54,22 @@ if options.get("camera", True):
     bpy.ops.object.camera_add(location=(0, -5, 3), rotation=(1.1, 0, 0))
     scene.camera = bpy.context.object
 
+if options.get("exit_on_frames"):
+    # A registered text block (runs on load when Python auto-execution is on, `blender -y`) whose handler makes
+    # Blender exit, saying why, whenever it reaches one of these frames: a frame that always crashes Blender.
+    handler = bpy.data.texts.new("exit_on_frames.py")
+    handler.write(
+        "import os, sys\n"
+        "import bpy\n"
+        f"BAD = {sorted(options['exit_on_frames'])!r}\n"
+        "def exit_on_bad_frame(scene, *args):\n"
+        "    if scene.frame_current in BAD:\n"
+        "        print(f'Error: the scene cannot render frame {scene.frame_current}', file=sys.stderr, flush=True)\n"
+        "        os._exit(3)\n"
+        "bpy.app.handlers.frame_change_pre.append(exit_on_bad_frame)\n"
+    )
+    handler.use_module = True
+
 bpy.ops.wm.save_as_mainfile(filepath=out_path)
 bpy.ops.file.make_paths_relative()
 bpy.ops.wm.save_mainfile()

@@ -5,6 +5,7 @@ using BlenderFarm.Domain.Journal;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Scheduling;
+using BlenderFarm.Workers.Aws.Access;
 using BlenderFarm.Workers.Aws.Farm;
 using BlenderFarm.Workers.Aws.Pricing;
 using BlenderFarm.Workers.Ssh;
@@ -46,7 +47,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
         _prices = prices;
         _reattach = reattach;
         _background.Add(orphanCleanup);
-        _launcher = new SpotLauncher(setup.Ec2, setup.Options, farm, image.ImageId);
+        _launcher = new SpotLauncher(setup.Ec2, setup.Options, farm, image.ImageId, (type, zone) => SpotPrices.For(prices, type, zone ?? "") is not null, Ec2Access.RegionOf(setup.Ec2));
         _hostKeys = new HostKeyPolicy([], KnownHostsFile, acceptNewHostKeys: false);
         _hostOptions = setup.HostOptions with { HostKeys = _hostKeys };
     }

@@ -13,7 +13,7 @@ namespace BlenderFarm.Integration.Tests.Workers.Aws;
 [Category("Blender")]
 [Category("Ssh")]
 [NonParallelizable]
-public sealed class SpotFleetTests
+public sealed partial class SpotFleetTests
 {
     private const string ImageId = "ami-0b1e4de4f00000001";
 

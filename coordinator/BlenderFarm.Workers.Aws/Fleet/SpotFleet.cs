@@ -97,7 +97,17 @@ public sealed partial class SpotFleet : IAsyncDisposable
 
         var cidr = options.CallerCidr ?? await FarmResources.DetectCallerCidrAsync(options.CallerAddressService, cancellationToken).ConfigureAwait(false);
         var keyExisted = FarmKey.Load(Path.Combine(setup.FarmFolder(setup.JobId), "id_ed25519")) is not null;
-        var farm = await FarmResources.EnsureAsync(setup.Ec2, setup.JobId, setup.JobId, owner, setup.FarmFolder(setup.JobId), cidr, cancellationToken).ConfigureAwait(false);
+        FarmResources farm;
+        try
+        {
+            farm = await FarmResources.EnsureAsync(setup.Ec2, setup.JobId, setup.JobId, owner, setup.FarmFolder(setup.JobId), cidr, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (mine.Count == 0)
+        {
+            // Refused half way (a key pair but no group, say): nothing runs on this farm, so leave nothing of it behind.
+            await RemoveHalfMadeFarmAsync(setup).ConfigureAwait(false);
+            throw;
+        }
         if (!keyExisted && mine.Count > 0)
         {
             // Their key is gone with the machine that launched them: nobody can log in, so they only cost money.
@@ -193,6 +203,18 @@ public sealed partial class SpotFleet : IAsyncDisposable
         catch (BlenderFarm.Blender.UserFacingException e)
         {
             Log.Warning(_setup.Logger, $"{e.Message} Run 'blenderfarm teardown' to finish removing the farm.");
+        }
+    }
+
+    private static async Task RemoveHalfMadeFarmAsync(FleetSetup setup)
+    {
+        try
+        {
+            await FarmResources.DeleteAsync(setup.Ec2, setup.JobId, setup.FarmFolder(setup.JobId), TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (BlenderFarm.Blender.UserFacingException e)
+        {
+            Log.Warning(setup.Logger, $"{e.Message} Run 'blenderfarm teardown' to finish removing the farm.");
         }
     }
 

@@ -10,7 +10,6 @@ internal sealed partial class FakeEc2
 {
     private readonly Dictionary<string, FakeInstance> _instances = new(StringComparer.Ordinal);
     private readonly List<(string? Zone, string Type)> _noCapacity = [];
-    private (string Code, string Message)? _launchRefusal;
 
     /// <summary>How long after launch the console output stays empty (real EC2: a few minutes).</summary>
     public TimeSpan ConsoleOutputDelay { get; set; }
@@ -40,13 +39,7 @@ internal sealed partial class FakeEc2
     }
 
     /// <summary>Every RunInstances from now on fails with <paramref name="code"/> (a quota, the account, a permission, a bad parameter).</summary>
-    public void RefuseLaunches(string code, string message)
-    {
-        lock (_gate)
-        {
-            _launchRefusal = (code, message);
-        }
-    }
+    public void RefuseLaunches(string code, string message) => Refuse("RunInstances", code, message);
 
     /// <summary>The machine crashes: its sshd and sessions die, yet the API still says running.</summary>
     public void Kill(string instanceId)
@@ -221,11 +214,6 @@ internal sealed partial class FakeEc2
         }
 
         var placed = zone ?? Zones[0];
-        if (_launchRefusal is { } refusal)
-        {
-            throw Ec2Error.BadRequest(refusal.Code, refusal.Message);
-        }
-
         if (_noCapacity.Any(c => c.Type == type && (c.Zone is null || c.Zone == placed)))
         {
             throw Ec2Error.BadRequest("InsufficientInstanceCapacity",

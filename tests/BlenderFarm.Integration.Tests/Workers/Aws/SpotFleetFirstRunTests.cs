@@ -55,6 +55,24 @@ public sealed partial class SpotFleetTests
     }
 
     [Test]
+    public async Task A_security_group_refused_after_the_key_pair_was_imported_leaves_no_key_pair_and_no_local_key()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        fake.UseIn(workspace);
+        fake.Refuse("CreateSecurityGroup", "UnauthorizedOperation", "You are not authorized to perform this operation.");
+        var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
+
+        var result = await workspace.Cli.RunAsync("render", scene, "--workers", Workers(fake), "--output", workspace.PathOf("frames"), "--job-id", "halfway");
+
+        Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
+        Assert.That(result.Stderr, Does.Contain("UnauthorizedOperation").And.Not.Contain("   at "));
+        Assert.That(fake.Calls, Does.Contain("ImportKeyPair"), "the key pair was imported before the group was refused");
+        await AssertTornDownAsync(workspace, fake, "halfway");
+        Assert.That(Directory.Exists(Path.Combine(workspace.Cli.Home, "aws", "halfway")), Is.False, "the farm's local key folder is gone");
+    }
+
+    [Test]
     public async Task Teardown_with_nothing_running_exits_0()
     {
         using var workspace = new Workspace();

@@ -96,6 +96,11 @@ public sealed partial class SpotFleet : IAsyncDisposable
         }
 
         var cidr = options.CallerCidr ?? await FarmResources.DetectCallerCidrAsync(options.CallerAddressService, cancellationToken).ConfigureAwait(false);
+        if (cidr.EndsWith("/0", StringComparison.Ordinal))
+        {
+            Log.Warning(setup.Logger, $"caller-cidr {cidr} opens the instances' SSH port to the whole internet (only the farm's key can log in): give your own address, e.g. 203.0.113.7/32");
+        }
+
         var keyExisted = FarmKey.Load(Path.Combine(setup.FarmFolder(setup.JobId), "id_ed25519")) is not null;
         FarmResources farm;
         try

@@ -73,6 +73,21 @@ public sealed partial class SpotFleetTests
     }
 
     [Test]
+    public async Task A_world_open_caller_cidr_is_warned_about()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        fake.UseIn(workspace);
+        fake.RefuseLaunches("VcpuLimitExceeded", "vCPU limit of 0");
+        var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
+
+        var result = await workspace.Cli.RunAsync("render", scene, "--workers", Workers(fake, "caller-cidr=0.0.0.0/0"), "--output", workspace.PathOf("frames"), "--job-id", "open");
+
+        Assert.That(result.Stdout + result.Stderr, Does.Contain("caller-cidr 0.0.0.0/0 opens the instances' SSH port to the whole internet"), result.ToString());
+        await AssertTornDownAsync(workspace, fake, "open");
+    }
+
+    [Test]
     public async Task Teardown_with_nothing_running_exits_0()
     {
         using var workspace = new Workspace();

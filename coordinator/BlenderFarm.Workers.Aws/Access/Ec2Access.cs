@@ -45,6 +45,13 @@ public static class Ec2Access
         return new AmazonEC2Client(credentials, config);
     }
 
+    /// <summary>The region <paramref name="ec2"/> was opened for.</summary>
+    public static string RegionOf(IAmazonEC2 ec2)
+    {
+        ArgumentNullException.ThrowIfNull(ec2);
+        return ec2.Config.RegionEndpoint?.SystemName ?? ec2.Config.AuthenticationRegion;
+    }
+
     /// <summary>The sentence for an EC2 error: credentials and permissions get advice, anything else says what failed.</summary>
     public static string Explain(AmazonServiceException error, string doing)
     {
@@ -56,7 +63,11 @@ public static class Ec2Access
             "RequestExpired" or "ExpiredToken" =>
                 $"The AWS credentials have expired while {doing}: refresh them (e.g. 'aws sso login') and try again.",
             "UnauthorizedOperation" =>
-                $"The AWS credentials may not do this while {doing}: the user or role needs EC2 permissions for spot instances, key pairs and security groups.",
+                $"The AWS credentials may not do this while {doing} (UnauthorizedOperation): give the user or role the EC2 actions README lists; EC2 said: {error.Message.TrimEnd('.')}.",
+            "PendingVerification" =>
+                $"AWS is still verifying this account, so EC2 refused {doing} (PendingVerification): this usually takes minutes, at most 4 hours; try again when AWS's e-mail says the account is ready.",
+            "OptInRequired" =>
+                $"This account must opt in before {doing} (OptInRequired): enable the region or service in the AWS console, then try again.",
             _ => $"EC2 failed while {doing}: {error.Message.TrimEnd('.')} ({error.ErrorCode}).",
         };
     }

@@ -36,6 +36,11 @@ public sealed class FarmResources
 
     public FarmKey Key { get; }
 
+    /// <summary>How long a resource created a moment ago may stay unknown to EC2's other calls.</summary>
+    public static readonly TimeSpan VisibilityPatience = TimeSpan.FromSeconds(60);
+
+    private static readonly HashSet<string> NotYetVisible = new(StringComparer.Ordinal) { "InvalidGroup.NotFound" };
+
     public static string KeyNameFor(string farmId) => "blenderfarm-" + farmId;
 
     /// <summary>Creates the farm's key pair and security group, or reuses them when a resumed job's farm still has them.</summary>
@@ -150,7 +155,7 @@ public sealed class FarmResources
         var created = await Ec2Access.CallAsync("creating the farm's security group", () => ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
         {
             GroupName = "blenderfarm-" + farmId,
-            Description = "BlenderFarm job " + jobId + ": SSH from the artist's machine only",
+            Description = "BlenderFarm job " + jobId + ": SSH from the artists machine only",
             TagSpecifications = [TagsFor(ResourceType.SecurityGroup, farmId, jobId, ownerId)],
         }, cancellationToken)).ConfigureAwait(false);
         var isV6 = callerCidr.Contains(':', StringComparison.Ordinal);
@@ -164,11 +169,12 @@ public sealed class FarmResources
             permission.Ipv4Ranges = [new IpRange { CidrIp = callerCidr, Description = "BlenderFarm coordinator" }];
         }
 
-        await Ec2Access.CallAsync("opening SSH to this machine only", () => ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest
+        // EC2 is eventually consistent: a group created a moment ago may still be unknown to Authorize.
+        await Ec2Access.CallAsync("opening SSH to this machine only", () => Ec2Errors.RetryAsync(() => ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest
         {
             GroupId = created.GroupId,
             IpPermissions = [permission],
-        }, cancellationToken)).ConfigureAwait(false);
+        }, cancellationToken), NotYetVisible, VisibilityPatience, TimeProvider.System, cancellationToken)).ConfigureAwait(false);
         return created.GroupId;
     }
 

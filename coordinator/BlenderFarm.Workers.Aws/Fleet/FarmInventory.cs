@@ -20,10 +20,18 @@ public static class FarmInventory
     public static async Task<IReadOnlyList<OwnedInstance>> InstancesAsync(IAmazonEC2 ec2, CancellationToken cancellationToken, IEnumerable<string>? ids = null)
     {
         ArgumentNullException.ThrowIfNull(ec2);
-        var request = new DescribeInstancesRequest { Filters = [new Filter("tag-key", [Tags.Farm])] };
-        if (ids is not null)
+        // Ids go in a filter, not InstanceIds: EC2 refuses an empty id list, and refuses the whole call when one id
+        // is unknown (not visible yet, or terminated over an hour ago), where a filter simply matches nothing.
+        var wanted = ids?.ToList();
+        if (wanted is { Count: 0 })
         {
-            request.InstanceIds = [.. ids];
+            return [];
+        }
+
+        var request = new DescribeInstancesRequest { Filters = [new Filter("tag-key", [Tags.Farm])] };
+        if (wanted is not null)
+        {
+            request.Filters.Add(new Filter("instance-id", wanted));
         }
 
         var found = new List<OwnedInstance>();
@@ -51,6 +59,11 @@ public static class FarmInventory
         return found;
     }
 
+    /// <summary>How long TerminateInstances is retried while EC2 does not know a new instance yet.</summary>
+    public static readonly TimeSpan TerminatePatience = TimeSpan.FromSeconds(90);
+
+    private static readonly HashSet<string> NotYetVisible = new(StringComparer.Ordinal) { "InvalidInstanceID.NotFound" };
+
     public static async Task TerminateAsync(IAmazonEC2 ec2, IReadOnlyCollection<string> instanceIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ec2);
@@ -60,8 +73,10 @@ public static class FarmInventory
             return;
         }
 
-        await Ec2Access.CallAsync("terminating instances", () =>
-            ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [.. instanceIds] }, cancellationToken)).ConfigureAwait(false);
+        // An instance launched a moment ago may be unknown to TerminateInstances for a few seconds, yet running.
+        await Ec2Access.CallAsync("terminating instances", () => Ec2Errors.RetryAsync(() =>
+            ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [.. instanceIds] }, cancellationToken),
+            NotYetVisible, TerminatePatience, TimeProvider.System, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Waits until the instances are terminated (so their security group can go), up to <paramref name="patience"/>.</summary>

@@ -21,6 +21,7 @@ public sealed class FleetInstance(LaunchedInstance launch, double pricePerHour)
 {
     private readonly CancellationTokenSource _withdrawn = new();
     private readonly List<InstanceSlot> _slots = [];
+    private bool _terminationClaimed;
 
     public LaunchedInstance Launch { get; } = launch;
 
@@ -82,6 +83,30 @@ public sealed class FleetInstance(LaunchedInstance launch, double pricePerHour)
 
         _withdrawn.Cancel();
         return true;
+    }
+
+    /// <summary>Gives the claim back when TerminateInstances failed, so teardown tries again.</summary>
+    public void ReleaseTermination()
+    {
+        lock (_slots)
+        {
+            _terminationClaimed = false;
+        }
+    }
+
+    /// <summary>True for the first caller only: that one terminates the instance, the others leave it alone.</summary>
+    public bool ClaimTermination()
+    {
+        lock (_slots)
+        {
+            if (_terminationClaimed || Stage == InstanceStage.Terminated)
+            {
+                return false;
+            }
+
+            _terminationClaimed = true;
+            return true;
+        }
     }
 
     public void Terminated(DateTimeOffset at)

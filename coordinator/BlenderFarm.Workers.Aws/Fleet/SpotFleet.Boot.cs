@@ -88,14 +88,10 @@ public sealed partial class SpotFleet
         var deadline = instance.Launch.LaunchedAt + Options.BootTimeout;
         while (true)
         {
-            OwnedInstance? found;
-            try
+            var found = (await FarmInventory.InstancesAsync(_setup.Ec2, cancellationToken, [instance.Id]).ConfigureAwait(false)).FirstOrDefault();
+            if (found is null && _setup.Time.GetUtcNow() < deadline)
             {
-                found = (await FarmInventory.InstancesAsync(_setup.Ec2, cancellationToken, [instance.Id]).ConfigureAwait(false)).FirstOrDefault();
-            }
-            catch (UserFacingException e) when (Ec2Access.IsNotYetVisible(e) && _setup.Time.GetUtcNow() < deadline)
-            {
-                found = null; // EC2 is eventually consistent: a new instance may be unknown to Describe* for a few seconds
+                // EC2 is eventually consistent: a new instance may be missing from Describe* for a few seconds.
                 await Task.Delay(ConsolePoll, cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -107,7 +103,7 @@ public sealed partial class SpotFleet
 
             if (found is null || found.State is "shutting-down" or "terminated" or "stopping" or "stopped")
             {
-                throw new InstanceUnreachableException($"EC2 ended instance {instance.Id} while it was starting ({found?.State ?? "gone"}).");
+                throw new InstanceUnreachableException($"EC2 ended instance {instance.Id} while it was starting ({found?.State ?? "not listed"}).");
             }
 
             if (_setup.Time.GetUtcNow() >= deadline)
@@ -147,7 +143,7 @@ public sealed partial class SpotFleet
     /// <summary>Withdraws the instances (their frames go back to the queue), terminates them and journals their final cost.</summary>
     private async Task TerminateAsync(IReadOnlyList<FleetInstance> instances, string reason)
     {
-        var ending = instances.Where(i => i.Stage != InstanceStage.Terminated).ToList();
+        var ending = instances.Where(i => i.ClaimTermination()).ToList();
         if (ending.Count == 0)
         {
             return;
@@ -173,6 +169,7 @@ public sealed partial class SpotFleet
         catch (UserFacingException e)
         {
             Log.Warning(_setup.Logger, $"{e.Message} Run 'blenderfarm teardown' to make sure nothing is left running.");
+            ending.ForEach(i => i.ReleaseTermination());
             return;
         }
 

@@ -129,7 +129,19 @@ public sealed partial class SpotFleet
             return;
         }
 
-        var (launched, refusals) = await _launcher.LaunchAsync(cancellationToken).ConfigureAwait(false);
+        LaunchedInstance? launched;
+        IReadOnlyList<string> refusals;
+        try
+        {
+            (launched, refusals) = await _launcher.LaunchAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlenderFarm.Blender.UserFacingException e)
+        {
+            // A quota, the account, a permission or a parameter: trying again in 20 s would fail the same way.
+            Stop(e.Message.TrimEnd('.'), budget: false);
+            return;
+        }
+
         foreach (var refusal in refusals)
         {
             Log.Warning(_setup.Logger, $"no spot capacity for {refusal}: trying the next type or zone");

@@ -5,6 +5,7 @@ using BlenderFarm.Domain.Journal;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Scheduling;
+using BlenderFarm.Workers.Aws.Access;
 using BlenderFarm.Workers.Aws.Farm;
 using BlenderFarm.Workers.Aws.Pricing;
 using BlenderFarm.Workers.Ssh;
@@ -46,7 +47,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
         _prices = prices;
         _reattach = reattach;
         _background.Add(orphanCleanup);
-        _launcher = new SpotLauncher(setup.Ec2, setup.Options, farm, image.ImageId);
+        _launcher = new SpotLauncher(setup.Ec2, setup.Options, farm, image.ImageId, (type, zone) => SpotPrices.For(prices, type, zone ?? "") is not null, Ec2Access.RegionOf(setup.Ec2));
         _hostKeys = new HostKeyPolicy([], KnownHostsFile, acceptNewHostKeys: false);
         _hostOptions = setup.HostOptions with { HostKeys = _hostKeys };
     }
@@ -95,8 +96,23 @@ public sealed partial class SpotFleet : IAsyncDisposable
         }
 
         var cidr = options.CallerCidr ?? await FarmResources.DetectCallerCidrAsync(options.CallerAddressService, cancellationToken).ConfigureAwait(false);
+        if (cidr.EndsWith("/0", StringComparison.Ordinal))
+        {
+            Log.Warning(setup.Logger, $"caller-cidr {cidr} opens the instances' SSH port to the whole internet (only the farm's key can log in): give your own address, e.g. 203.0.113.7/32");
+        }
+
         var keyExisted = FarmKey.Load(Path.Combine(setup.FarmFolder(setup.JobId), "id_ed25519")) is not null;
-        var farm = await FarmResources.EnsureAsync(setup.Ec2, setup.JobId, setup.JobId, owner, setup.FarmFolder(setup.JobId), cidr, cancellationToken).ConfigureAwait(false);
+        FarmResources farm;
+        try
+        {
+            farm = await FarmResources.EnsureAsync(setup.Ec2, setup.JobId, setup.JobId, owner, setup.FarmFolder(setup.JobId), cidr, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (mine.Count == 0)
+        {
+            // Refused half way (a key pair but no group, say): nothing runs on this farm, so leave nothing of it behind.
+            await RemoveHalfMadeFarmAsync(setup).ConfigureAwait(false);
+            throw;
+        }
         if (!keyExisted && mine.Count > 0)
         {
             // Their key is gone with the machine that launched them: nobody can log in, so they only cost money.
@@ -192,6 +208,18 @@ public sealed partial class SpotFleet : IAsyncDisposable
         catch (BlenderFarm.Blender.UserFacingException e)
         {
             Log.Warning(_setup.Logger, $"{e.Message} Run 'blenderfarm teardown' to finish removing the farm.");
+        }
+    }
+
+    private static async Task RemoveHalfMadeFarmAsync(FleetSetup setup)
+    {
+        try
+        {
+            await FarmResources.DeleteAsync(setup.Ec2, setup.JobId, setup.FarmFolder(setup.JobId), TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (BlenderFarm.Blender.UserFacingException e)
+        {
+            Log.Warning(setup.Logger, $"{e.Message} Run 'blenderfarm teardown' to finish removing the farm.");
         }
     }
 

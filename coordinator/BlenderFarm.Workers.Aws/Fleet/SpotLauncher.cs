@@ -12,18 +12,12 @@ public sealed record LaunchedInstance(string InstanceId, string InstanceType, st
 
 /// <summary>
 /// Launches one spot instance (one-time request, terminated on interruption, IMDSv2 only, tagged with farm and job),
-/// trying the instance types in order of preference and each zone in turn while EC2 has no capacity for them.
+/// trying the instance types in order of preference and each zone in turn while EC2 has no capacity for them. A type
+/// with no known spot price is skipped (its cost could not be counted). Any refusal other than capacity
+/// (<see cref="Ec2Errors"/>) throws <see cref="UserFacingException"/>: the fleet stops and tears down.
 /// </summary>
-public sealed class SpotLauncher(IAmazonEC2 ec2, AwsOptions options, FarmResources farm, string imageId)
+public sealed class SpotLauncher(IAmazonEC2 ec2, AwsOptions options, FarmResources farm, string imageId, Func<string, string?, bool> hasPrice, string region)
 {
-    /// <summary>EC2 error codes that mean "not this type or zone right now": the next one is tried.</summary>
-    public static readonly IReadOnlySet<string> CapacityErrors = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "InsufficientInstanceCapacity", "InsufficientCapacity", "InsufficientHostCapacity", "InsufficientReservedInstanceCapacity",
-        "SpotMaxPriceTooLow", "MaxSpotInstanceCountExceeded", "InstanceLimitExceeded", "VcpuLimitExceeded", "Unsupported",
-        "UnsupportedOperation", "InsufficientFreeAddressesInSubnet",
-    };
-
     /// <summary>Launches one instance, or returns null with the reasons when no type or zone has capacity.</summary>
     public async Task<(LaunchedInstance? Instance, IReadOnlyList<string> Refusals)> LaunchAsync(CancellationToken cancellationToken)
     {
@@ -33,6 +27,12 @@ public sealed class SpotLauncher(IAmazonEC2 ec2, AwsOptions options, FarmResourc
         {
             foreach (var zone in zones)
             {
+                if (!hasPrice(type, zone))
+                {
+                    refusals.Add($"{type}{(zone is null ? "" : " in " + zone)}: no spot price");
+                    continue;
+                }
+
                 try
                 {
                     var response = await ec2.RunInstancesAsync(Request(type, zone), cancellationToken).ConfigureAwait(false);
@@ -40,9 +40,13 @@ public sealed class SpotLauncher(IAmazonEC2 ec2, AwsOptions options, FarmResourc
                     return (new LaunchedInstance(instance.InstanceId, type, instance.Placement?.AvailabilityZone ?? zone ?? "",
                         instance.LaunchTime is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : DateTimeOffset.UtcNow), refusals);
                 }
-                catch (AmazonEC2Exception e) when (CapacityErrors.Contains(e.ErrorCode))
+                catch (AmazonEC2Exception e) when (Ec2Errors.KindOf(e.ErrorCode) == Ec2ErrorKind.Capacity)
                 {
                     refusals.Add($"{type}{(zone is null ? "" : " in " + zone)}: {e.ErrorCode}");
+                }
+                catch (AmazonEC2Exception e) when (Ec2Errors.KindOf(e.ErrorCode) == Ec2ErrorKind.Quota)
+                {
+                    throw new UserFacingException(Ec2Errors.QuotaSentence(e.ErrorCode, type, region), e);
                 }
                 catch (AmazonServiceException e)
                 {

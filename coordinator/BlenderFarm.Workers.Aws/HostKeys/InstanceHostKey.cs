@@ -27,7 +27,7 @@ public static class InstanceHostKey
             try
             {
                 console = await Ec2Access.CallAsync($"reading the console output of {instanceId}", () =>
-                    ec2.GetConsoleOutputAsync(new GetConsoleOutputRequest { InstanceId = instanceId }, cancellationToken)).ConfigureAwait(false);
+                    ec2.GetConsoleOutputAsync(new GetConsoleOutputRequest { InstanceId = instanceId, Latest = true }, cancellationToken)).ConfigureAwait(false);
             }
             catch (BlenderFarm.Blender.UserFacingException e) when (Ec2Access.IsNotYetVisible(e) && DateTime.UtcNow < deadline)
             {

@@ -34,5 +34,5 @@ internal static class AwsCommandLine
     }
 
     /// <summary>The region EC2 was opened for (from the options, the environment or the profile, as Ec2Access resolved it).</summary>
-    public static string Region(IAmazonEC2 ec2) => ec2.Config.RegionEndpoint?.SystemName ?? ec2.Config.AuthenticationRegion;
+    public static string Region(IAmazonEC2 ec2) => BlenderFarm.Workers.Aws.Access.Ec2Access.RegionOf(ec2);
 }

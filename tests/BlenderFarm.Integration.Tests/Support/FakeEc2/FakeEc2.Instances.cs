@@ -20,6 +20,9 @@ internal sealed partial class FakeEc2
     /// </summary>
     public TimeSpan NotVisibleFor { get; set; }
 
+    /// <summary>How long a terminated instance stays listed by DescribeInstances (real EC2: about an hour).</summary>
+    public TimeSpan TerminatedVisibleFor { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>When set, instances launched afterwards print another key's fingerprint and key to their console.</summary>
     public bool WrongConsoleFingerprints { get; set; }
 
@@ -34,6 +37,9 @@ internal sealed partial class FakeEc2
             _noCapacity.Add((zone, instanceType));
         }
     }
+
+    /// <summary>Every RunInstances from now on fails with <paramref name="code"/> (a quota, the account, a permission, a bad parameter).</summary>
+    public void RefuseLaunches(string code, string message) => Refuse("RunInstances", code, message);
 
     /// <summary>The machine crashes: its sshd and sessions die, yet the API still says running.</summary>
     public void Kill(string instanceId)
@@ -276,7 +282,8 @@ internal sealed partial class FakeEc2
         }
     }
 
-    private bool IsVisible(string id) => _instances.TryGetValue(id, out var instance) && DateTime.UtcNow - instance.LaunchedAt >= NotVisibleFor;
+    private bool IsVisible(string id) => _instances.TryGetValue(id, out var instance) && DateTime.UtcNow - instance.LaunchedAt >= NotVisibleFor
+        && !(instance.State == "terminated" && DateTime.UtcNow - instance.TerminatedAt >= TerminatedVisibleFor);
 
     private static IEnumerable<XElement> Reservation(string reservationId, IReadOnlyList<FakeInstance> instances)
     {
@@ -347,7 +354,7 @@ internal sealed partial class FakeEc2
             throw Ec2Error.BadRequest("MissingParameter", "The request must contain the parameter InstanceId");
         }
 
-        var missing = ids.FirstOrDefault(id => !_instances.ContainsKey(id));
+        var missing = ids.FirstOrDefault(id => !IsVisible(id));
         if (missing is not null)
         {
             throw Ec2Error.BadRequest("InvalidInstanceID.NotFound", $"The instance ID '{missing}' does not exist");
@@ -377,12 +384,13 @@ internal sealed partial class FakeEc2
     private IEnumerable<XElement> GetConsoleOutput(QueryRequest q)
     {
         var id = q.Required("InstanceId");
-        q.OneOf("Latest", "true", "false");
+        var latest = q.OneOf("Latest", "true", "false") == "true";
         q.RejectUnknown();
         var instance = (IsVisible(id) ? _instances.GetValueOrDefault(id) : null) ?? throw Ec2Error.BadRequest("InvalidInstanceID.NotFound", $"The instance ID '{id}' does not exist");
         yield return E("instanceId", id);
         yield return E("timestamp", Time(DateTime.UtcNow));
-        if (instance.Host is not null && DateTime.UtcNow - instance.LaunchedAt >= ConsoleOutputDelay)
+        // The default answer is a buffer captured at state transitions (minutes late on GPU types); Latest reads the live serial port.
+        if (instance.Host is not null && (latest || DateTime.UtcNow - instance.LaunchedAt >= ConsoleOutputDelay))
         {
             yield return E("output", FakeInstance.Base64(instance.ConsoleText()));
         }

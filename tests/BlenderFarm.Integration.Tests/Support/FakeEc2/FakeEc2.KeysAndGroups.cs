@@ -19,6 +19,7 @@ internal sealed partial class FakeEc2
 {
     private readonly List<FakeKeyPair> _keyPairs = [];
     private readonly List<FakeSecurityGroup> _groups = [];
+    private readonly Dictionary<string, DateTime> _groupCreated = new(StringComparer.Ordinal);
 
     public IReadOnlyList<FakeKeyPair> KeyPairs => Snapshot(() => _keyPairs);
 
@@ -108,9 +109,14 @@ internal sealed partial class FakeEc2
         q.Optional("VpcId");
         var tags = q.TagSpecifications("security-group").GetValueOrDefault("security-group") ?? new Dictionary<string, string>();
         q.RejectUnknown();
-        if (name.Length > 255 || name.StartsWith("sg-", StringComparison.OrdinalIgnoreCase))
+        if (name.Length > 255 || name.StartsWith("sg-", StringComparison.OrdinalIgnoreCase) || !IsGroupText(name))
         {
-            throw Ec2Error.InvalidValue("GroupName", name, "Group names are at most 255 characters and may not start with sg-.");
+            throw Ec2Error.InvalidValue("GroupName", name, "Group names are at most 255 characters of a-zA-Z0-9. _-:/()#,@[]+=&;{}!$* and may not start with sg-.");
+        }
+
+        if (description.Length > 255 || !IsGroupText(description))
+        {
+            throw Ec2Error.InvalidValue("GroupDescription", description, "Character sets beyond ASCII are not supported.");
         }
 
         if (_groups.Any(g => g.Name == name))
@@ -120,6 +126,7 @@ internal sealed partial class FakeEc2
 
         var group = new FakeSecurityGroup(FakeInstance.NewId("sg-"), name, description, tags, []);
         _groups.Add(group);
+        _groupCreated[group.Id] = DateTime.UtcNow;
         yield return E("return", "true");
         yield return E("groupId", group.Id);
         yield return TagSet(tags);
@@ -162,7 +169,7 @@ internal sealed partial class FakeEc2
         }
 
         var index = _groups.FindIndex(g => g.Id == groupId);
-        if (index < 0)
+        if (index < 0 || DateTime.UtcNow - _groupCreated.GetValueOrDefault(groupId) < NotVisibleFor)
         {
             throw Ec2Error.BadRequest("InvalidGroup.NotFound", $"The security group '{groupId}' does not exist");
         }
@@ -229,6 +236,9 @@ internal sealed partial class FakeEc2
         yield return E("return", "true");
         yield return E("groupId", group.Id);
     }
+
+    /// <summary>EC2's character set for security-group names and descriptions in a VPC.</summary>
+    private static bool IsGroupText(string text) => text.All(c => char.IsAsciiLetterOrDigit(c) || ". _-:/()#,@[]+=&;{}!$*".Contains(c, StringComparison.Ordinal));
 
     private static Ec2Error UnknownFilter(Ec2Filter filter) => Ec2Error.BadRequest("InvalidParameterValue", $"The filter '{filter.Name}' is invalid");
 }

@@ -21,6 +21,7 @@ internal sealed partial class FakeEc2 : IDisposable
     private readonly List<string> _refused = [];
     private readonly Dictionary<string, Func<QueryRequest, IEnumerable<XElement>>> _actions;
     private readonly FakeMetadata _metadata;
+    private readonly Dictionary<string, (string Code, string Message)> _injected = new(StringComparer.Ordinal);
 
     static FakeEc2() => Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
 
@@ -75,6 +76,15 @@ internal sealed partial class FakeEc2 : IDisposable
 
     /// <summary>Metadata requests refused for coming without a valid IMDSv2 token.</summary>
     public int TokenlessMetadataRequests => _metadata.TokenlessRequests;
+
+    /// <summary>Every <paramref name="action"/> request from now on fails with <paramref name="code"/> (any code of the error taxonomy).</summary>
+    public void Refuse(string action, string code, string message)
+    {
+        lock (_gate)
+        {
+            _injected[action] = (code, message);
+        }
+    }
 
     public static FakeEc2 Start(string folder)
     {
@@ -151,6 +161,11 @@ internal sealed partial class FakeEc2 : IDisposable
                 try
                 {
                     Check(context.Request, request);
+                    if (_injected.TryGetValue(action, out var injected))
+                    {
+                        throw Ec2Error.BadRequest(injected.Code, injected.Message);
+                    }
+
                     answer = Ec2Xml.Success(action, _actions[action](request));
                 }
                 catch (Ec2Error error)

@@ -48,7 +48,21 @@ internal sealed class FakeInstance
     public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
 
     /// <summary>pending, running, shutting-down or terminated.</summary>
-    public string State { get; set; } = "pending";
+    public string State
+    {
+        get;
+        set
+        {
+            field = value;
+            if (value == "terminated")
+            {
+                TerminatedAt = DateTime.UtcNow;
+            }
+        }
+    } = "pending";
+
+    /// <summary>When the instance became terminated (DescribeInstances forgets it a while later).</summary>
+    public DateTime TerminatedAt { get; private set; } = DateTime.MaxValue;
 
     /// <summary>The sshd, once started.</summary>
     public SshHosts.Host? Host { get; set; }

@@ -121,7 +121,9 @@ internal sealed partial class QueryRequest
     }
 
     /// <summary>The values of a <c>prefix.N</c> list.</summary>
-    public IReadOnlyList<string> List(string prefix) => [.. Indexes(prefix).Select(n => Required(Item(prefix, n)))];
+    public IReadOnlyList<string> List(string prefix) => _values.ContainsKey(prefix)
+        ? throw Ec2Error.BadRequest("InvalidRequest", $"The request received was invalid: {prefix} is an empty list.")
+        : [.. Indexes(prefix).Select(n => Required(Item(prefix, n)))];
 
     /// <summary><c>Filter.N.Name</c> with <c>Filter.N.Value.M</c>.</summary>
     public IReadOnlyList<Ec2Filter> Filters() =>

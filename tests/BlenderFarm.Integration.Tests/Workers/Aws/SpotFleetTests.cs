@@ -13,7 +13,7 @@ namespace BlenderFarm.Integration.Tests.Workers.Aws;
 [Category("Blender")]
 [Category("Ssh")]
 [NonParallelizable]
-public sealed class SpotFleetTests
+public sealed partial class SpotFleetTests
 {
     private const string ImageId = "ami-0b1e4de4f00000001";
 
@@ -231,7 +231,8 @@ public sealed class SpotFleetTests
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(fake.Instances, Has.Count.EqualTo(1), "the first instance was used, not replaced\n" + result.Stderr);
-        Assert.That(fake.RefusedRequests, Has.Some.Contains("InvalidInstanceID.NotFound"), "EC2 did not know the instance at first");
+        Assert.That(fake.RefusedRequests, Has.Some.Contains("InvalidGroup.NotFound"), "EC2 did not know the new group at first");
+        Assert.That(Calls(fake, "DescribeInstances"), Is.GreaterThan(2), "the instance was looked for again while EC2 did not list it");
         Assert.That(new JournalView(workspace.Cli.Home, "eventual").DoneCounts(), Is.EqualTo(Enumerable.Range(1, 12).ToDictionary(f => f, _ => 1)));
         await AssertTornDownAsync(workspace, fake, "eventual");
     }

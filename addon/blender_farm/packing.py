@@ -19,16 +19,17 @@ EXTERNAL_FOLDER = "_external"
 class Dependency:
     """One external file (or cache folder) the scene needs, and the datablocks that use it."""
 
-    def __init__(self, path, kind, users, is_folder=False, exists=None):
+    def __init__(self, path, kind, users, is_folder=False, exists=None, warning=False):
         self.path = os.path.normpath(path)
+        self.warning = warning  # a file of a kind the scanner does not know: shown, not packed
         self.kind = kind
         self.users = list(users)
         self.is_folder = is_folder
         self.exists = (os.path.isdir(self.path) if is_folder else os.path.isfile(self.path)) if exists is None else exists
 
     def describe(self):
-        """``wood.png (image 'Wood')``: what the user recognises in a missing-files report."""
-        return "%s (%s)" % (os.path.basename(self.path) or self.path, ", ".join(self.users))
+        """``wood.png (image 'Wood', looked for at /proj/textures/wood.png)``: the datablock and the path looked for."""
+        return "%s (%s, looked for at %s)" % (os.path.basename(self.path) or self.path, ", ".join(self.users), self.path)
 
     def __repr__(self):
         return "Dependency(%r, %r, %r)" % (self.path, self.kind, self.users)
@@ -65,7 +66,7 @@ def merge(dependencies):
                 if user not in merged[key].users:
                     merged[key].users.append(user)
         else:
-            merged[key] = Dependency(dep.path, dep.kind, dep.users, dep.is_folder, dep.exists)
+            merged[key] = Dependency(dep.path, dep.kind, dep.users, dep.is_folder, dep.exists, dep.warning)
     return list(merged.values())
 
 

@@ -10,12 +10,13 @@ public static class SceneInspector
     public static async Task<SceneReport> InspectAsync(string blenderPath, string blendFile, string scriptFolder, CancellationToken cancellationToken)
     {
         var script = ScriptFiles.Materialize(ScriptFiles.InspectScene, scriptFolder);
+        var scanner = ScriptFiles.Materialize(ScriptFiles.ScanDeps, scriptFolder);
         var outFile = Path.Combine(Path.GetTempPath(), $"blenderfarm-inspect-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
         try
         {
             var (exitCode, output) = await ProcessRunner.RunAsync(
                 blenderPath,
-                ["-b", blendFile, "--factory-startup", "--python-exit-code", "1", "--python", script, "--", outFile],
+                ["-b", blendFile, "--factory-startup", "--python-exit-code", "1", "--python", script, "--", outFile, "--scanner", scanner],
                 TimeSpan.FromMinutes(5),
                 cancellationToken).ConfigureAwait(false);
             if (exitCode != 0 || !File.Exists(outFile))

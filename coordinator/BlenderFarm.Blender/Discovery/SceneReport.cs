@@ -13,10 +13,10 @@ public sealed record SceneReport(
     public bool IsMovieOutput => !string.Equals(OriginalFileFormat, Scene.FileFormat, StringComparison.Ordinal);
 }
 
-/// <summary>An external file the scene uses that is not there, with the datablock that uses it.</summary>
+/// <summary>An external file the scene uses that is not there: the datablock that uses it (<c>image 'Wood'</c>) and the path Blender looks for.</summary>
 public sealed record MissingFile(string Kind, string Name, string Path)
 {
-    public override string ToString() => $"{Kind} '{Name}' ({Path})";
+    public override string ToString() => $"{Name} ({Path})";
 }
 
 /// <summary>

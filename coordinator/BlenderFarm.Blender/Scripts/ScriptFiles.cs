@@ -8,6 +8,9 @@ public static class ScriptFiles
     public const string Worker = "worker.py";
     public const string InspectScene = "inspect_scene.py";
 
+    /// <summary>The add-on's dependency scanner (addon/blender_farm/scan_deps.py), loaded by <see cref="InspectScene"/>.</summary>
+    public const string ScanDeps = "scan_deps.py";
+
     public static string ReadText(string name)
     {
         using var stream = typeof(ScriptFiles).Assembly.GetManifestResourceStream("BlenderFarm.Blender.Scripts." + name)

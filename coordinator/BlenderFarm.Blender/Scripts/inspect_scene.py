@@ -1,6 +1,6 @@
-# Run by BlenderFarm as: blender -b FILE.blend --factory-startup --python inspect_scene.py -- OUT.json
+# Run by BlenderFarm as: blender -b FILE.blend --factory-startup --python inspect_scene.py -- OUT.json --scanner scan_deps.py
 # Writes what Blender itself knows about the scene: frame range, output size and format, output name, engine,
-# and the external files the scene uses that are missing. Standard library and bpy only.
+# and every external file the scene reads (the add-on's scan_deps.py, the one scanner). Standard library and bpy only.
 import json
 import os
 import sys
@@ -10,42 +10,27 @@ import bpy
 MOVIE_FORMATS = {"FFMPEG", "AVI_JPEG", "AVI_RAW"}
 
 
-def external_files():
-    """External files the scene uses, with the datablock that uses each: (missing, present)."""
-    missing = []
+def load_scanner():
+    """The add-on's scan_deps.py, shipped beside this script by the coordinator (one scanner for both)."""
+    import importlib.util
+    here = os.path.dirname(os.path.abspath(__file__))
+    args = sys.argv[sys.argv.index("--") + 1:]
+    path = args[args.index("--scanner") + 1] if "--scanner" in args else os.path.join(here, "scan_deps.py")
+    spec = importlib.util.spec_from_file_location("blenderfarm_scan_deps", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def external_files(entries):
+    """Missing entries (datablock and the path looked for), and every file that is there, for the job's files."""
+    missing = [{"kind": e["kind"], "name": e["datablock"], "path": e["absolute"], "missing": e["missing"]}
+               for e in entries if not e["exists"] and e["kind"] != "unknown"]
     present = []
-
-    def check(kind, block, path):
-        if not path:
-            return
-        if getattr(block, "packed_file", None) is not None:
-            return
-        # A linked library's path is relative to the file that links it; other paths to the library they live in.
-        owner = block.parent if kind == "library" else getattr(block, "library", None)
-        absolute = os.path.normpath(bpy.path.abspath(path, library=owner))
-        entry = {"kind": kind, "name": block.name, "path": path, "absolute": absolute,
-                 "linked": getattr(block, "library", None) is not None}
-        if not os.path.exists(absolute):
-            missing.append(entry)
-        elif os.path.isfile(absolute):
-            present.append(entry)
-
-    for image in bpy.data.images:
-        if image.source in {"FILE", "SEQUENCE", "MOVIE", "TILED"} and image.users > 0:
-            check("image", image, image.filepath)
-    for library in bpy.data.libraries:
-        check("library", library, library.filepath)
-    for clip in bpy.data.movieclips:
-        check("movie clip", clip, clip.filepath)
-    for sound in bpy.data.sounds:
-        check("sound", sound, sound.filepath)
-    for font in bpy.data.fonts:
-        if font.filepath != "<builtin>":
-            check("font", font, font.filepath)
-    for cache in bpy.data.cache_files:
-        check("cache file", cache, cache.filepath)
-    for volume in getattr(bpy.data, "volumes", []):
-        check("volume", volume, volume.filepath)
+    for e in entries:
+        for each in e["files"]:
+            present.append({"kind": e["kind"], "name": e["datablock"], "path": e["path"], "absolute": each,
+                            "linked": e["library"] is not None})
     return missing, present
 
 
@@ -66,7 +51,8 @@ def main():
         height = int(height * (render.border_max_y - render.border_min_y))
     stem = os.path.basename(bpy.path.abspath(render.filepath).replace("\\", "/").rstrip("/")) \
         if not render.filepath.endswith(("/", "\\")) else ""
-    missing, present = external_files()
+    entries = load_scanner().scan()
+    missing, present = external_files(entries)
     facts = {
         "file": bpy.data.filepath,
         "scene": scene.name,
@@ -81,9 +67,12 @@ def main():
         "output_stem": stem,
         "engine": render.engine,
         "blender_version": bpy.app.version_string,
-        "has_camera": scene.camera is not None,
+        # A sequencer-only scene renders its strips without a camera.
+        "has_camera": scene.camera is not None or (render.use_sequencer and scene.sequence_editor is not None
+                                                   and len(scene.sequence_editor.sequences_all) > 0),
         "missing_files": missing,
         "dependencies": present,
+        "scan": entries,
     }
     with open(out_path, "w", encoding="utf-8") as handle:
         json.dump(facts, handle)

@@ -13,14 +13,13 @@ background Blender). Both therefore report the same list.
     datablock   who uses it, as the user recognises it: "image 'Wood'", "modifier 'Ocean' of object 'Sea'"
     library     the absolute path of the library the datablock lives in, or None for the open file
     exists      True when every file (every UDIM tile, every frame of a sequence) is there
-    size        bytes of what is there (a folder's files summed)
+    size        bytes of what is there (0 for a folder: packing walks it only after checking it)
     frames      [first, last] file numbers for a sequence, else None
     folder      True for a cache folder
-    files       the absolute files that are there (one for a plain file; every tile, frame or folder file)
+    files       the absolute files that are there (one for a plain file; every tile or frame; none for a folder)
     missing     the absolute paths of the missing tiles or frames (or of the file itself) when not exists
 """
 
-import glob
 import os
 import re
 
@@ -76,8 +75,9 @@ class Scan:
         absolute = absolute or _absolute(path, block)
         owner = getattr(block, "library", None) if block is not None else None
         if folder:
-            present = sorted(f for f in glob.glob(os.path.join(glob.escape(absolute), "**", "*"), recursive=True)
-                             if os.path.isfile(f)) if os.path.isdir(absolute) else []
+            # A folder's files are listed by packing (job_layout.folder_files) once it has checked the folder:
+            # a cache folder of "/" must never be walked.
+            present = []
             exists, missing = os.path.isdir(absolute), ([] if os.path.isdir(absolute) else [absolute])
         elif members:
             present = [f for f in members.values() if os.path.isfile(f)]

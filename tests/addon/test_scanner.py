@@ -37,7 +37,8 @@ class ScannerCorpusTests(unittest.TestCase):
             blender("-b", blend, "--factory-startup", "--python-exit-code", "1", "--python",
                     os.path.join(SCRIPTS, "addon_scan.py"), "--", ADDON, addon_out)
             blender("-b", blend, "--factory-startup", "--python-exit-code", "1", "--python", INSPECT,
-                    "--", coordinator_out, "--scanner", os.path.join(ADDON, "scan_deps.py"))
+                    "--", coordinator_out, "--scanner", os.path.join(ADDON, "scan_deps.py"),
+                    "--layout", os.path.join(ADDON, "job_layout.py"))
             with open(addon_out, encoding="utf-8") as a, open(coordinator_out, encoding="utf-8") as c:
                 cls.addon[name], cls.coordinator[name] = json.load(a), json.load(c)
 
@@ -96,6 +97,13 @@ class ScannerCorpusTests(unittest.TestCase):
         strip = self.entry("edit", "strip 'Plate' in scene 'Scene'")
         self.assertEqual(strip["files"], [self.path("shots", "plates", "plate_%02d.png" % n) for n in (1, 2, 3)])
         self.assertTrue(self.coordinator["edit"]["has_camera"])
+
+    def test_the_coordinator_places_each_file_by_the_one_layout_rule(self):
+        placed = {d["absolute"]: d["target"] for d in self.coordinator["shot"]["dependencies"]}
+        self.assertEqual(placed[self.path("shots", "tex", "paint.1001.png")], "tex/paint.1001.png")
+        outside = self.path("assets", "props", "tex", "wood.png")
+        self.assertEqual(placed[outside], "_external/" + outside.lstrip("/"))
+        self.assertEqual(self.coordinator["shot"]["refused"], [])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-# Run by BlenderFarm as: blender -b FILE.blend --factory-startup --python inspect_scene.py -- OUT.json --scanner scan_deps.py
+# Run by BlenderFarm as: blender -b FILE.blend --factory-startup --python inspect_scene.py -- OUT.json --scanner scan_deps.py --layout job_layout.py
 # Writes what Blender itself knows about the scene: frame range, output size and format, output name, engine,
-# and every external file the scene reads (the add-on's scan_deps.py, the one scanner). Standard library and bpy only.
+# and every external file the scene reads (the add-on's scan_deps.py, the one scanner) with
+# each file's place in the job folder (the add-on's job_layout.py, the one layout rule). Standard library and bpy only.
 import json
 import os
 import sys
@@ -10,28 +11,47 @@ import bpy
 MOVIE_FORMATS = {"FFMPEG", "AVI_JPEG", "AVI_RAW"}
 
 
-def load_scanner():
-    """The add-on's scan_deps.py, shipped beside this script by the coordinator (one scanner for both)."""
+def load_module(option, name):
+    """One of the add-on's shared modules (scan_deps.py, job_layout.py), shipped beside this script by the coordinator."""
     import importlib.util
-    here = os.path.dirname(os.path.abspath(__file__))
     args = sys.argv[sys.argv.index("--") + 1:]
-    path = args[args.index("--scanner") + 1] if "--scanner" in args else os.path.join(here, "scan_deps.py")
-    spec = importlib.util.spec_from_file_location("blenderfarm_scan_deps", path)
+    path = args[args.index(option) + 1] if option in args else os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    spec = importlib.util.spec_from_file_location("blenderfarm_" + name[:-3], path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def external_files(entries):
-    """Missing entries (datablock and the path looked for), and every file that is there, for the job's files."""
+def external_files(entries, layout):
+    """Missing entries (datablock and the path looked for); every file that is there with its place in the job
+    folder (the one layout rule); and what packing refuses (roots, home, hidden folders, links out, size)."""
+    root = os.path.dirname(os.path.abspath(bpy.data.filepath))
     missing = [{"kind": e["kind"], "name": e["datablock"], "path": e["absolute"], "missing": e["missing"]}
                for e in entries if not e["exists"] and e["kind"] != "unknown"]
-    present = []
+    present, refused = [], []
     for e in entries:
-        for each in e["files"]:
+        if not e["exists"] or e["kind"] == "unknown":
+            continue
+        reason = layout.refusal(e["absolute"], root, e["folder"])
+        if reason:
+            refused.append(reason)
+            continue
+        files = e["files"]
+        if e["folder"]:
+            files, links_out = layout.folder_files(e["absolute"])
+            refused.extend(links_out)
+        inside = layout.is_inside(e["absolute"], root)
+        for each in files:
+            reason = layout.refusal(each, root)
+            if reason:
+                refused.append(reason)
+                continue
             present.append({"kind": e["kind"], "name": e["datablock"], "path": e["path"], "absolute": each,
-                            "linked": e["library"] is not None})
-    return missing, present
+                            "linked": e["library"] is not None, "target": layout.target_for(each, root),
+                            "remap_to": None if inside else "//" + layout.target_for(e["absolute"], root)})
+    total = os.path.getsize(bpy.data.filepath) + sum(os.path.getsize(p["absolute"]) for p in present)
+    too_big = layout.size_refusal(total, layout.max_job_bytes())
+    return missing, present, refused + ([too_big] if too_big else [])
 
 
 def main():
@@ -51,8 +71,8 @@ def main():
         height = int(height * (render.border_max_y - render.border_min_y))
     stem = os.path.basename(bpy.path.abspath(render.filepath).replace("\\", "/").rstrip("/")) \
         if not render.filepath.endswith(("/", "\\")) else ""
-    entries = load_scanner().scan()
-    missing, present = external_files(entries)
+    entries = load_module("--scanner", "scan_deps.py").scan()
+    missing, present, refused = external_files(entries, load_module("--layout", "job_layout.py"))
     facts = {
         "file": bpy.data.filepath,
         "scene": scene.name,
@@ -72,6 +92,7 @@ def main():
                                                    and len(scene.sequence_editor.sequences_all) > 0),
         "missing_files": missing,
         "dependencies": present,
+        "refused": refused,
         "scan": entries,
     }
     with open(out_path, "w", encoding="utf-8") as handle:

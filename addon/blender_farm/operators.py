@@ -11,7 +11,7 @@ import threading
 import bpy
 from bpy.props import BoolProperty
 
-from . import coordinator, pack, preferences, rpc, status
+from . import coordinator, pack, packing, preferences, rpc, status
 
 
 def output_folder(context):
@@ -72,6 +72,7 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
     allow_missing: BoolProperty(name="Render Without Missing Files", default=False, options={"SKIP_SAVE"})
 
     _missing_lines = []
+    _outside_lines = []
 
     @classmethod
     def poll(cls, context):
@@ -83,8 +84,14 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
             self.report({"ERROR"}, refusal)
             return {"CANCELLED"}
         plan = pack.plan_open_file(self._jobs_root())
-        if plan.missing and not self.allow_missing:
+        if plan.problem():
+            self.report({"ERROR"}, plan.problem())
+            return {"CANCELLED"}
+        if (plan.missing or plan.outside) and not self.allow_missing:
             BLENDER_FARM_OT_render._missing_lines = [d.describe() for d in plan.missing]
+            BLENDER_FARM_OT_render._outside_lines = (
+                [plan.outside_report(limit=0).split(": ")[0] + ":"] + ["%s (%s)" % (path, packing.human_size(size)) for path, size in plan.outside]
+                if plan.outside else [])
             status.job_status(context).missing = plan.missing_report()
             self.allow_missing = True  # what OK in the dialog means: continue without them
             return context.window_manager.invoke_props_dialog(self, width=520)
@@ -92,11 +99,16 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
 
     def draw(self, _context):
         layout = self.layout
-        layout.label(text="These files are missing; the frames will render without them:", icon="ERROR")
+        if self._missing_lines:
+            layout.label(text="These files are missing; the frames will render without them:", icon="ERROR")
         for line in self._missing_lines[:12]:
             layout.label(text=line)
         if len(self._missing_lines) > 12:
             layout.label(text="... and %d more" % (len(self._missing_lines) - 12))
+        if self._outside_lines:
+            layout.label(text="These files from outside the project will be copied into the job:", icon="INFO")
+        for line in self._outside_lines[:12]:
+            layout.label(text=line)
         layout.label(text="Press OK to render anyway, or Cancel to fix them first.")
 
     def execute(self, context):
@@ -107,6 +119,11 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
         job = status.job_status(context)
         plan = pack.plan_open_file(self._jobs_root())
         job.missing = plan.missing_report()
+        if plan.problem():
+            self.report({"ERROR"}, plan.problem())
+            return {"CANCELLED"}
+        if plan.outside:
+            self.report({"INFO"}, plan.outside_report())
         if plan.missing and not self.allow_missing:
             self.report({"ERROR"}, "Missing files: %s. Fix them, or render without them." % plan.missing_report())
             return {"CANCELLED"}

@@ -2,10 +2,10 @@
 
 Pure Python, no bpy: blend_deps.py collects the dependencies from Blender's data; this module decides.
 
-Layout: the job folder mirrors the folder of the user's .blend. A dependency under that folder keeps its relative
-place (``textures/wood.png``), so the relative paths stored in the .blend (and in linked libraries) stay valid for
-the copy unchanged. A dependency elsewhere (an absolute path, or ``//../shared``) goes under ``_external/`` and its
-path in the copied .blend is rewritten in a separate background Blender (remap_job.py), never in the user's session.
+Layout and limits come from job_layout.py (shared with the coordinator): files inside the project keep their
+relative place, files elsewhere go under ``_external/`` and their paths in the copied .blend are rewritten in a
+separate background Blender (remap_job.py), never in the user's session. Roots, the home folder, hidden folders of
+the home folder and symbolic links out of the project are refused; a job's size is capped.
 """
 
 import os
@@ -13,22 +13,23 @@ import re
 import shutil
 import time
 
-EXTERNAL_FOLDER = "_external"
+from .job_layout import EXTERNAL_FOLDER, folder_files, human_size, is_inside, max_job_bytes, refusal, size_refusal, target_for  # noqa: F401
 
 
 class Dependency:
     """One external file (or cache folder) the scene needs, and the datablocks that use it."""
 
-    def __init__(self, path, kind, users, is_folder=False, exists=None):
+    def __init__(self, path, kind, users, is_folder=False, exists=None, warning=False):
         self.path = os.path.normpath(path)
+        self.warning = warning  # a file of a kind the scanner does not know: shown, not packed
         self.kind = kind
         self.users = list(users)
         self.is_folder = is_folder
         self.exists = (os.path.isdir(self.path) if is_folder else os.path.isfile(self.path)) if exists is None else exists
 
     def describe(self):
-        """``wood.png (image 'Wood')``: what the user recognises in a missing-files report."""
-        return "%s (%s)" % (os.path.basename(self.path) or self.path, ", ".join(self.users))
+        """``wood.png (image 'Wood', looked for at /proj/textures/wood.png)``: the datablock and the path looked for."""
+        return "%s (%s, looked for at %s)" % (os.path.basename(self.path) or self.path, ", ".join(self.users), self.path)
 
     def __repr__(self):
         return "Dependency(%r, %r, %r)" % (self.path, self.kind, self.users)
@@ -37,13 +38,35 @@ class Dependency:
 class PackPlan:
     """What execute() will do: the job folder, the .blend copy, every copy, every path to rewrite, what is missing."""
 
-    def __init__(self, blend_path, job_folder, copies, remaps, missing):
+    def __init__(self, blend_path, job_folder, copies, remaps, missing, refused=(), outside=(), total_bytes=0, limit=None):
         self.blend_path = blend_path
         self.job_folder = job_folder
         self.blend_name = os.path.basename(blend_path)
         self.copies = copies          # [(source absolute path, target path relative to the job folder, is_folder)]
         self.remaps = remaps          # {source absolute path: "//target" relative to the job's .blend}
         self.missing = missing        # [Dependency]
+        self.refused = list(refused)  # [one sentence per file or folder packing will not take]
+        self.outside = list(outside)  # [(absolute path, bytes)] files from outside the project, shown before copying
+        self.total_bytes = total_bytes
+        self.limit = max_job_bytes() if limit is None else limit
+
+    @property
+    def outside_bytes(self):
+        return sum(size for _, size in self.outside)
+
+    def outside_report(self, limit=8):
+        """``2 files from outside the project (1.2 MB): /shared/sky.exr (1.0 MB), ...``, or "" when none."""
+        if not self.outside:
+            return ""
+        listed = ", ".join("%s (%s)" % (path, human_size(size)) for path, size in self.outside[:limit])
+        more = " and %d more" % (len(self.outside) - limit) if len(self.outside) > limit else ""
+        return "%d file(s) from outside the project (%s): %s%s" % (len(self.outside), human_size(self.outside_bytes), listed, more)
+
+    def problem(self):
+        """Why this job cannot be packed (one sentence), or None."""
+        if self.refused:
+            return self.refused[0] + (" (and %d more refusals)" % (len(self.refused) - 1) if len(self.refused) > 1 else "")
+        return size_refusal(self.total_bytes, self.limit)
 
     @property
     def job_blend(self):
@@ -65,26 +88,8 @@ def merge(dependencies):
                 if user not in merged[key].users:
                     merged[key].users.append(user)
         else:
-            merged[key] = Dependency(dep.path, dep.kind, dep.users, dep.is_folder, dep.exists)
+            merged[key] = Dependency(dep.path, dep.kind, dep.users, dep.is_folder, dep.exists, dep.warning)
     return list(merged.values())
-
-
-def is_inside(path, folder):
-    path, folder = os.path.normcase(os.path.abspath(path)), os.path.normcase(os.path.abspath(folder))
-    try:
-        return os.path.commonpath([path, folder]) == folder and path != folder
-    except ValueError:  # different drives on Windows
-        return False
-
-
-def target_for(path, root):
-    """Where a dependency goes inside the job folder, as a relative path with '/' separators."""
-    if is_inside(path, root):
-        return os.path.relpath(path, root).replace(os.sep, "/")
-    drive, rest = os.path.splitdrive(os.path.abspath(path))
-    parts = [re.sub(r"[^A-Za-z0-9._-]", "_", drive)] if drive else []
-    parts += [p for p in rest.replace("\\", "/").split("/") if p]
-    return "/".join([EXTERNAL_FOLDER] + parts)
 
 
 def job_folder_name(blend_path, now=None):
@@ -93,24 +98,40 @@ def job_folder_name(blend_path, now=None):
     return "%s-%s" % (stem, time.strftime("%Y%m%d-%H%M%S", time.localtime(now)))
 
 
-def plan(blend_path, dependencies, job_folder):
-    """Decides every copy and rewrite. Missing dependencies are reported, not copied."""
+def plan(blend_path, dependencies, job_folder, home=None, limit=None):
+    """Decides every copy and rewrite. Missing dependencies are reported, not copied; refused ones are named."""
     root = os.path.dirname(os.path.abspath(blend_path))
-    copies, remaps, missing = [], {}, []
+    copies, remaps, missing, refused, outside = [], {}, [], [], []
     taken = set()
     for dep in merge(dependencies):
+        if dep.warning:
+            continue
         if not dep.exists:
             missing.append(dep)
             continue
-        target = target_for(dep.path, root)
-        if os.path.normcase(target) in taken:
+        reason = refusal(dep.path, root, dep.is_folder, home)
+        if reason:
+            refused.append(reason)
             continue
-        taken.add(os.path.normcase(target))
-        copies.append((dep.path, target, dep.is_folder))
+        if dep.is_folder:
+            files, links_out = folder_files(dep.path)
+            refused.extend(links_out)
+        else:
+            files = [dep.path]
+        for each in files:
+            target = target_for(each, root)
+            if os.path.normcase(target) in taken:
+                continue
+            taken.add(os.path.normcase(target))
+            copies.append((each, target, False))
+            if not is_inside(each, root):
+                outside.append((each, os.path.getsize(each)))
         if not is_inside(dep.path, root):
-            remaps[dep.path] = "//" + target
+            remaps[dep.path] = "//" + target_for(dep.path, root)
     missing.sort(key=lambda d: d.path)
-    return PackPlan(os.path.abspath(blend_path), job_folder, copies, remaps, missing)
+    total = os.path.getsize(blend_path) if os.path.isfile(blend_path) else 0
+    total += sum(os.path.getsize(source) for source, _, _ in copies)
+    return PackPlan(os.path.abspath(blend_path), job_folder, copies, remaps, missing, refused, sorted(outside), total, limit)
 
 
 def needs_remap(plan_):
@@ -135,6 +156,8 @@ def remapped_path(path, plan_, library_target=None):
 
 def execute_copies(plan_, on_progress=None):
     """Copies every dependency into the job folder (the .blend copy itself is written by Blender)."""
+    if plan_.problem():
+        raise RuntimeError(plan_.problem())
     for index, (source, target, is_folder) in enumerate(plan_.copies):
         destination = os.path.join(plan_.job_folder, *target.split("/"))
         os.makedirs(os.path.dirname(destination), exist_ok=True)

@@ -57,7 +57,7 @@ class PlanTests(unittest.TestCase):
         plan = self.make([Dep(gone, "image", ["image 'Gone'"]), Dep(gone, "image", ["image 'Gone.001'"]),
                           Dep(self.path("proj/textures/wood.png"), "image", ["image 'Wood'"])])
         self.assertEqual([d.path for d in plan.missing], [os.path.normpath(gone)])
-        self.assertEqual(plan.missing_report(), "gone.png (image 'Gone', image 'Gone.001')")
+        self.assertEqual(plan.missing_report(), "gone.png (image 'Gone', image 'Gone.001', looked for at %s)" % os.path.normpath(gone))
         self.assertEqual(len(plan.copies), 1)
 
     def test_a_long_missing_list_is_shortened(self):

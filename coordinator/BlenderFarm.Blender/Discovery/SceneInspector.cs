@@ -10,12 +10,14 @@ public static class SceneInspector
     public static async Task<SceneReport> InspectAsync(string blenderPath, string blendFile, string scriptFolder, CancellationToken cancellationToken)
     {
         var script = ScriptFiles.Materialize(ScriptFiles.InspectScene, scriptFolder);
+        var scanner = ScriptFiles.Materialize(ScriptFiles.ScanDeps, scriptFolder);
+        var layout = ScriptFiles.Materialize(ScriptFiles.JobLayout, scriptFolder);
         var outFile = Path.Combine(Path.GetTempPath(), $"blenderfarm-inspect-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
         try
         {
             var (exitCode, output) = await ProcessRunner.RunAsync(
                 blenderPath,
-                ["-b", blendFile, "--factory-startup", "--python-exit-code", "1", "--python", script, "--", outFile],
+                ["-b", blendFile, "--factory-startup", "--python-exit-code", "1", "--python", script, "--", outFile, "--scanner", scanner, "--layout", layout],
                 TimeSpan.FromMinutes(5),
                 cancellationToken).ConfigureAwait(false);
             if (exitCode != 0 || !File.Exists(outFile))
@@ -57,9 +59,13 @@ public static class SceneInspector
         var dependencies = root.GetProperty("dependencies").EnumerateArray()
             .Select(d => new SceneDependency(
                 d.GetProperty("kind").GetString()!, d.GetProperty("name").GetString()!, d.GetProperty("path").GetString()!,
-                d.GetProperty("absolute").GetString()!, d.GetProperty("linked").GetBoolean()))
+                d.GetProperty("absolute").GetString()!, d.GetProperty("linked").GetBoolean(),
+                d.GetProperty("target").GetString()!, d.GetProperty("remap_to").GetString()))
             .ToList();
-        return new SceneReport(scene, root.GetProperty("original_file_format").GetString()!, root.GetProperty("has_camera").GetBoolean(), missing, dependencies);
+        return new SceneReport(scene, root.GetProperty("original_file_format").GetString()!, root.GetProperty("has_camera").GetBoolean(), missing, dependencies)
+        {
+            Refused = [.. root.GetProperty("refused").EnumerateArray().Select(r => r.GetString()!)],
+        };
     }
 
     /// <summary>Blender's own error line (it prints "Error: ..."), or the last thing it said.</summary>

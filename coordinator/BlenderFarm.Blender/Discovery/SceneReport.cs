@@ -10,18 +10,23 @@ public sealed record SceneReport(
     IReadOnlyList<MissingFile> MissingFiles,
     IReadOnlyList<SceneDependency> Dependencies)
 {
+    /// <summary>What packing refuses to carry (a filesystem root, the home folder, a hidden folder, a link out of the project, a job over the size limit), one sentence each.</summary>
+    public IReadOnlyList<string> Refused { get; init; } = [];
+
     public bool IsMovieOutput => !string.Equals(OriginalFileFormat, Scene.FileFormat, StringComparison.Ordinal);
 }
 
-/// <summary>An external file the scene uses that is not there, with the datablock that uses it.</summary>
+/// <summary>An external file the scene uses that is not there: the datablock that uses it (<c>image 'Wood'</c>) and the path Blender looks for.</summary>
 public sealed record MissingFile(string Kind, string Name, string Path)
 {
-    public override string ToString() => $"{Kind} '{Name}' ({Path})";
+    public override string ToString() => $"{Name} ({Path})";
 }
 
 /// <summary>
 /// An external file the scene uses and that exists: <paramref name="Path"/> as written in the .blend (often
 /// <c>//relative</c>), <paramref name="Absolute"/> where it is on this machine. Linked means it belongs to a
-/// library's datablock (its path cannot be changed from the main file).
+/// library's datablock (its path cannot be changed from the main file). <paramref name="Target"/> is its place in the
+/// job folder and <paramref name="RemapTo"/> the path the job's copy must hold instead of <paramref name="Path"/> (null
+/// when the file is inside the project), both decided by the add-on's job_layout.py, the one layout rule.
 /// </summary>
-public sealed record SceneDependency(string Kind, string Name, string Path, string Absolute, bool Linked);
+public sealed record SceneDependency(string Kind, string Name, string Path, string Absolute, bool Linked, string Target, string? RemapTo);

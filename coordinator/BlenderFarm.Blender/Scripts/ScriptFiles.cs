@@ -8,6 +8,12 @@ public static class ScriptFiles
     public const string Worker = "worker.py";
     public const string InspectScene = "inspect_scene.py";
 
+    /// <summary>The add-on's dependency scanner (addon/blender_farm/scan_deps.py), loaded by <see cref="InspectScene"/>.</summary>
+    public const string ScanDeps = "scan_deps.py";
+
+    /// <summary>The add-on's job-folder layout rule and packing limits (addon/blender_farm/job_layout.py), loaded by <see cref="InspectScene"/>.</summary>
+    public const string JobLayout = "job_layout.py";
+
     public static string ReadText(string name)
     {
         using var stream = typeof(ScriptFiles).Assembly.GetManifestResourceStream("BlenderFarm.Blender.Scripts." + name)

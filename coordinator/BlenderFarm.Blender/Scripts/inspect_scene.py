@@ -1,6 +1,7 @@
-# Run by BlenderFarm as: blender -b FILE.blend --factory-startup --python inspect_scene.py -- OUT.json
+# Run by BlenderFarm as: blender -b FILE.blend --factory-startup --python inspect_scene.py -- OUT.json --scanner scan_deps.py --layout job_layout.py
 # Writes what Blender itself knows about the scene: frame range, output size and format, output name, engine,
-# and the external files the scene uses that are missing. Standard library and bpy only.
+# and every external file the scene reads (the add-on's scan_deps.py, the one scanner) with
+# each file's place in the job folder (the add-on's job_layout.py, the one layout rule). Standard library and bpy only.
 import json
 import os
 import sys
@@ -10,43 +11,47 @@ import bpy
 MOVIE_FORMATS = {"FFMPEG", "AVI_JPEG", "AVI_RAW"}
 
 
-def external_files():
-    """External files the scene uses, with the datablock that uses each: (missing, present)."""
-    missing = []
-    present = []
+def load_module(option, name):
+    """One of the add-on's shared modules (scan_deps.py, job_layout.py), shipped beside this script by the coordinator."""
+    import importlib.util
+    args = sys.argv[sys.argv.index("--") + 1:]
+    path = args[args.index(option) + 1] if option in args else os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    spec = importlib.util.spec_from_file_location("blenderfarm_" + name[:-3], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    def check(kind, block, path):
-        if not path:
-            return
-        if getattr(block, "packed_file", None) is not None:
-            return
-        # A linked library's path is relative to the file that links it; other paths to the library they live in.
-        owner = block.parent if kind == "library" else getattr(block, "library", None)
-        absolute = os.path.normpath(bpy.path.abspath(path, library=owner))
-        entry = {"kind": kind, "name": block.name, "path": path, "absolute": absolute,
-                 "linked": getattr(block, "library", None) is not None}
-        if not os.path.exists(absolute):
-            missing.append(entry)
-        elif os.path.isfile(absolute):
-            present.append(entry)
 
-    for image in bpy.data.images:
-        if image.source in {"FILE", "SEQUENCE", "MOVIE", "TILED"} and image.users > 0:
-            check("image", image, image.filepath)
-    for library in bpy.data.libraries:
-        check("library", library, library.filepath)
-    for clip in bpy.data.movieclips:
-        check("movie clip", clip, clip.filepath)
-    for sound in bpy.data.sounds:
-        check("sound", sound, sound.filepath)
-    for font in bpy.data.fonts:
-        if font.filepath != "<builtin>":
-            check("font", font, font.filepath)
-    for cache in bpy.data.cache_files:
-        check("cache file", cache, cache.filepath)
-    for volume in getattr(bpy.data, "volumes", []):
-        check("volume", volume, volume.filepath)
-    return missing, present
+def external_files(entries, layout):
+    """Missing entries (datablock and the path looked for); every file that is there with its place in the job
+    folder (the one layout rule); and what packing refuses (roots, home, hidden folders, links out, size)."""
+    root = os.path.dirname(os.path.abspath(bpy.data.filepath))
+    missing = [{"kind": e["kind"], "name": e["datablock"], "path": e["absolute"], "missing": e["missing"]}
+               for e in entries if not e["exists"] and e["kind"] != "unknown"]
+    present, refused = [], []
+    for e in entries:
+        if not e["exists"] or e["kind"] == "unknown":
+            continue
+        reason = layout.refusal(e["absolute"], root, e["folder"])
+        if reason:
+            refused.append(reason)
+            continue
+        files = e["files"]
+        if e["folder"]:
+            files, links_out = layout.folder_files(e["absolute"])
+            refused.extend(links_out)
+        inside = layout.is_inside(e["absolute"], root)
+        for each in files:
+            reason = layout.refusal(each, root)
+            if reason:
+                refused.append(reason)
+                continue
+            present.append({"kind": e["kind"], "name": e["datablock"], "path": e["path"], "absolute": each,
+                            "linked": e["library"] is not None, "target": layout.target_for(each, root),
+                            "remap_to": None if inside else "//" + layout.target_for(e["absolute"], root)})
+    total = os.path.getsize(bpy.data.filepath) + sum(os.path.getsize(p["absolute"]) for p in present)
+    too_big = layout.size_refusal(total, layout.max_job_bytes())
+    return missing, present, refused + ([too_big] if too_big else [])
 
 
 def main():
@@ -66,7 +71,8 @@ def main():
         height = int(height * (render.border_max_y - render.border_min_y))
     stem = os.path.basename(bpy.path.abspath(render.filepath).replace("\\", "/").rstrip("/")) \
         if not render.filepath.endswith(("/", "\\")) else ""
-    missing, present = external_files()
+    entries = load_module("--scanner", "scan_deps.py").scan()
+    missing, present, refused = external_files(entries, load_module("--layout", "job_layout.py"))
     facts = {
         "file": bpy.data.filepath,
         "scene": scene.name,
@@ -81,9 +87,13 @@ def main():
         "output_stem": stem,
         "engine": render.engine,
         "blender_version": bpy.app.version_string,
-        "has_camera": scene.camera is not None,
+        # A sequencer-only scene renders its strips without a camera.
+        "has_camera": scene.camera is not None or (render.use_sequencer and scene.sequence_editor is not None
+                                                   and len(scene.sequence_editor.sequences_all) > 0),
         "missing_files": missing,
         "dependencies": present,
+        "refused": refused,
+        "scan": entries,
     }
     with open(out_path, "w", encoding="utf-8") as handle:
         json.dump(facts, handle)

@@ -98,7 +98,19 @@ internal static class SlotFactory
     private static async Task<(JobFiles Files, SshHostOptions Options)> PlanRemoteJobAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, ILogger logger, CancellationToken cancellationToken)
     {
         var report = await SceneInspector.InspectAsync(blenderPath, spec.BlendFile, context.ScriptFolder, cancellationToken).ConfigureAwait(false);
+        if (report.Refused.Count > 0)
+        {
+            throw new UserFacingException(report.Refused[0] + (report.Refused.Count > 1 ? $" ({report.Refused.Count - 1} more refused)" : ""));
+        }
+
         var files = JobFiles.Plan(spec.BlendFile, report.Dependencies);
+        var outside = files.Files.Where(f => f.RelativePath.StartsWith("_external/", StringComparison.Ordinal)).ToList();
+        if (outside.Count > 0)
+        {
+            Log.Info(logger, string.Create(CultureInfo.InvariantCulture,
+                $"{outside.Count} file(s) from outside the project ({outside.Sum(f => f.Bytes)} bytes) travel with the job: {string.Join(", ", outside.Select(f => $"{f.LocalPath} ({f.Bytes} bytes)"))}"));
+        }
+
         foreach (var unmappable in files.Unmappable)
         {
             Log.Warning(logger, $"{unmappable} lives outside the .blend's folder inside a linked library: hosts may not find it");

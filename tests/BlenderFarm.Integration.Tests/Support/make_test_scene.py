@@ -49,6 +49,11 @@ cube.keyframe_insert("rotation_euler", frame=scene.frame_start)
 cube.rotation_euler = (0, 0, 3.0)
 cube.keyframe_insert("rotation_euler", frame=scene.frame_end)
 
+if options.get("fluid_cache"):
+    fluid = cube.modifiers.new("Fluid", "FLUID")
+    fluid.fluid_type = "DOMAIN"
+    fluid.domain_settings.cache_directory = options["fluid_cache"]
+
 bpy.ops.object.light_add(type="SUN", location=(2, -2, 4))
 if options.get("camera", True):
     bpy.ops.object.camera_add(location=(0, -5, 3), rotation=(1.1, 0, 0))

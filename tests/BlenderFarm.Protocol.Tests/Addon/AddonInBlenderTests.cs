@@ -111,7 +111,7 @@ public sealed class AddonInBlenderTests
     [Test]
     public void A_missing_texture_is_reported_by_file_and_image_name_and_nothing_is_submitted()
     {
-        Assert.That(_result.GetProperty("missing_message").GetString(), Does.Contain("gone.png (image 'GoneTexture')"));
+        Assert.That(_result.GetProperty("missing_message").GetString(), Does.Contain("gone.png (image 'GoneTexture', looked for at "));
         Assert.That(_result.GetProperty("missing_panel").GetString(), Does.Contain("gone.png"));
         Assert.That(Directory.GetDirectories(Path.Combine(_home, "jobs")), Has.Length.EqualTo(1), "only the first scene's job exists");
     }

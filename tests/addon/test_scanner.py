@@ -1,0 +1,110 @@
+"""The one dependency scanner (addon/blender_farm/scan_deps.py), run by real Blender on a generated corpus: the
+add-on (in-process) and the coordinator (inspect_scene.py in background Blender) list the same files, and each
+kind is found, resolved and reported missing by datablock and path."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ADDON = os.path.join(REPO, "addon", "blender_farm")
+SCRIPTS = os.path.join(REPO, "tests", "addon", "blender")
+INSPECT = os.path.join(REPO, "coordinator", "BlenderFarm.Blender", "Scripts", "inspect_scene.py")
+BLENDER = os.environ.get("BLENDERFARM_BLENDER") or shutil.which("blender")
+
+
+def blender(*args):
+    result = subprocess.run([BLENDER, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, timeout=300)
+    if result.returncode != 0:
+        raise AssertionError(result.stdout.decode("utf-8", "replace")[-2000:])
+
+
+@unittest.skipUnless(BLENDER, "Blender is not installed")
+class ScannerCorpusTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.root = tempfile.mkdtemp(prefix="blenderfarm-corpus-")
+        blender("-b", "--factory-startup", "--python-exit-code", "1", "--python",
+                os.path.join(SCRIPTS, "make_dep_corpus.py"), "--", cls.root)
+        cls.addon, cls.coordinator = {}, {}
+        for name in ("shot", "gaps", "edit"):
+            blend = os.path.join(cls.root, "shots", name + ".blend")
+            addon_out, coordinator_out = (os.path.join(cls.root, name + suffix) for suffix in (".addon.json", ".coord.json"))
+            blender("-b", blend, "--factory-startup", "--python-exit-code", "1", "--python",
+                    os.path.join(SCRIPTS, "addon_scan.py"), "--", ADDON, addon_out)
+            blender("-b", blend, "--factory-startup", "--python-exit-code", "1", "--python", INSPECT,
+                    "--", coordinator_out, "--scanner", os.path.join(ADDON, "scan_deps.py"),
+                    "--layout", os.path.join(ADDON, "job_layout.py"))
+            with open(addon_out, encoding="utf-8") as a, open(coordinator_out, encoding="utf-8") as c:
+                cls.addon[name], cls.coordinator[name] = json.load(a), json.load(c)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.root, ignore_errors=True)
+
+    def entry(self, scene, datablock):
+        found = [e for e in self.addon[scene]["scan"] if e["datablock"] == datablock]
+        self.assertEqual(len(found), 1, "%s in %s" % (datablock, [e["datablock"] for e in self.addon[scene]["scan"]]))
+        return found[0]
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def test_the_add_on_and_the_coordinator_list_the_same_dependencies_for_every_corpus_scene(self):
+        for name in self.addon:
+            with self.subTest(scene=name):
+                self.assertTrue(self.addon[name]["scan"])
+                self.assertEqual(self.addon[name]["scan"], self.coordinator[name]["scan"])
+
+    def test_nested_libraries_resolve_relative_to_the_library_that_holds_them(self):
+        props = self.entry("shot", "library 'props.blend'")
+        self.assertEqual(props["absolute"], self.path("assets", "props", "props.blend"))
+        self.assertTrue(props["exists"])
+        wood = self.entry("shot", "image 'Wood'")
+        self.assertEqual(wood["absolute"], self.path("assets", "props", "tex", "wood.png"))
+        self.assertEqual(wood["library"], self.path("assets", "props", "props.blend"))
+        self.assertTrue(wood["exists"])
+
+    def test_udim_tiles_and_sequence_frames_are_listed_file_by_file(self):
+        paint = self.entry("shot", "image 'Paint'")
+        self.assertEqual(paint["files"], [self.path("shots", "tex", "paint.%d.png" % n) for n in (1001, 1002)])
+        flip = self.entry("shot", "image 'Flip'")
+        self.assertEqual(flip["frames"], [2, 4])  # offset 1, duration 3
+        self.assertEqual(flip["files"], [self.path("shots", "seq", "flip_%04d.png" % n) for n in (2, 3, 4)])
+        self.assertTrue(paint["exists"] and flip["exists"])
+
+    def test_each_kind_in_the_shot_is_found(self):
+        kinds = {e["kind"] for e in self.addon["shot"]["scan"]}
+        self.assertLessEqual({"image", "library", "sound", "mesh cache", "multires", "script", "ies"}, kinds)
+        self.assertTrue(self.entry("shot", "node 'IES Texture' in pointlight 'Spot'")["exists"])
+        self.assertTrue(self.entry("shot", "node 'Script' in material 'Scripted'")["exists"])
+        self.assertTrue(self.entry("shot", "modifier 'Multires' of object 'Plane'")["exists"])
+
+    def test_missing_tiles_frames_and_files_are_named_with_datablock_and_path(self):
+        missing = self.addon["gaps"]["missing"]
+        self.assertIn("paint.1003.png (image 'Paint', looked for at %s)" % self.path("shots", "gaps_tex", "paint.1003.png"), missing)
+        self.assertIn("flip_0003.png (image 'Flip', looked for at %s)" % self.path("shots", "gaps_seq", "flip_0003.png"), missing)
+        self.assertIn("plane.mdd (modifier 'Cache' of object 'Plane', looked for at %s)" % self.path("shots", "caches", "plane.mdd"),
+                      self.addon["shot"]["missing"])
+        coordinator = {m["name"]: m["path"] for m in self.coordinator["shot"]["missing_files"]}
+        self.assertEqual(coordinator, {"modifier 'Cache' of object 'Plane'": self.path("shots", "caches", "plane.mdd")})
+
+    def test_sequencer_image_strips_list_their_elements_and_need_no_camera(self):
+        strip = self.entry("edit", "strip 'Plate' in scene 'Scene'")
+        self.assertEqual(strip["files"], [self.path("shots", "plates", "plate_%02d.png" % n) for n in (1, 2, 3)])
+        self.assertTrue(self.coordinator["edit"]["has_camera"])
+
+    def test_the_coordinator_places_each_file_by_the_one_layout_rule(self):
+        placed = {d["absolute"]: d["target"] for d in self.coordinator["shot"]["dependencies"]}
+        self.assertEqual(placed[self.path("shots", "tex", "paint.1001.png")], "tex/paint.1001.png")
+        outside = self.path("assets", "props", "tex", "wood.png")
+        self.assertEqual(placed[outside], "_external/" + outside.lstrip("/"))
+        self.assertEqual(self.coordinator["shot"]["refused"], [])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,4 +1,4 @@
-"""Operators: Render on Cloud (plan, ask about missing files, pack, submit), Cancel, Resume, Open Output Folder.
+"""Operators: Render (plan, ask about missing files, pack, submit), Cancel, Resume, Open Output Folder.
 
 In the UI nothing here waits on the network or on file copies: packing's copies and the submit run on a
 background thread and the reply comes back through status.py's timer. In background mode (scripts, tests)
@@ -11,7 +11,7 @@ import threading
 import bpy
 from bpy.props import BoolProperty
 
-from . import coordinator, pack, preferences, rpc, status
+from . import coordinator, pack, preferences, rpc, status, texts
 
 
 def output_folder(context):
@@ -55,10 +55,8 @@ def _submitted(scene_name, result, error):
 
 
 def _sentence_for(error):
-    if error.code == rpc.ErrorCode.MISSING_FILES:
-        return "The coordinator found missing files: %s" % error.message
-    if error.code == rpc.ErrorCode.VERSION_MISMATCH:
-        return error.message
+    if error.code == rpc.ErrorCode.MISSING_FILES:  # its message names the command line's flag; say it our way
+        return texts.missing_files_sentence(status.job_status().missing)
     return error.message
 
 
@@ -66,16 +64,20 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
     """Pack this file with everything it uses and render its frames on the farm"""
 
     bl_idname = "blender_farm.render"
-    bl_label = "Render on Cloud"
+    bl_label = "Render"
     bl_options = {"REGISTER"}
 
-    allow_missing: BoolProperty(name="Render Without Missing Files", default=False, options={"SKIP_SAVE"})
+    allow_missing: BoolProperty(name=texts.RENDER_ANYWAY, default=False, options={"SKIP_SAVE"},
+                                description="Render even though some files the scene uses are missing")
 
     _missing_lines = []
 
     @classmethod
     def poll(cls, context):
-        return context.scene is not None and not status.job_status(context).busy
+        if context.scene is None:
+            return False
+        job = status.job_status(context)
+        return texts.can_render(job.busy, job.phase, job.job_id, context.scene.blender_farm.job_id)
 
     def invoke(self, context, _event):
         refusal = self._refusal()
@@ -86,18 +88,23 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
         if plan.missing and not self.allow_missing:
             BLENDER_FARM_OT_render._missing_lines = [d.describe() for d in plan.missing]
             status.job_status(context).missing = plan.missing_report()
-            self.allow_missing = True  # what OK in the dialog means: continue without them
-            return context.window_manager.invoke_props_dialog(self, width=520)
+            # A popup with its own two buttons: invoke_props_dialog has only OK on 3.4 (confirm_text came in 4.1).
+            return context.window_manager.invoke_popup(self, width=420)
         return self.execute(context)
 
     def draw(self, _context):
         layout = self.layout
-        layout.label(text="These files are missing; the frames will render without them:", icon="ERROR")
+        layout.label(text="Some files this scene uses are missing:", icon="ERROR")
+        col = layout.column(align=True)
         for line in self._missing_lines[:12]:
-            layout.label(text=line)
+            col.label(text=line, icon="BLANK1")
         if len(self._missing_lines) > 12:
-            layout.label(text="... and %d more" % (len(self._missing_lines) - 12))
-        layout.label(text="Press OK to render anyway, or Cancel to fix them first.")
+            col.label(text="... and %d more" % (len(self._missing_lines) - 12), icon="BLANK1")
+        layout.label(text="The frames will render without them.")
+        row = layout.row()
+        row.scale_y = 1.3
+        row.operator("blender_farm.render", text=texts.RENDER_ANYWAY, icon="RENDER_ANIMATION").allow_missing = True
+        row.operator("blender_farm.dismiss", text=texts.CANCEL, icon="CANCEL")
 
     def execute(self, context):
         refusal = self._refusal()
@@ -108,7 +115,7 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
         plan = pack.plan_open_file(self._jobs_root())
         job.missing = plan.missing_report()
         if plan.missing and not self.allow_missing:
-            self.report({"ERROR"}, "Missing files: %s. Fix them, or render without them." % plan.missing_report())
+            self.report({"ERROR"}, texts.missing_files_sentence(plan.missing_report()))
             return {"CANCELLED"}
         try:
             pack.write_blend_copy(plan)
@@ -142,7 +149,7 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
             pack.finish_job_folder(plan, binary)
             result = status.CLIENT.call_sync("job.submit", params, timeout=300)
         except rpc.RpcError as error:
-            status.job_status(context).error = error.message
+            status.job_status(context).error = _sentence_for(error)
             self.report({"ERROR"}, _sentence_for(error))
             return {"CANCELLED"}
         except (coordinator.CoordinatorError, OSError, RuntimeError) as error:
@@ -209,6 +216,17 @@ class BLENDER_FARM_OT_resume(_JobOperator, bpy.types.Operator):
     clears_messages = True
 
 
+class BLENDER_FARM_OT_dismiss(bpy.types.Operator):
+    """Close the question without rendering"""
+
+    bl_idname = "blender_farm.dismiss"
+    bl_label = "Cancel"
+    bl_options = {"INTERNAL"}
+
+    def execute(self, _context):
+        return {"CANCELLED"}
+
+
 class BLENDER_FARM_OT_open_output(bpy.types.Operator):
     """Open the folder the job's frames go to"""
 
@@ -224,5 +242,6 @@ class BLENDER_FARM_OT_open_output(bpy.types.Operator):
         return {"FINISHED"}
 
 
-classes = (BLENDER_FARM_OT_render, BLENDER_FARM_OT_cancel, BLENDER_FARM_OT_resume, BLENDER_FARM_OT_open_output)
+classes = (BLENDER_FARM_OT_render, BLENDER_FARM_OT_cancel, BLENDER_FARM_OT_resume, BLENDER_FARM_OT_dismiss,
+           BLENDER_FARM_OT_open_output)
 register, unregister = bpy.utils.register_classes_factory(classes)

@@ -7,7 +7,7 @@ import time
 import bpy
 from bpy.app.handlers import persistent
 
-from . import client, coordinator, preferences, rpc
+from . import client, coordinator, preferences, rpc, texts
 
 VERSION = "0.1.0"
 CLIENT = client.FarmClient(VERSION)
@@ -46,14 +46,14 @@ def format_duration(seconds):
 
 def apply_status(status, info):
     """Copies a JobStatusInfo (dict) into the WindowManager status."""
+    rate = info.get("framesPerMinute")
+    status.rate = texts.rate_text(rate, status.rate if status.job_id == info["jobId"] else "")
     status.job_id = info["jobId"]
     status.phase = info["phase"]
     status.done, status.failed, status.total = info["done"], info["failed"], info["total"]
     status.progress = 100.0 * info["done"] / info["total"] if info["total"] else 0.0
     finished = info["phase"] != "running" or info["done"] + info["failed"] == info["total"]
     status.eta = "0s" if finished and info["phase"] == "completed" else format_duration(info.get("etaSeconds"))
-    rate = info.get("framesPerMinute")
-    status.rate = "%.1f frames/min" % rate if rate else "-- frames/min"
     status.slots = "; ".join(_slot_text(s) for s in info.get("slots") or [])
     status.cost = info.get("cost") or 0.0
     status.cost_currency = info.get("costCurrency") or "USD"

@@ -64,29 +64,29 @@ class RENDER_PT_blender_farm(bpy.types.Panel):
         if job.missing:
             wrapped_labels(layout.column(align=True), context, "Missing: " + job.missing, icon="LIBRARY_DATA_BROKEN")
 
+        layout.prop(settings, "use_scene_frames")  # checkboxes full width: a split would cut their names
         col = layout.column()
         col.use_property_split = True
         col.use_property_decorate = False
-        col.prop(settings, "use_scene_frames")
         if settings.use_scene_frames:
             scene = context.scene
             sub = col.column(align=True)
-            sub.prop(scene, "frame_start", text="Frame Start")
+            sub.prop(scene, "frame_start", text="Start")
             sub.prop(scene, "frame_end", text="End")
             sub.prop(scene, "frame_step", text="Step")
         else:
             col.prop(settings, "frames")
-        col.prop(settings, "chunk_auto")
+        col.prop(settings, "chunk_auto", text="Auto Chunks")
         if not settings.chunk_auto:
             col.prop(settings, "chunk_size")
         col.prop(settings, "workers")
         kind = workers_kind(context)
         self._draw_workers_setting(col, context, settings, kind)
-        col.prop(settings, "output_folder")
+        col.prop(settings, "output_folder", text="Output")
 
         row = layout.row()
         row.scale_y = 1.6
-        row.operator("blender_farm.render", text=job.busy or texts.render_button_label(kind), icon="RENDER_ANIMATION")
+        row.operator("blender_farm.render", text=job.busy or texts.render_button_label(kind))
 
     @staticmethod
     def _draw_workers_setting(col, context, settings, kind):
@@ -122,7 +122,7 @@ class RENDER_PT_blender_farm(bpy.types.Panel):
         col.label(text="ETA %s" % (job.eta or "--"), icon="TIME")
         col.label(text=job.rate or "-- frames/min", icon="BLANK1")
         cost = "Cost %.2f %s" % (job.cost, job.cost_currency)
-        col.label(text=cost + (" (this computer)" if job.cost == 0 else ""), icon="BLANK1")
+        wrapped_labels(col, context, cost + (" (this computer)" if job.cost == 0 else ""), icon="BLANK1")
         if job.output_folder:
             wrapped_labels(col, context, job.output_folder, icon="FILE_FOLDER")
         if job.message:

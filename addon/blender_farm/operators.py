@@ -227,6 +227,53 @@ class BLENDER_FARM_OT_dismiss(bpy.types.Operator):
         return {"CANCELLED"}
 
 
+class BLENDER_FARM_OT_report(bpy.types.Operator):
+    """Puts one message in the Info log (used when a job ends, from the status timer)"""
+
+    bl_idname = "blender_farm.report"
+    bl_label = "BlenderFarm Report"
+    bl_options = {"INTERNAL"}
+
+    level: bpy.props.EnumProperty(items=[("INFO", "Info", ""), ("WARNING", "Warning", ""), ("ERROR", "Error", "")])
+    message: bpy.props.StringProperty()
+
+    def execute(self, _context):
+        self.report({self.level}, self.message)
+        return {"FINISHED"}
+
+
+class BLENDER_FARM_OT_open_frames(bpy.types.Operator):
+    """Load the finished frames as an image sequence and show it in an Image Editor"""
+
+    bl_idname = "blender_farm.open_frames"
+    bl_label = "Open Frames"
+
+    @classmethod
+    def poll(cls, context):
+        return bool(status.job_status(context).last_frame_path)
+
+    def execute(self, context):
+        job = status.job_status(context)
+        path = job.last_frame_path
+        if not os.path.isfile(path):
+            self.report({"WARNING"}, "No finished frame at %s yet." % path)
+            return {"CANCELLED"}
+        frames = sorted(f for f in os.listdir(os.path.dirname(path)) if os.path.splitext(f)[1] == os.path.splitext(path)[1])
+        first = os.path.join(os.path.dirname(path), frames[0]) if frames else path
+        image = bpy.data.images.load(first, check_existing=True)
+        image.source = "SEQUENCE"
+        shown = False
+        for window in context.window_manager.windows:
+            for area in window.screen.areas:
+                if area.type == "IMAGE_EDITOR" and not shown:
+                    area.spaces[0].image = image
+                    area.spaces[0].image_user.frame_duration = len(frames) or 1
+                    shown = True
+        if not shown:
+            self.report({"INFO"}, "Frames loaded as image '%s': pick it in any Image Editor." % image.name)
+        return {"FINISHED"}
+
+
 class BLENDER_FARM_OT_open_output(bpy.types.Operator):
     """Open the folder the job's frames go to"""
 
@@ -243,5 +290,5 @@ class BLENDER_FARM_OT_open_output(bpy.types.Operator):
 
 
 classes = (BLENDER_FARM_OT_render, BLENDER_FARM_OT_cancel, BLENDER_FARM_OT_resume, BLENDER_FARM_OT_dismiss,
-           BLENDER_FARM_OT_open_output)
+           BLENDER_FARM_OT_report, BLENDER_FARM_OT_open_frames, BLENDER_FARM_OT_open_output)
 register, unregister = bpy.utils.register_classes_factory(classes)

@@ -133,10 +133,12 @@ class RENDER_PT_blender_farm(bpy.types.Panel):
             row.operator("blender_farm.cancel", icon="CANCEL")
         if job.phase in ("interrupted", "paused", "failed", "cancelled"):
             row.operator("blender_farm.resume", icon="PLAY")
+        col.operator("blender_farm.open_frames", icon="IMAGE_DATA")
         col.operator("blender_farm.open_output", icon="FILE_FOLDER")
         icon = status.preview_icon(job.last_frame_path)
         if icon:
-            box.label(text="Frame %d" % job.last_frame, icon="IMAGE_DATA")
+            wrapped_labels(box, context, "Frame %d (image '%s')" % (job.last_frame, status.LATEST_IMAGE),
+                           icon="IMAGE_DATA")
             box.template_icon(icon_value=icon, scale=6.0)
 
 

@@ -38,6 +38,36 @@ public sealed class PanelInBlenderTests
         }
     }
 
+    [TestCase("default", 1280, 222)]
+    [TestCase("300", 1730, 300)]
+    [TestCase("wide", 3000, 521)]
+    public async Task Under_Xvfb_no_label_of_the_panel_is_cut_at_start_mid_job_end_or_with_an_error(string name, int screenWidth, int areaWidth)
+    {
+        var xvfb = await Repo.RunAsync("sh", ["-c", "command -v xvfb-run"]);
+        Assert.That(xvfb.Code, Is.Zero, "xvfb-run is missing: ./build.sh deps installs xvfb, xauth and libgl1-mesa-dri");
+        var shots = Path.Combine(Repo.TestOutput, "panel");
+        Directory.CreateDirectory(shots);
+        var resultPath = Path.Combine(_work, $"widths-{name}.json");
+        var (code, output) = await Repo.RunAsync("xvfb-run",
+            ["-a", "-s", $"-screen 0 {screenWidth}x2000x24", Blender.Discovery.BlenderLocator.Find(null), "--factory-startup",
+             "--python", Path.Combine(Repo.BlenderScripts, "panel_widths_test.py"), "--",
+             Path.Combine(Repo.Root, "addon", "blender_farm"), shots, resultPath, name],
+            new Dictionary<string, string> { ["BLENDERFARM_HOME"] = Path.Combine(_work, "home") }, timeoutSeconds: 180);
+        Assert.That(File.Exists(resultPath), Is.True, $"Blender under Xvfb (exit {code}) wrote no result:\n{output}");
+        var result = JsonDocument.Parse(await File.ReadAllTextAsync(resultPath)).RootElement.Clone();
+        Assert.That(result.GetProperty("errors").GetArrayLength(), Is.Zero, result.GetProperty("errors").ToString());
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.GetProperty("default_width").GetInt32(), Is.EqualTo(areaWidth), "the Properties editor's width");
+            Assert.That(result.GetProperty("shots").GetArrayLength(), Is.EqualTo(4), "start, mid-job, end, error");
+            Assert.That(result.GetProperty("cut").GetArrayLength(), Is.Zero, "labels wider than the panel: " + result.GetProperty("cut"));
+        });
+        foreach (var shot in result.GetProperty("shots").EnumerateArray())
+        {
+            TestContext.AddTestAttachment(shot.GetProperty("path").GetString()!, shot.GetProperty("shot").GetString());
+        }
+    }
+
     [Test]
     public void Render_is_greyed_out_while_this_scenes_job_runs_and_cancel_is_offered()
     {

@@ -1,4 +1,4 @@
-"""Operators: Render on Cloud (plan, ask about missing files, pack, submit), Cancel, Resume, Open Output Folder.
+"""Operators: Render (plan, ask about missing files, pack, submit), Cancel, Resume, Open Output Folder.
 
 In the UI nothing here waits on the network or on file copies: packing's copies and the submit run on a
 background thread and the reply comes back through status.py's timer. In background mode (scripts, tests)
@@ -11,7 +11,7 @@ import threading
 import bpy
 from bpy.props import BoolProperty
 
-from . import coordinator, pack, packing, preferences, rpc, status
+from . import coordinator, pack, packing, preferences, rpc, status, texts
 
 
 def output_folder(context):
@@ -55,10 +55,8 @@ def _submitted(scene_name, result, error):
 
 
 def _sentence_for(error):
-    if error.code == rpc.ErrorCode.MISSING_FILES:
-        return "The coordinator found missing files: %s" % error.message
-    if error.code == rpc.ErrorCode.VERSION_MISMATCH:
-        return error.message
+    if error.code == rpc.ErrorCode.MISSING_FILES:  # its message names the command line's flag; say it our way
+        return texts.missing_files_sentence(status.job_status().missing)
     return error.message
 
 
@@ -66,17 +64,21 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
     """Pack this file with everything it uses and render its frames on the farm"""
 
     bl_idname = "blender_farm.render"
-    bl_label = "Render on Cloud"
+    bl_label = "Render"
     bl_options = {"REGISTER"}
 
-    allow_missing: BoolProperty(name="Render Without Missing Files", default=False, options={"SKIP_SAVE"})
+    allow_missing: BoolProperty(name=texts.RENDER_ANYWAY, default=False, options={"SKIP_SAVE"},
+                                description="Render even though some files the scene uses are missing")
 
     _missing_lines = []
     _outside_lines = []
 
     @classmethod
     def poll(cls, context):
-        return context.scene is not None and not status.job_status(context).busy
+        if context.scene is None:
+            return False
+        job = status.job_status(context)
+        return texts.can_render(job.busy, job.phase, job.job_id, context.scene.blender_farm.job_id)
 
     def invoke(self, context, _event):
         refusal = self._refusal()
@@ -93,23 +95,31 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
                 [plan.outside_report(limit=0).split(": ")[0] + ":"] + ["%s (%s)" % (path, packing.human_size(size)) for path, size in plan.outside]
                 if plan.outside else [])
             status.job_status(context).missing = plan.missing_report()
-            self.allow_missing = True  # what OK in the dialog means: continue without them
-            return context.window_manager.invoke_props_dialog(self, width=520)
+            # A popup with its own two buttons: invoke_props_dialog has only OK on 3.4 (confirm_text came in 4.1).
+            return context.window_manager.invoke_popup(self, width=420)
         return self.execute(context)
 
     def draw(self, _context):
         layout = self.layout
+        col = layout.column(align=True)
         if self._missing_lines:
-            layout.label(text="These files are missing; the frames will render without them:", icon="ERROR")
+            layout.label(text="Some files this scene uses are missing:", icon="ERROR")
+            col = layout.column(align=True)
         for line in self._missing_lines[:12]:
-            layout.label(text=line)
+            col.label(text=line, icon="BLANK1")
         if len(self._missing_lines) > 12:
-            layout.label(text="... and %d more" % (len(self._missing_lines) - 12))
+            col.label(text="... and %d more" % (len(self._missing_lines) - 12), icon="BLANK1")
+        if self._missing_lines:
+            layout.label(text="The frames will render without them.")
         if self._outside_lines:
             layout.label(text="These files from outside the project will be copied into the job:", icon="INFO")
+            col = layout.column(align=True)
         for line in self._outside_lines[:12]:
-            layout.label(text=line)
-        layout.label(text="Press OK to render anyway, or Cancel to fix them first.")
+            col.label(text=line, icon="BLANK1")
+        row = layout.row()
+        row.scale_y = 1.3
+        row.operator("blender_farm.render", text=texts.RENDER_ANYWAY, icon="RENDER_ANIMATION").allow_missing = True
+        row.operator("blender_farm.dismiss", text=texts.CANCEL, icon="CANCEL")
 
     def execute(self, context):
         refusal = self._refusal()
@@ -125,7 +135,7 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
         if plan.outside:
             self.report({"INFO"}, plan.outside_report())
         if plan.missing and not self.allow_missing:
-            self.report({"ERROR"}, "Missing files: %s. Fix them, or render without them." % plan.missing_report())
+            self.report({"ERROR"}, texts.missing_files_sentence(plan.missing_report()))
             return {"CANCELLED"}
         try:
             pack.write_blend_copy(plan)
@@ -159,7 +169,7 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
             pack.finish_job_folder(plan, binary)
             result = status.CLIENT.call_sync("job.submit", params, timeout=300)
         except rpc.RpcError as error:
-            status.job_status(context).error = error.message
+            status.job_status(context).error = _sentence_for(error)
             self.report({"ERROR"}, _sentence_for(error))
             return {"CANCELLED"}
         except (coordinator.CoordinatorError, OSError, RuntimeError) as error:
@@ -226,6 +236,64 @@ class BLENDER_FARM_OT_resume(_JobOperator, bpy.types.Operator):
     clears_messages = True
 
 
+class BLENDER_FARM_OT_dismiss(bpy.types.Operator):
+    """Close the question without rendering"""
+
+    bl_idname = "blender_farm.dismiss"
+    bl_label = "Cancel"
+    bl_options = {"INTERNAL"}
+
+    def execute(self, _context):
+        return {"CANCELLED"}
+
+
+class BLENDER_FARM_OT_report(bpy.types.Operator):
+    """Puts one message in the Info log (used when a job ends, from the status timer)"""
+
+    bl_idname = "blender_farm.report"
+    bl_label = "BlenderFarm Report"
+    bl_options = {"INTERNAL"}
+
+    level: bpy.props.EnumProperty(items=[("INFO", "Info", ""), ("WARNING", "Warning", ""), ("ERROR", "Error", "")])
+    message: bpy.props.StringProperty()
+
+    def execute(self, _context):
+        self.report({self.level}, self.message)
+        return {"FINISHED"}
+
+
+class BLENDER_FARM_OT_open_frames(bpy.types.Operator):
+    """Load the finished frames as an image sequence and show it in an Image Editor"""
+
+    bl_idname = "blender_farm.open_frames"
+    bl_label = "Open Frames"
+
+    @classmethod
+    def poll(cls, context):
+        return bool(status.job_status(context).last_frame_path)
+
+    def execute(self, context):
+        job = status.job_status(context)
+        path = job.last_frame_path
+        if not os.path.isfile(path):
+            self.report({"WARNING"}, "No finished frame at %s yet." % path)
+            return {"CANCELLED"}
+        frames = sorted(f for f in os.listdir(os.path.dirname(path)) if os.path.splitext(f)[1] == os.path.splitext(path)[1])
+        first = os.path.join(os.path.dirname(path), frames[0]) if frames else path
+        image = bpy.data.images.load(first, check_existing=True)
+        image.source = "SEQUENCE"
+        shown = False
+        for window in context.window_manager.windows:
+            for area in window.screen.areas:
+                if area.type == "IMAGE_EDITOR" and not shown:
+                    area.spaces[0].image = image
+                    area.spaces[0].image_user.frame_duration = len(frames) or 1
+                    shown = True
+        if not shown:
+            self.report({"INFO"}, "Frames loaded as image '%s': pick it in any Image Editor." % image.name)
+        return {"FINISHED"}
+
+
 class BLENDER_FARM_OT_open_output(bpy.types.Operator):
     """Open the folder the job's frames go to"""
 
@@ -241,5 +309,6 @@ class BLENDER_FARM_OT_open_output(bpy.types.Operator):
         return {"FINISHED"}
 
 
-classes = (BLENDER_FARM_OT_render, BLENDER_FARM_OT_cancel, BLENDER_FARM_OT_resume, BLENDER_FARM_OT_open_output)
+classes = (BLENDER_FARM_OT_render, BLENDER_FARM_OT_cancel, BLENDER_FARM_OT_resume, BLENDER_FARM_OT_dismiss,
+           BLENDER_FARM_OT_report, BLENDER_FARM_OT_open_frames, BLENDER_FARM_OT_open_output)
 register, unregister = bpy.utils.register_classes_factory(classes)

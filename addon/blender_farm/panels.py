@@ -1,8 +1,48 @@
-"""The BlenderFarm panel in Render Properties: settings, Render on Cloud, and the running job's progress."""
+"""The BlenderFarm panel in Render Properties: one column that fits the 200-300 px Blender gives it. Most important
+first (status, progress, ETA, cost, where the frames go), settings and the Render button, per-slot details in a
+collapsible sub-panel. Long messages are wrapped to the region's width as measured with blf, never cut."""
 
+import blf
 import bpy
 
-from . import status
+from . import preferences, status, texts
+
+
+def workers_kind(context):
+    settings = context.scene.blender_farm
+    if settings.workers != "DEFAULT":
+        return settings.workers
+    try:
+        return preferences.get(context).workers_kind
+    except (KeyError, AttributeError):
+        return "LOCAL"
+
+
+def label_width(context, icon=True):
+    """Pixels a label's text may take in this region: the region less the panel's margins (and an icon)."""
+    scale = context.preferences.system.ui_scale
+    region = context.region
+    width = region.width if region is not None else 300
+    return max(40, width - (44 + (22 if icon else 0)) * scale)
+
+
+def text_width(context, text):
+    """The label's text width in pixels, as Blender's UI font draws it."""
+    scale = context.preferences.system.ui_scale
+    style = context.preferences.ui_styles[0].widget
+    size = style.points * scale
+    if bpy.app.version >= (4, 0, 0):
+        blf.size(0, size)
+    else:
+        blf.size(0, size, 72)
+    return blf.dimensions(0, text)[0]
+
+
+def wrapped_labels(layout, context, text, icon="NONE"):
+    """Labels for text, one per line that fits the region; the first line carries the icon."""
+    lines = texts.wrap(text, label_width(context), lambda s: text_width(context, s))
+    for index, line in enumerate(lines):
+        layout.label(text=line, icon=icon if index == 0 else ("BLANK1" if icon != "NONE" else "NONE"))
 
 
 class RENDER_PT_blender_farm(bpy.types.Panel):
@@ -16,78 +56,112 @@ class RENDER_PT_blender_farm(bpy.types.Panel):
         settings = context.scene.blender_farm
         job = status.job_status(context)
 
+        if settings.job_id:
+            self._draw_job(layout, context, settings.job_id, job)
+        if job.error:
+            box = layout.box()
+            wrapped_labels(box.column(align=True), context, job.error, icon="ERROR")
+        if job.missing:
+            wrapped_labels(layout.column(align=True), context, "Missing: " + job.missing, icon="LIBRARY_DATA_BROKEN")
+
+        layout.prop(settings, "use_scene_frames")  # checkboxes full width: a split would cut their names
         col = layout.column()
         col.use_property_split = True
         col.use_property_decorate = False
-        col.prop(settings, "use_scene_frames")
         if settings.use_scene_frames:
             scene = context.scene
-            col.label(text="Frames %d-%d, step %d" % (scene.frame_start, scene.frame_end, scene.frame_step))
+            sub = col.column(align=True)
+            sub.prop(scene, "frame_start", text="Start")
+            sub.prop(scene, "frame_end", text="End")
+            sub.prop(scene, "frame_step", text="Step")
         else:
             col.prop(settings, "frames")
-        col.prop(settings, "chunk_auto")
+        col.prop(settings, "chunk_auto", text="Auto Chunks")
         if not settings.chunk_auto:
             col.prop(settings, "chunk_size")
         col.prop(settings, "workers")
-        col.prop(settings, "output_folder")
+        kind = workers_kind(context)
+        self._draw_workers_setting(col, context, settings, kind)
+        col.prop(settings, "output_folder", text="Output")
 
         row = layout.row()
         row.scale_y = 1.6
-        row.operator("blender_farm.render", text=job.busy or "Render on Cloud", icon="RENDER_ANIMATION")
-
-        if job.error:
-            box = layout.box()
-            for line in _wrap(job.error, 70):
-                box.label(text=line, icon="ERROR" if line is _wrap(job.error, 70)[0] else "BLANK1")
-        if job.missing:
-            layout.label(text="Missing: " + job.missing, icon="LIBRARY_DATA_BROKEN")
-        if settings.job_id:
-            self._draw_job(layout, settings.job_id, job)
+        row.operator("blender_farm.render", text=job.busy or texts.render_button_label(kind))
 
     @staticmethod
-    def _draw_job(layout, job_id, job):
-        box = layout.box()
-        box.label(text="Job %s: %s" % (job_id, job.phase or "connecting..."), icon="RENDERLAYERS")
-        text = "%d / %d frames" % (job.done, job.total)
-        if hasattr(box, "progress"):  # Blender 4.0+
-            box.progress(factor=job.progress / 100.0, type="BAR", text=text)
+    def _draw_workers_setting(col, context, settings, kind):
+        """The key setting of the chosen workers, so the artist sees what Render will do."""
+        try:
+            prefs = preferences.get(context)
+        except (KeyError, AttributeError):
+            return
+        if kind == "LOCAL":
+            col.prop(prefs, "local_slots", text="Slots")
+        elif kind == "SSH":
+            col.prop(prefs, "ssh_hosts_file", text="Hosts File")
         else:
-            row = box.row()
-            row.prop(job, "progress", text=text, slider=True)
-        grid = box.grid_flow(columns=2, even_columns=True)
-        grid.label(text="Done %d, failed %d, total %d" % (job.done, job.failed, job.total))
-        grid.label(text="ETA %s" % (job.eta or "--"))
-        grid.label(text=job.rate or "-- frames/min")
-        grid.label(text="Cost %.2f %s%s" % (job.cost, job.cost_currency, " (local)" if job.cost == 0 else ""))
-        for slot in filter(None, job.slots.split("; ")):
-            box.label(text=slot, icon="DESKTOP")
+            col.prop(prefs, "aws_region", text="Region")
+            col.prop(prefs, "aws_instance_types", text="Instance Types")
+        if settings.workers == "DEFAULT":
+            col.label(text="Preferences: " + texts.WORKERS_NAME.get(kind, kind))
+
+    @staticmethod
+    def _draw_job(layout, context, job_id, job):
+        box = layout.box()
+        col = box.column(align=True)
+        phase = (job.phase or "connecting...").capitalize()
+        col.label(text=phase, icon="RENDERLAYERS")
+        text = "%d / %d frames" % (job.done, job.total)
+        if hasattr(col, "progress"):  # Blender 4.0+
+            col.progress(factor=job.progress / 100.0, type="BAR", text=text)
+        else:
+            col.prop(job, "progress", text=text, slider=True)
+        col = box.column(align=True)
+        if job.failed:
+            col.label(text="%d failed" % job.failed, icon="ERROR")
+        col.label(text="ETA %s" % (job.eta or "--"), icon="TIME")
+        col.label(text=job.rate or "-- frames/min", icon="BLANK1")
+        cost = "Cost %.2f %s" % (job.cost, job.cost_currency)
+        wrapped_labels(col, context, cost + (" (this computer)" if job.cost == 0 else ""), icon="BLANK1")
+        if job.output_folder:
+            wrapped_labels(col, context, job.output_folder, icon="FILE_FOLDER")
         if job.message:
-            for line in _wrap(job.message, 70):
-                box.label(text=line)
-        icon = status.preview_icon(job.last_frame_path)
-        if icon:
-            box.label(text="Frame %d" % job.last_frame)
-            box.template_icon(icon_value=icon, scale=8.0)
-        row = box.row()
-        running = job.phase == "running"
-        sub = row.row()
-        sub.enabled = running
-        sub.operator("blender_farm.cancel", icon="CANCEL")
+            wrapped_labels(box.column(align=True), context, job.message)
+        col = box.column(align=True)
+        row = col.row(align=True)
+        if job.phase == "running":
+            row.operator("blender_farm.cancel", icon="CANCEL")
         if job.phase in ("interrupted", "paused", "failed", "cancelled"):
             row.operator("blender_farm.resume", icon="PLAY")
-        row.operator("blender_farm.open_output", icon="FILE_FOLDER")
+        col.operator("blender_farm.open_frames", icon="IMAGE_DATA")
+        col.operator("blender_farm.open_output", icon="FILE_FOLDER")
+        icon = status.preview_icon(job.last_frame_path)
+        if icon:
+            wrapped_labels(box, context, "Frame %d (image '%s')" % (job.last_frame, status.LATEST_IMAGE),
+                           icon="IMAGE_DATA")
+            box.template_icon(icon_value=icon, scale=6.0)
 
 
-def _wrap(text, width):
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = (line + " " + word).strip()
-    return lines + [line] if line else lines or [""]
+class RENDER_PT_blender_farm_details(bpy.types.Panel):
+    bl_label = "Details"
+    bl_space_type = "PROPERTIES"
+    bl_region_type = "WINDOW"
+    bl_context = "render"
+    bl_parent_id = "RENDER_PT_blender_farm"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    @classmethod
+    def poll(cls, context):
+        return bool(context.scene and context.scene.blender_farm.job_id)
+
+    def draw(self, context):
+        job = status.job_status(context)
+        col = self.layout.column(align=True)
+        wrapped_labels(col, context, "Job " + context.scene.blender_farm.job_id)
+        col.label(text="Done %d, failed %d, total %d" % (job.done, job.failed, job.total))
+        for slot in filter(None, job.slots.split("; ")):
+            wrapped_labels(col, context, slot, icon="DESKTOP")
 
 
-classes = (RENDER_PT_blender_farm,)
+classes = (RENDER_PT_blender_farm, RENDER_PT_blender_farm_details)
 register, unregister = bpy.utils.register_classes_factory(classes)

@@ -7,7 +7,7 @@ import time
 import bpy
 from bpy.app.handlers import persistent
 
-from . import client, coordinator, preferences, rpc
+from . import client, coordinator, preferences, rpc, texts
 
 VERSION = "0.1.0"
 CLIENT = client.FarmClient(VERSION)
@@ -46,14 +46,14 @@ def format_duration(seconds):
 
 def apply_status(status, info):
     """Copies a JobStatusInfo (dict) into the WindowManager status."""
+    rate = info.get("framesPerMinute")
+    status.rate = texts.rate_text(rate, status.rate if status.job_id == info["jobId"] else "")
     status.job_id = info["jobId"]
     status.phase = info["phase"]
     status.done, status.failed, status.total = info["done"], info["failed"], info["total"]
     status.progress = 100.0 * info["done"] / info["total"] if info["total"] else 0.0
     finished = info["phase"] != "running" or info["done"] + info["failed"] == info["total"]
     status.eta = "0s" if finished and info["phase"] == "completed" else format_duration(info.get("etaSeconds"))
-    rate = info.get("framesPerMinute")
-    status.rate = "%.1f frames/min" % rate if rate else "-- frames/min"
     status.slots = "; ".join(_slot_text(s) for s in info.get("slots") or [])
     status.cost = info.get("cost") or 0.0
     status.cost_currency = info.get("costCurrency") or "USD"
@@ -65,9 +65,62 @@ def apply_status(status, info):
         show_frame(status, last)
 
 
+LATEST_IMAGE = "BlenderFarm Latest Frame"
+
+
 def show_frame(status, frame):
     status.last_frame = frame["frame"]
     status.last_frame_path = frame["path"]
+    latest_image(frame["path"])
+
+
+def latest_image(path):
+    """The image datablock LATEST_IMAGE (open it in any Image Editor) now shows path; None when unreadable."""
+    if not path or not os.path.isfile(path):
+        return None
+    image = bpy.data.images.get(LATEST_IMAGE)
+    try:
+        if image is None:
+            image = bpy.data.images.load(path, check_existing=False)
+            image.name = LATEST_IMAGE
+        elif image.filepath != path:
+            image.filepath = path
+        image.reload()
+    except RuntimeError:
+        return None
+    return image
+
+
+def progress_text(status):
+    """The status bar's line while a job runs; None (Blender's own hints back) otherwise."""
+    if status.phase != "running" or not status.total:
+        return None
+    return "BlenderFarm: %d / %d frames, ETA %s" % (status.done, status.total, status.eta or "--")
+
+
+def _show_progress(status):
+    text = progress_text(status)
+    wm = bpy.context.window_manager
+    for window in wm.windows if wm else []:
+        if window.workspace is not None:
+            window.workspace.status_text_set(text)
+
+
+def _report_end(status):
+    """An Info report (and status bar flash) when the scene's job ends or fails."""
+    text = status.message or ("Job %s %s" % (status.job_id, status.phase))
+    # WARNING, not ERROR: an ERROR report raises in the calling Python, a warning just lands in Info and the bar.
+    level = "INFO" if status.phase == "completed" else "WARNING"
+    wm = bpy.context.window_manager
+    window = wm.windows[0] if wm and wm.windows else None
+    try:
+        if window is not None:
+            with bpy.context.temp_override(window=window):
+                bpy.ops.blender_farm.report(level=level, message=text)
+        else:
+            bpy.ops.blender_farm.report(level=level, message=text)
+    except (RuntimeError, AttributeError):  # no window (background) or the operator is gone: the log keeps it
+        print("BlenderFarm:", text)
 
 
 def _slot_text(slot):
@@ -144,6 +197,7 @@ def handle(item):
             apply_status(status, params["status"])
             status.phase = params["phase"]
             status.message = params["message"]
+            _report_end(status)
 
 
 def tick():
@@ -167,6 +221,10 @@ def tick():
         except Exception:
             pass
     if changed:
+        try:
+            _show_progress(job_status())
+        except Exception:  # the status bar is a nicety; never break the timer over it
+            pass
         _redraw()
     return TICK_SECONDS
 

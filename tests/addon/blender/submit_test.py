@@ -29,7 +29,8 @@ def digest(path):
 def user_state():
     return {
         "filepath": bpy.data.filepath,
-        "images": sorted((i.name, i.filepath) for i in bpy.data.images),
+        # The add-on's own viewer image (like Blender's Render Result) is not one of the user's images.
+        "images": sorted((i.name, i.filepath) for i in bpy.data.images if i.name != "BlenderFarm Latest Frame"),
         "libraries": sorted((l.name, l.filepath) for l in bpy.data.libraries),
         "render_filepath": bpy.context.scene.render.filepath,
     }

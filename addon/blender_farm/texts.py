@@ -1,0 +1,82 @@
+"""What the panel says, as pure functions (no bpy), so the words and the line wrapping are unit-tested."""
+
+WORKERS_BUTTON = {
+    "LOCAL": "Render on This Computer",
+    "SSH": "Render on Farm",
+    "AWS": "Render on AWS",
+}
+
+WORKERS_NAME = {"LOCAL": "This Computer", "SSH": "SSH Hosts", "AWS": "AWS Spot"}
+
+RENDER_ANYWAY = "Render Anyway"
+CANCEL = "Cancel"
+
+
+def render_button_label(kind):
+    """The Render button's label for the workers kind the job will use (LOCAL, SSH, AWS)."""
+    return WORKERS_BUTTON.get(kind, WORKERS_BUTTON["LOCAL"])
+
+
+def rate_text(frames_per_minute, previous=""):
+    """The rate line; a finished job's status has no rate any more, so the last measured one stays."""
+    if frames_per_minute:
+        return "%.1f frames/min" % frames_per_minute
+    return previous or "-- frames/min"
+
+
+def can_render(busy, phase, status_job_id, scene_job_id):
+    """Render is offered unless the add-on is packing/submitting or this scene's job is still running."""
+    if busy:
+        return False
+    return not (phase == "running" and status_job_id and status_job_id == scene_job_id)
+
+
+def missing_files_sentence(missing_report):
+    """The refusal when files are missing, in the panel's words (the coordinator's text names a CLI flag)."""
+    what = ": %s" % missing_report if missing_report else ""
+    return ("Some files this scene uses are missing%s. Fix their paths, or press Render again and choose %s."
+            % (what, RENDER_ANYWAY))
+
+
+def wrap(text, width, measure=len):
+    """Splits text into lines no wider than width as measured by measure (characters by default, blf pixels in
+    Blender). Words longer than a line (paths) are broken at '/', '\\', '-', '_' or, failing that, anywhere, so no
+    line is ever cut. Explicit newlines are kept."""
+    lines = []
+    for paragraph in (text or "").split("\n"):
+        line = ""
+        for word in paragraph.split():
+            candidate = word if not line else line + " " + word
+            if measure(candidate) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+                line = ""
+            pieces = _break_word(word, width, measure)
+            lines.extend(pieces[:-1])
+            line = pieces[-1]
+        lines.append(line)
+    while len(lines) > 1 and not lines[-1]:
+        lines.pop()
+    return lines or [""]
+
+
+def _break_word(word, width, measure):
+    pieces = []
+    while measure(word) > width:
+        cut = _longest_fit(word, width, measure)
+        preferred = max(word.rfind(c, 0, cut) for c in "/\\-_.")
+        if preferred > 0:
+            cut = preferred + 1
+        pieces.append(word[:cut])
+        word = word[cut:]
+    pieces.append(word)
+    return pieces
+
+
+def _longest_fit(word, width, measure):
+    cut = 1
+    while cut < len(word) and measure(word[:cut + 1]) <= width:
+        cut += 1
+    return cut

@@ -1,0 +1,64 @@
+"""Real-Blender check of the panel's behaviours that need bpy, run in background by PanelInBlenderTests:
+
+    blender -b --factory-startup --python panel_test.py -- ADDON_FOLDER FRAME.png RESULT.json
+
+Enables the add-on from its source folder and records what an artist would see: Render greyed out while this scene's
+job runs, the latest frame as an image datablock that follows new frames, the Info report when a job ends, the
+status bar line while it runs, and the missing-files popup's two buttons.
+"""
+
+import json
+import os
+import sys
+import traceback
+
+import bpy
+
+ADDON, FRAME, RESULT = sys.argv[sys.argv.index("--") + 1:][:3]
+result = {"errors": []}
+try:
+    sys.path.insert(0, os.path.dirname(ADDON))
+    import blender_farm
+    blender_farm.register()
+    from blender_farm import operators, status, texts
+
+    scene = bpy.context.scene
+    job = bpy.context.window_manager.blender_farm
+    scene.blender_farm.job_id = job.job_id = "J1"
+    status._watched["job"] = "J1"
+    job.phase, job.done, job.total, job.eta = "running", 4, 40, "1m20s"
+    result["render_enabled_while_running"] = bpy.ops.blender_farm.render.poll()
+    result["cancel_enabled_while_running"] = bpy.ops.blender_farm.cancel.poll()
+    result["status_bar"] = status.progress_text(job)
+    job.phase = "completed"
+    result["render_enabled_after"] = bpy.ops.blender_farm.render.poll()
+
+    image = bpy.data.images.new("frame", 8, 4)
+    image.filepath_raw = FRAME
+    image.file_format = "PNG"
+    image.save()
+    status.show_frame(job, {"frame": 7, "path": FRAME})
+    latest = bpy.data.images.get(status.LATEST_IMAGE)
+    result["latest_image"] = {"name": latest.name, "path": latest.filepath, "size": list(latest.size)} if latest else None
+    second = os.path.join(os.path.dirname(FRAME), "second.png")
+    image.scale(16, 4)
+    image.filepath_raw = second
+    image.save()
+    status.show_frame(job, {"frame": 8, "path": second})
+    latest = bpy.data.images.get(status.LATEST_IMAGE)
+    result["latest_after_next_frame"] = {"path": latest.filepath, "size": list(latest.size),
+                                         "count": sum(1 for i in bpy.data.images if i.name.startswith(status.LATEST_IMAGE))}
+
+    job.rate = "208.4 frames/min"
+    status.handle(("notify", "job.ended", {"jobId": "J1", "phase": "failed", "message": "Frame 9 failed twice.",
+                                           "status": {"jobId": "J1", "phase": "failed", "done": 8, "failed": 1,
+                                                      "total": 40}}))
+    result["rate_kept"] = job.rate
+    result["missing_sentence"] = operators._sentence_for(
+        __import__("blender_farm.rpc", fromlist=["rpc"]).RpcError(1011, "... pass --allow-missing to render ..."))
+    result["dismiss_registered"] = hasattr(bpy.types, "BLENDER_FARM_OT_dismiss")
+    result["button_label"] = texts.render_button_label("SSH")
+except Exception:
+    result["errors"].append(traceback.format_exc())
+with open(RESULT, "w", encoding="utf-8") as handle:
+    json.dump(result, handle, indent=2)

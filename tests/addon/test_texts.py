@@ -1,0 +1,57 @@
+"""What the panel says and how it wraps long messages into the region's width (no Blender needed)."""
+
+import unittest
+
+from tests.addon.addon_modules import texts
+
+
+class WrapTests(unittest.TestCase):
+    def test_no_line_is_wider_than_the_width_and_no_word_is_lost(self):
+        message = ("Job 20261202-0003 completed: 40 frames in 13s (208.4 frames/min); "
+                   "frames in /home/artist/projects/shot/shot-frames")
+        for width in (10, 24, 40, 80):
+            lines = texts.wrap(message, width)
+            self.assertTrue(all(len(line) <= width for line in lines), (width, lines))
+            self.assertEqual("".join(lines).replace(" ", ""), message.replace(" ", ""))
+
+    def test_a_path_longer_than_a_line_breaks_after_a_slash(self):
+        lines = texts.wrap("/home/artist/projects/shot/shot-frames", 20)
+        self.assertEqual(lines, ["/home/artist/", "projects/shot/shot-", "frames"])
+
+    def test_the_measure_decides_the_width_like_blf_pixels(self):
+        wide = texts.wrap("WWW iii WWW iii", 9, measure=lambda s: sum(3 if c == "W" else 1 for c in s))
+        self.assertEqual(wide, ["WWW", "iii", "WWW", "iii"])
+
+    def test_short_text_stays_one_line_and_newlines_are_kept(self):
+        self.assertEqual(texts.wrap("Done", 30), ["Done"])
+        self.assertEqual(texts.wrap("first\nsecond", 30), ["first", "second"])
+        self.assertEqual(texts.wrap("", 30), [""])
+
+
+class WordsTests(unittest.TestCase):
+    def test_the_button_says_where_the_frames_render(self):
+        self.assertEqual(texts.render_button_label("LOCAL"), "Render on This Computer")
+        self.assertEqual(texts.render_button_label("SSH"), "Render on Farm")
+        self.assertEqual(texts.render_button_label("AWS"), "Render on AWS")
+
+    def test_a_finished_job_keeps_its_last_measured_rate(self):
+        running = texts.rate_text(208.4)
+        self.assertEqual(running, "208.4 frames/min")
+        self.assertEqual(texts.rate_text(None, running), "208.4 frames/min")
+        self.assertEqual(texts.rate_text(0.0, ""), "-- frames/min")
+
+    def test_render_is_not_offered_while_this_scenes_job_runs(self):
+        self.assertFalse(texts.can_render("", "running", "J1", "J1"))
+        self.assertFalse(texts.can_render("Packing and submitting...", "", "", ""))
+        self.assertTrue(texts.can_render("", "completed", "J1", "J1"))
+        self.assertTrue(texts.can_render("", "running", "J1", "J2"), "another file's job does not block this one")
+
+    def test_missing_files_are_explained_without_command_line_flags(self):
+        sentence = texts.missing_files_sentence("tex.png (image 'Checker')")
+        self.assertNotIn("--", sentence)
+        self.assertIn("tex.png", sentence)
+        self.assertIn("Render Anyway", sentence)
+
+
+if __name__ == "__main__":
+    unittest.main()

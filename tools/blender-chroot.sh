@@ -30,8 +30,8 @@ if [ ! -f "$root/.blenderfarm-complete" ]; then
   mount --bind /proc "$root/proc"
   trap 'umount "$root/proc" 2>/dev/null || true' EXIT
   packages="blender libegl1 libgl1-mesa-dri xvfb xauth"
-  # 5.x's extension system imports cattrs, which Debian's blender package does not depend on.
-  [ "$suite" = trixie ] || packages="$packages python3-cattr"
+  # 5.x's extension system imports cattrs and requests, which Debian's blender package does not depend on.
+  [ "$suite" = trixie ] || packages="$packages python3-cattr python3-requests"
   chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Check-Valid-Until=false update -qq >>"$root.log" 2>&1
   chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >>"$root.log" 2>&1 \
     || { tail -20 "$root.log" >&2; exit 1; }
@@ -48,7 +48,8 @@ cat > "$wrapper.tmp" <<WRAPPER
 # Blender $version from the Debian '$suite' chroot in $root (written by tools/blender-chroot.sh).
 set -euo pipefail
 root='$root'
-for path in /proc /dev /tmp /work \${BLENDER_CHROOT_BINDS//:/ }; do
+binds=\${BLENDER_CHROOT_BINDS:-}
+for path in /proc /dev /tmp /work \${binds//:/ }; do
   [ -d "\$path" ] || continue
   mkdir -p "\$root\$path"
   mountpoint -q "\$root\$path" || mount --rbind "\$path" "\$root\$path" 2>/dev/null || mountpoint -q "\$root\$path"

@@ -62,7 +62,9 @@ public sealed class LocalSlot : IWorkerSlot
         Directory.CreateDirectory(Folder);
         List<string> arguments =
         [
-            "-b", _options.BlendFile, "--factory-startup", "--python-exit-code", "1", "--python", _options.WorkerScript,
+            // 5.x prints a Python-started render's "Fra: … | Sample" lines only with its render log on; 3.x/4.x print them anyway.
+            "-b", _options.BlendFile, "--factory-startup", "--log-level", "info", "--log", "render",
+            "--python-exit-code", "1", "--python", _options.WorkerScript,
             "--", "--threads", _options.Threads.ToString(CultureInfo.InvariantCulture), "--slot", Id,
         ];
         if (_options.FileFormatOverride is { } format)

@@ -59,6 +59,14 @@ test_deps() {
     echo "build.sh: installing curl (the AWS tests' instances poll their metadata with it)" >&2
     apt_install curl
   fi
+  # The version matrix (tests/.../Versions) runs Blender 4.3 and 5.x from Debian chroots next to the default Blender.
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+    tools/blender-chroot.sh trixie >/dev/null & trixie=$!
+    tools/blender-chroot.sh sid >/dev/null & sid=$!
+    wait "$trixie" || echo "build.sh: the Blender 4.3 chroot could not be built; the matrix runs without it" >&2
+    wait "$sid" || echo "build.sh: the Blender 5.x chroot could not be built; the matrix runs without it" >&2
+  fi
 }
 
 build() {

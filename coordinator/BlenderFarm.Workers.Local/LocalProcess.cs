@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using BlenderFarm.Blender.Output;
 using BlenderFarm.Blender.Worker;
 
 namespace BlenderFarm.Workers.Local;
@@ -52,7 +53,7 @@ public sealed class LocalProcess : IWorkerProcess
     public async ValueTask<string?> ReadLineAsync(CancellationToken cancellationToken)
     {
         var line = await _process.StandardOutput.ReadLineAsync(cancellationToken).ConfigureAwait(false);
-        if (line is not null && !line.Contains(WorkerProtocol.Prefix, StringComparison.Ordinal) && !line.StartsWith("Fra:", StringComparison.Ordinal))
+        if (line is not null && !line.Contains(WorkerProtocol.Prefix, StringComparison.Ordinal) && !BlenderLogLine.IsProgress(line))
         {
             Remember(line);
         }

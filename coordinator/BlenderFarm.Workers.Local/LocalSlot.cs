@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using BlenderFarm.Blender.Output;
 using BlenderFarm.Blender.Worker;
 using BlenderFarm.Domain.Ports;
 
@@ -63,7 +64,8 @@ public sealed class LocalSlot : IWorkerSlot
         var token = WorkerProtocol.NewToken();
         List<string> arguments =
         [
-            "-b", _options.BlendFile, "--factory-startup", "--python-exit-code", "1", "--python", _options.WorkerScript,
+            "-b", _options.BlendFile, "--factory-startup", .. BlenderLogLine.RenderLogArguments,
+            "--python-exit-code", "1", "--python", _options.WorkerScript,
             "--", "--threads", _options.Threads.ToString(CultureInfo.InvariantCulture), "--slot", Id, "--token", token,
         ];
         if (_options.FileFormatOverride is { } format)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using BlenderFarm.Blender.Output;
 using BlenderFarm.Blender.Scripts;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Workers.Ssh.Bootstrap;
@@ -117,7 +118,7 @@ public sealed class SshWorkerHost
         }
 
         line.Append(' ').Append(HostProbe.RemotePath(Host.BlenderPath)).Append(' ');
-        line.Append(ShellQuote.Join(["-b", BlendRelativePath, "--factory-startup", "--python-exit-code", "1", "--python", WorkerScript,
+        line.Append(ShellQuote.Join(["-b", BlendRelativePath, "--factory-startup", .. BlenderLogLine.RenderLogArguments, "--python-exit-code", "1", "--python", WorkerScript,
             "--", "--threads", "0", "--slot", slotId, "--format", fileFormat, "--token", token]));
         if (gpu is not null)
         {

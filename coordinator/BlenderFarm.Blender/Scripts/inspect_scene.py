@@ -61,7 +61,10 @@ def main():
     original_format = render.image_settings.file_format
     is_movie = original_format in MOVIE_FORMATS
     if is_movie:
-        # Movie files cannot be split across slots: BlenderFarm renders PNG frames instead.
+        # Movie files cannot be split across slots: BlenderFarm renders PNG frames instead. 5.x offers PNG only
+        # once the output kind is back to images.
+        if hasattr(render.image_settings, "media_type"):
+            render.image_settings.media_type = "IMAGE"
         render.image_settings.file_format = "PNG"
     scale = render.resolution_percentage / 100.0
     width = int(render.resolution_x * scale)

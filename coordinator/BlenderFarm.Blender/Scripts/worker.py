@@ -169,6 +169,9 @@ def main():
         render.threads_mode = "FIXED"
         render.threads = options["threads"]
     if options["format"]:
+        if hasattr(render.image_settings, "media_type"):
+            # 5.x: a VIDEO output offers only FFMPEG; image formats need the IMAGE kind first.
+            render.image_settings.media_type = "IMAGE"
         render.image_settings.file_format = options["format"]
     render.use_persistent_data = True
     if options["remap"]:

@@ -1,6 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using BlenderFarm.Blender.Output;
 using BlenderFarm.Domain.Ports;
 
 namespace BlenderFarm.Blender.Worker;
@@ -9,7 +8,7 @@ namespace BlenderFarm.Blender.Worker;
 /// The line protocol between the coordinator and worker.py (documented at the top of that script). Pure: turns lines
 /// into messages and orders into lines.
 /// </summary>
-public static partial class WorkerProtocol
+public static class WorkerProtocol
 {
     public const string Prefix = "@@BF ";
     public const string QuitCommand = """{"cmd":"quit"}""";
@@ -44,19 +43,7 @@ public static partial class WorkerProtocol
     public static WorkerMessage? ParseLine(string line)
     {
         ArgumentNullException.ThrowIfNull(line);
-        var sample = SampleLine().Match(line);
-        if (sample.Success)
-        {
-            var done = sample.Groups["s"].Success ? sample.Groups["s"].Value : sample.Groups["es"].Value;
-            var of = sample.Groups["n"].Success ? sample.Groups["n"].Value : sample.Groups["en"].Value;
-
-            // Blender's output is the scene's to shape: a number out of range is ignored, never fatal to the slot.
-            return Int(sample.Groups["frame"].Value) is { } frame && Int(done) is { } reached && Int(of) is { } total
-                ? new WorkerFrameEvent(new FrameSample(frame, reached, total))
-                : null;
-        }
-
-        return null;
+        return BlenderLogLine.Sample(line) is { } sample ? new WorkerFrameEvent(sample) : null;
     }
 
     private static WorkerMessage? ParseEvent(string json)
@@ -100,11 +87,4 @@ public static partial class WorkerProtocol
 
         return new WorkerFrameEvent(new FrameWritten(frame, "", Math.Max(0, seconds), bytes.GetInt64(), sha256.ToLowerInvariant()));
     }
-
-    private static int? Int(string text) =>
-        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : null;
-
-    // Cycles: "Fra:3 Mem:... | Sample 5/16"; Eevee: "Fra:3 Mem:... | Rendering 5 / 64 samples".
-    [GeneratedRegex(@"^Fra:(?<frame>-?\d+)\b.*\|\s*(?:Sample (?<s>\d+)/(?<n>\d+)|Rendering (?<es>\d+) / (?<en>\d+) samples)")]
-    private static partial Regex SampleLine();
 }

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using BlenderFarm.Blender;
 using BlenderFarm.Blender.Discovery;
+using BlenderFarm.Blender.Output;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Coordinator.Demo;
 using BlenderFarm.Coordinator.Workers;
@@ -18,7 +18,7 @@ namespace BlenderFarm.Coordinator.Commands;
 /// BlenderFarm on N local slots. Also prints the ideal makespan: the sum of single-frame render times over N slots.
 /// With <c>--ssh HOSTS</c> it also renders through BlenderFarm on those SSH hosts and prints the overhead against local slots.
 /// </summary>
-internal static partial class BenchCommand
+internal static class BenchCommand
 {
     private static readonly HashSet<string> ValueOptions = ["frames", "slots", "blender", "output", "ssh", "known-hosts"];
 
@@ -46,7 +46,7 @@ internal static partial class BenchCommand
         await say.WriteLineAsync("bench: [1/3] one 'blender -b FILE -a' ...").ConfigureAwait(false);
         var single = await TimeAsync(() => RunBlenderAsync(blender,
             ["-b", blend, "--factory-startup", "-o", Path.Combine(work, "single", "frame_####"), "-s", start, "-e", end, "-a"])).ConfigureAwait(false);
-        var frameTimes = FrameTimes().Matches(single.Output).Select(m => ParseBlenderTime(m.Groups[1].Value)).ToList();
+        var frameTimes = single.Output.Split('\n').Select(BlenderLogLine.FrameSeconds).OfType<double>().ToList();
         Expect(frameTimes.Count == frames.Count, $"one blender -a reported {frameTimes.Count} frame times for {frames.Count} frames");
 
         await say.WriteLineAsync($"bench: [2/3] {slots.Slots} x 'blender -a' sharing frames through placeholders ...").ConfigureAwait(false);
@@ -112,13 +112,6 @@ internal static partial class BenchCommand
     private static int CountFiles(string folder) =>
         Directory.Exists(folder) ? Directory.GetFiles(folder).Count(f => new FileInfo(f).Length > 0 && !Path.GetFileName(f).StartsWith('.')) : 0;
 
-    private static double ParseBlenderTime(string text)
-    {
-        // "00:01.23" or "01:02:03.45"
-        var parts = text.Split(':');
-        return parts.Aggregate(0.0, (total, part) => (total * 60) + double.Parse(part, CultureInfo.InvariantCulture));
-    }
-
     private static void Expect(bool condition, string problem)
     {
         if (!condition)
@@ -126,8 +119,4 @@ internal static partial class BenchCommand
             throw new UserFacingException("The benchmark is not valid: " + problem + ".");
         }
     }
-
-    // Blender prints " Time: 00:00.56 (Saving: 00:00.01)" after each frame of -a.
-    [GeneratedRegex(@"^\s*Time: ([0-9:.]+) \(Saving", RegexOptions.Multiline)]
-    private static partial Regex FrameTimes();
 }

@@ -10,11 +10,11 @@ internal static class Blender
 
     public static string Executable => BlenderLocator.Find(null);
 
-    /// <summary>Builds a scene with make_test_scene.py; options are JSON keys of that script.</summary>
-    public static async Task<string> MakeSceneAsync(string path, object options)
+    /// <summary>Builds a scene with make_test_scene.py, with the given Blender or the default one; options are JSON keys of that script.</summary>
+    public static async Task<string> MakeSceneAsync(string path, object options, string? blender = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var (code, output) = await ProcessRunner.RunAsync(Executable,
+        var (code, output) = await ProcessRunner.RunAsync(blender ?? Executable,
             ["-b", "--factory-startup", "--python-exit-code", "1", "--python", Path.Combine(SupportFolder, "make_test_scene.py"), "--", path, JsonSerializer.Serialize(options)],
             TimeSpan.FromMinutes(2), CancellationToken.None);
         Assert.That(code, Is.Zero, "Blender could not build the test scene: " + output);

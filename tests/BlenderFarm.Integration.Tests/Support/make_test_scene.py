@@ -13,14 +13,26 @@ bpy.ops.wm.read_factory_settings(use_empty=True)
 scene = bpy.context.scene
 scene.frame_start = options.get("start", 1)
 scene.frame_end = options.get("end", 8)
-scene.render.engine = "CYCLES"
+if options.get("engine") == "EEVEE":
+    # BLENDER_EEVEE_NEXT in 4.2-4.x, BLENDER_EEVEE before and again from 5.0.
+    try:
+        scene.render.engine = "BLENDER_EEVEE_NEXT"
+    except TypeError:
+        scene.render.engine = "BLENDER_EEVEE"
+    scene.eevee.taa_render_samples = options.get("samples", 4)
+else:
+    scene.render.engine = "CYCLES"
 scene.cycles.device = "CPU"
 scene.cycles.samples = options.get("samples", 4)
 scene.cycles.use_denoising = False
 scene.render.resolution_x = options.get("width", 64)
 scene.render.resolution_y = options.get("height", 48)
 scene.render.resolution_percentage = options.get("percentage", 100)
-scene.render.image_settings.file_format = options.get("format", "PNG")
+file_format = options.get("format", "PNG")
+if hasattr(scene.render.image_settings, "media_type"):
+    # 5.x: the output kind comes first, and only offers its own formats.
+    scene.render.image_settings.media_type = "VIDEO" if file_format == "FFMPEG" else "IMAGE"
+scene.render.image_settings.file_format = file_format
 scene.render.filepath = options.get("filepath", "//out/frame_")
 
 world = bpy.data.worlds.new("World")

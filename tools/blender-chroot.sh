@@ -6,14 +6,15 @@
 #   tools/blender-chroot.sh sid       Blender 5.x -> /usr/local/bin/blender-5.2 (named after the version installed)
 #
 # The chroot lives in $BLENDER_CHROOTS (default /var/cache/blenderfarm/chroots/SUITE) and is reused when it is
-# already complete. The wrapper bind-mounts /proc, /dev, /tmp and /work (and $BLENDER_CHROOT_BINDS, colon-separated)
-# at the same paths, then runs the chroot's blender in the caller's working directory with the caller's environment.
+# already complete. The wrapper bind-mounts /proc, /dev, /tmp, /var/tmp, /root, /home, /work and this repository's
+# folder (where CI's clone may live anywhere), plus $BLENDER_CHROOT_BINDS (colon-separated), at the same paths, then runs the chroot's blender in the caller's working directory with the caller's environment.
 # The host's apt sources are never changed: the mirror is read from them.
 set -euo pipefail
 
 suite=${1:?usage: tools/blender-chroot.sh SUITE (trixie, sid)}
 root=${BLENDER_CHROOTS:-/var/cache/blenderfarm/chroots}/$suite
 bindir=${BLENDER_WRAPPER_DIR:-/usr/local/bin}
+repo=$(cd "$(dirname "$0")/.." && pwd)
 
 mirror() {
   local found
@@ -49,7 +50,7 @@ cat > "$wrapper.tmp" <<WRAPPER
 set -euo pipefail
 root='$root'
 binds=\${BLENDER_CHROOT_BINDS:-}
-for path in /proc /dev /tmp /work \${binds//:/ }; do
+for path in /proc /dev /tmp /var/tmp /root /home /work '$repo' \${binds//:/ }; do
   [ -d "\$path" ] || continue
   mkdir -p "\$root\$path"
   mountpoint -q "\$root\$path" || mount --rbind "\$path" "\$root\$path" 2>/dev/null || mountpoint -q "\$root\$path"

@@ -22,7 +22,7 @@ public static class SceneInspector
                 cancellationToken).ConfigureAwait(false);
             if (exitCode != 0 || !File.Exists(outFile))
             {
-                throw new UserFacingException($"Blender could not open {blendFile}: {BlenderError(output).TrimEnd('.')}.");
+                throw new UserFacingException($"Blender could not open {blendFile}: {BlenderErrorText.Summarize(output).TrimEnd('.')}.");
             }
 
             return Parse(await File.ReadAllTextAsync(outFile, cancellationToken).ConfigureAwait(false));
@@ -66,15 +66,5 @@ public static class SceneInspector
         {
             Refused = [.. root.GetProperty("refused").EnumerateArray().Select(r => r.GetString()!)],
         };
-    }
-
-    /// <summary>Blender's own error line (it prints "Error: ..."), or the last thing it said.</summary>
-    private static string BlenderError(string output)
-    {
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var error = lines.LastOrDefault(l => l.StartsWith("Error:", StringComparison.Ordinal))
-            ?? lines.LastOrDefault(l => !l.StartsWith("Blender quit", StringComparison.Ordinal) && !l.StartsWith("Blender ", StringComparison.Ordinal))
-            ?? "it exited without saying why";
-        return error.StartsWith("Error:", StringComparison.Ordinal) ? error["Error:".Length..].Trim() : error;
     }
 }

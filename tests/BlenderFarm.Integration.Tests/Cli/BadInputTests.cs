@@ -76,7 +76,8 @@ public sealed class BadInputTests
         var texture = _workspace.PathOf("textures", "wood grain.png");
         Directory.CreateDirectory(Path.GetDirectoryName(texture)!);
         File.Copy(_scene, texture); // any file will do: it is deleted before the render
-        await ExpectRefusalAfterBuilding(texture, "The scene uses files that are missing: image 'wood' (//textures/wood grain.png); fix the paths, or pass --allow-missing to render without them.");
+        // Named by the datablock and the path Blender looked for, not only the path as stored (//textures/...).
+        await ExpectRefusalAfterBuilding(texture, $"The scene uses files that are missing: image 'wood' ({texture}); fix the paths, or pass --allow-missing to render without them.");
     }
 
     [TestCase("--workers", "cloud", "--workers takes local[:N], ssh:HOSTS_FILE or aws[:N], not 'cloud'.")]

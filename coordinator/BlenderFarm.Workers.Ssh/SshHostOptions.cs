@@ -12,6 +12,9 @@ public sealed record SshHostOptions(HostKeyPolicy HostKeys, string JobId, string
     /// <summary>How long a ping may take before the host counts as gone.</summary>
     public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The clock for pings, their deadlines and the back-off between reconnects (a fake one in tests).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>When set, job files and frames go through this shared folder instead of SFTP.</summary>
     public SharedStorage? Shared { get; init; }
 

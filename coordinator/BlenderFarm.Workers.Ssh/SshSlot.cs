@@ -15,6 +15,7 @@ namespace BlenderFarm.Workers.Ssh;
 /// </summary>
 public sealed class SshSlot : IWorkerSlot
 {
+    private static readonly TimeSpan WorkerKillTimeout = TimeSpan.FromSeconds(5);
     private readonly SshWorkerHost _host;
     private readonly SshHostOptions _options;
     private readonly int? _gpu;
@@ -22,6 +23,7 @@ public sealed class SshSlot : IWorkerSlot
     private SshConnection? _connection;
     private BlenderWorkerSession? _session;
     private int _failedStarts;
+    private string? _token;
     private volatile string? _lostReason;
 
     internal SshSlot(SshWorkerHost host, SshHostOptions options, int? gpu, string id)
@@ -79,7 +81,9 @@ public sealed class SshSlot : IWorkerSlot
             await pinging.ConfigureAwait(false);
             if (!session.IsHealthy || _lostReason is not null)
             {
-                await StopAsync().ConfigureAwait(false);
+                // A chunk stopped mid-frame (the frame watchdog, say) may leave a Blender that does not notice its
+                // channel closing (a stopped one cannot): kill it on the host while the host still answers.
+                await StopAsync(killWorker: _lostReason is null).ConfigureAwait(false);
             }
         }
     }
@@ -149,7 +153,7 @@ public sealed class SshSlot : IWorkerSlot
         if (_failedStarts > 0)
         {
             // Back off before trying a host that just failed: 2, 4, 8 ... seconds, at most 30.
-            await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, _failedStarts))), cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Liveness.Backoff(_failedStarts), _options.Time, cancellationToken).ConfigureAwait(false);
         }
 
         _lostReason = null;
@@ -157,6 +161,7 @@ public sealed class SshSlot : IWorkerSlot
         {
             _connection = await SshConnection.ConnectAsync(_host.Host, _options.HostKeys, cancellationToken).ConfigureAwait(false);
             var token = WorkerProtocol.NewToken();
+            _token = token;
             var process = _connection.Start(_host.WorkerCommand(Id, _gpu, _options.FileFormat, token));
             var session = new BlenderWorkerSession(process, token);
             _session = session;
@@ -185,52 +190,47 @@ public sealed class SshSlot : IWorkerSlot
 
     private async Task PingAsync(SshConnection connection, CancellationToken cancellationToken)
     {
-        try
+        var liveness = new Liveness(_options.Time, _options.PingInterval, _options.PingTimeout);
+        var lost = await liveness.WatchAsync(async token => (await connection.RunAsync("true", _options.PingTimeout, token).ConfigureAwait(false)).ExitCode == 0,
+            cancellationToken).ConfigureAwait(false);
+        if (lost is not null)
         {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(_options.PingInterval, cancellationToken).ConfigureAwait(false);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(_options.PingTimeout);
-                try
-                {
-                    var (code, _, _) = await connection.RunAsync("true", _options.PingTimeout, timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
-                    if (code == 0)
-                    {
-                        continue;
-                    }
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception e) when (e is SshFailure or OperationCanceledException or TimeoutException)
-                {
-                    // fall through: the host did not answer
-                }
-
-                _lostReason = $"{_host.Host.Name} stopped answering";
-                connection.Dispose(); // ends the worker's stream, so the render loop sees the loss now
-                return;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // the chunk ended
+            _lostReason = $"{_host.Host.Name} {lost}";
+            connection.MarkLost(); // ends the worker's output read now: SSH.NET never ends it while the server keeps the channel open
         }
     }
 
-    private async Task StopAsync()
+    private async Task StopAsync(bool killWorker = false)
     {
         var session = _session;
         var connection = _connection;
+        var token = _token;
         _session = null;
         _connection = null;
+        _token = null;
+        if (killWorker && connection is not null && token is not null)
+        {
+            try
+            {
+                // The token is this session's alone; '[x]yz' matches the worker's command line but not this shell's.
+                var pattern = $"[{token[0]}]{token[1..]}";
+                await connection.RunAsync($"pkill -KILL -f -- {ShellQuote.Quote(pattern)}", WorkerKillTimeout, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SshFailure)
+            {
+                // The host is going away too; closing the channel is all that is left.
+            }
+        }
+
         if (session is not null)
         {
             await session.DisposeAsync().ConfigureAwait(false);
         }
 
-        connection?.Dispose();
+        if (connection is not null)
+        {
+            // Disconnecting from a host that hangs must not hang the slot.
+            await Task.Run(connection.Dispose).WaitAsync(WorkerKillTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 }

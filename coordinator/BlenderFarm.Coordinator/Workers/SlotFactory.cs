@@ -120,6 +120,7 @@ internal static class SlotFactory
         var options = new SshHostOptions(policy, spec.JobId, spec.Scene.FileFormat, ScriptFiles.Materialize(ScriptFiles.Worker, context.ScriptFolder))
         {
             Warn = message => Log.Warning(logger, message),
+            Time = context.Time,
         };
         if (workers.Shared is { } shared)
         {

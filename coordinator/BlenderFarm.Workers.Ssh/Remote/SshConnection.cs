@@ -15,8 +15,15 @@ namespace BlenderFarm.Workers.Ssh.Remote;
 public sealed class SshConnection : IDisposable
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>The longest an SFTP request (one rename, delete, or one block of a transfer) may go unanswered.</summary>
+    private static readonly TimeSpan SftpTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Extra time SSH.NET gets beyond a command's own timeout before the wait is abandoned (its Execute can deadlock).</summary>
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
     private readonly SshClient _ssh;
     private readonly SftpClient _sftp;
+    private readonly CancellationTokenSource _lost = new();
 
     private SshConnection(HostSpec host, SshClient ssh, SftpClient sftp)
     {
@@ -27,11 +34,31 @@ public sealed class SshConnection : IDisposable
 
     public HostSpec Host { get; }
 
+    /// <summary>
+    /// Cancelled once the host counts as lost (<see cref="MarkLost"/>) or the connection is disposed: every wait on
+    /// this connection watches it, because SSH.NET does not end a channel's streams when the server stops answering.
+    /// </summary>
+    public CancellationToken Lost => _lost.Token;
+
+    /// <summary>The host stopped answering: every read, write and command on this connection ends now.</summary>
+    public void MarkLost()
+    {
+        try
+        {
+            _lost.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // already disposed, which ended everything
+        }
+    }
+
     public static async Task<SshConnection> ConnectAsync(HostSpec host, HostKeyPolicy policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(host);
         var ssh = new SshClient(CreateInfo(host, policy));
         var sftp = new SftpClient(CreateInfo(host, policy));
+        sftp.OperationTimeout = SftpTimeout;
         try
         {
             await ConnectOneAsync(ssh, host, policy, cancellationToken).ConfigureAwait(false);
@@ -51,9 +78,16 @@ public sealed class SshConnection : IDisposable
     {
         using var command = _ssh.CreateCommand(commandLine, Encoding.UTF8);
         command.CommandTimeout = timeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lost);
+        deadline.CancelAfter(timeout + Grace);
         try
         {
-            await command.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            // WaitAsync: SSH.NET's Execute can deadlock (#1506) and ignore both its timeout and the token.
+            await command.ExecuteAsync(deadline.Token).WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SshFailure($"{Host.Name} did not finish a command within {timeout.TotalSeconds:0} s{(Lost.IsCancellationRequested ? " (the host stopped answering)" : "")}.", e);
         }
         catch (Exception e) when (e is SshException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
@@ -64,7 +98,7 @@ public sealed class SshConnection : IDisposable
     }
 
     /// <summary>Starts a long-running command with its stdin and stdout streamed (for the Blender worker).</summary>
-    public SshProcess Start(string commandLine) => SshProcess.Start(_ssh, Host.Name, commandLine);
+    public SshProcess Start(string commandLine) => SshProcess.Start(_ssh, Host.Name, commandLine, Lost);
 
     public async Task UploadAsync(string localPath, string remotePath, CancellationToken cancellationToken)
     {
@@ -72,32 +106,54 @@ public sealed class SshConnection : IDisposable
         await UploadAsync(file, remotePath, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Uploads <paramref name="content"/>; fails once no byte moved for <see cref="SftpTimeout"/>, however large the file.</summary>
     public Task UploadAsync(Stream content, string remotePath, CancellationToken cancellationToken) =>
-        Sftp(() => _sftp.UploadFileAsync(content, remotePath, cancellationToken));
+        Sftp(async (stalled, token) =>
+        {
+            await using var watched = new ProgressStream(content, stalled, SftpTimeout);
+            await _sftp.UploadFileAsync(watched, remotePath, token).ConfigureAwait(false);
+        }, cancellationToken);
 
+    /// <summary>Downloads to <paramref name="localPath"/>; fails once no byte moved for <see cref="SftpTimeout"/>, however large the file.</summary>
     public async Task DownloadAsync(string remotePath, string localPath, CancellationToken cancellationToken)
     {
         await using var file = File.Create(localPath);
-        await Sftp(() => _sftp.DownloadFileAsync(remotePath, file, cancellationToken)).ConfigureAwait(false);
+        await Sftp(async (stalled, token) =>
+        {
+            await using var watched = new ProgressStream(file, stalled, SftpTimeout);
+            await _sftp.DownloadFileAsync(remotePath, watched, token).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public Task RenameAsync(string from, string to, CancellationToken cancellationToken) =>
-        Sftp(() => _sftp.RenameFileAsync(from, to, cancellationToken));
+        Sftp((_, token) => _sftp.RenameFileAsync(from, to, token), cancellationToken);
 
     public Task DeleteAsync(string remotePath, CancellationToken cancellationToken) =>
-        Sftp(() => _sftp.DeleteFileAsync(remotePath, cancellationToken));
+        Sftp((_, token) => _sftp.DeleteFileAsync(remotePath, token), cancellationToken);
 
     public void Dispose()
     {
+        MarkLost();
         _ssh.Dispose();
         _sftp.Dispose();
+        _lost.Dispose();
     }
 
-    private async Task Sftp(Func<Task> transfer)
+    /// <summary>
+    /// Runs one SFTP call under a stall deadline: <see cref="SftpTimeout"/> without progress (the call's start, or a
+    /// block moved, restarts it) ends the wait, as does <see cref="Lost"/>, even if SSH.NET ignores its token.
+    /// </summary>
+    private async Task Sftp(Func<CancellationTokenSource, CancellationToken, Task> call, CancellationToken cancellationToken)
     {
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lost);
+        stalled.CancelAfter(SftpTimeout);
         try
         {
-            await transfer().ConfigureAwait(false);
+            await call(stalled, stalled.Token).WaitAsync(stalled.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SshFailure($"A file transfer with {Host.Name} made no progress for {SftpTimeout.TotalSeconds:0} s{(Lost.IsCancellationRequested ? " (the host stopped answering)" : "")}.", e);
         }
         catch (Exception e) when (e is SshException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
@@ -159,9 +215,12 @@ public sealed class SshConnection : IDisposable
             refusal = policy.Check(host.Name, host.KnownHostsName, e.HostKey);
             e.CanTrust = refusal is null;
         };
+        // SSH.NET's timeout covers each step; this bounds the whole handshake, which a host that accepts TCP but never answers would stretch.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(ConnectTimeout + ConnectTimeout);
         try
         {
-            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await client.ConnectAsync(deadline.Token).WaitAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (refusal is not null)
         {

@@ -14,26 +14,34 @@ public sealed class SshProcess : IWorkerProcess
     private readonly Stream _input;
     private readonly string _host;
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationToken _lost;
 
-    private SshProcess(SshCommand command, string host)
+    private SshProcess(SshCommand command, string host, CancellationToken lost)
     {
         _command = command;
         _host = host;
+        _lost = lost;
         _execution = command.ExecuteAsync(_stop.Token);
         _input = command.CreateInputStream();
         _output = new StreamReader(command.OutputStream, Encoding.UTF8);
     }
 
-    internal static SshProcess Start(SshClient client, string host, string commandLine) =>
-        new(client.CreateCommand(commandLine, Encoding.UTF8), host);
+    /// <param name="lost">Cancelled when the host counts as lost: reads end and writes fail then, whatever SSH.NET's streams do.</param>
+    internal static SshProcess Start(SshClient client, string host, string commandLine, CancellationToken lost) =>
+        new(client.CreateCommand(commandLine, Encoding.UTF8), host, lost);
 
     public async Task WriteLineAsync(string line, CancellationToken cancellationToken)
     {
         var bytes = Encoding.UTF8.GetBytes(line + "\n");
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lost);
         try
         {
-            await _input.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-            await _input.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await _input.WriteAsync(bytes, watch.Token).AsTask().WaitAsync(watch.Token).ConfigureAwait(false);
+            await _input.FlushAsync(watch.Token).WaitAsync(watch.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (_lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException($"{_host} stopped answering", e);
         }
         catch (Exception e) when (e is SshException or ObjectDisposedException or InvalidOperationException)
         {
@@ -43,11 +51,17 @@ public sealed class SshProcess : IWorkerProcess
 
     public async ValueTask<string?> ReadLineAsync(CancellationToken cancellationToken)
     {
+        // SSH.NET's output stream observes neither cancellation nor the connection's end: with a server that keeps
+        // the channel open but never answers (a stopped sshd) it waits forever. So the wait watches the host's loss
+        // too, and a lost host ends the output; the abandoned read ends when the command is disposed.
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lost);
         try
         {
-            // SSH.NET's output stream does not observe cancellation; a cancelled wait leaves the read behind, and
-            // disposing the connection (what the liveness check does) ends it.
-            return await _output.ReadLineAsync(cancellationToken).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await _output.ReadLineAsync(watch.Token).AsTask().WaitAsync(watch.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
         }
         catch (Exception e) when (e is SshException or ObjectDisposedException or IOException)
         {
@@ -57,6 +71,11 @@ public sealed class SshProcess : IWorkerProcess
 
     public async Task<string> DescribeExitAsync()
     {
+        if (_lost.IsCancellationRequested)
+        {
+            return $"{_host} stopped answering";
+        }
+
         try
         {
             await _execution.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -81,7 +100,8 @@ public sealed class SshProcess : IWorkerProcess
     {
         try
         {
-            await _input.DisposeAsync().ConfigureAwait(false); // EOF on the worker's stdin: it quits after its chunk
+            // EOF on the worker's stdin: it quits after its chunk. Bounded, as a host that hangs takes nothing.
+            await _input.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
             await _execution.WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or SshException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or IOException)
@@ -90,7 +110,15 @@ public sealed class SshProcess : IWorkerProcess
         }
         finally
         {
-            _output.Dispose();
+            try
+            {
+                _output.Dispose();
+            }
+            catch (InvalidOperationException)
+            {
+                // a read abandoned when the host was lost still holds the reader; disposing the command ends it
+            }
+
             _command.Dispose();
             _stop.Dispose();
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BlenderFarm.Domain.Frames;
 using BlenderFarm.Integration.Tests.Support;
 
@@ -26,7 +25,7 @@ public sealed class HungSlotTests
             && journal.DoneCounts().Count >= 2, TimeSpan.FromMinutes(2), "local-1 is rendering and two frames are done");
         var victim = SlotProcesses.Find(scene).Single(p => p.Slot == "local-1").Pid;
         var hungAt = DateTimeOffset.UtcNow;
-        Signal("STOP", victim);
+        SlotProcesses.Signal("STOP", victim);
         try
         {
             var result = await run.WaitAsync(TimeSpan.FromMinutes(3));
@@ -40,22 +39,14 @@ public sealed class HungSlotTests
             Assert.That(stuck[0].To, Is.EqualTo(FrameState.Queued));
             Assert.That(stuck[0].At - hungAt, Is.LessThan(TimeSpan.FromSeconds(60)), "requeued within a minute of the hang");
             Assert.That(journal.State.RetiredSlots, Is.Empty, "the slot started a new Blender and went on");
-            Assert.That(Exists(victim), Is.False, "the stopped Blender was killed");
+            Assert.That(SlotProcesses.Exists(victim), Is.False, "the stopped Blender was killed");
         }
         finally
         {
-            if (Exists(victim))
+            if (SlotProcesses.Exists(victim))
             {
-                Signal("KILL", victim);
+                SlotProcesses.Signal("KILL", victim);
             }
         }
-    }
-
-    private static bool Exists(int pid) => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
-
-    private static void Signal(string signal, int pid)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
     }
 }

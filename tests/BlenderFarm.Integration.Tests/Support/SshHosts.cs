@@ -184,6 +184,31 @@ internal sealed class SshHosts : IDisposable
             _sshd = null;
         }
 
+        /// <summary>
+        /// SIGSTOPs every sshd process of this host (the listener and each session's): a host that hangs instead of
+        /// dying. TCP still accepts, nothing answers. <see cref="Kill"/> ends the stopped processes too.
+        /// </summary>
+        public void Freeze()
+        {
+            var sshd = _sshd ?? throw new InvalidOperationException("the host is not running");
+            foreach (var pid in Descendants(sshd.Id).Prepend(sshd.Id).Where(IsSshd))
+            {
+                Run("kill", "-STOP", pid.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        private static bool IsSshd(int pid)
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{pid}/comm").Trim() == "sshd";
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+
         private void Launch(string config)
         {
             _sshd = Process.Start(new ProcessStartInfo("/usr/sbin/sshd", ["-D", "-e", "-f", config]) { RedirectStandardError = true, UseShellExecute = false })!;

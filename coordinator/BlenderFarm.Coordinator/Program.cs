@@ -12,6 +12,7 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        PrivateFiles.UsePrivateUmask();
         var onTerminal = !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("BLENDERFARM_PLAIN") is null;
         using var loggers = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(LogLevel.Information)
@@ -30,6 +31,7 @@ internal static class Program
         var context = new CliContext(JobStore.ForCurrentUser(), loggers, TimeProvider.System, Console.Out, onTerminal);
         try
         {
+            PrivateFiles.SecureHome(context.Store.Root);
             return await Dispatch(context, args).ConfigureAwait(false);
         }
         catch (Exception e) when (e is UsageException or UserFacingException or FrameSpecException or KeyNotFoundException or Blender.Discovery.MissingSceneFilesException)

@@ -119,7 +119,12 @@ internal static class JobSubmission
         var full = Path.GetFullPath(folder);
         try
         {
-            Directory.CreateDirectory(full);
+            if (!Directory.Exists(full))
+            {
+                Directory.CreateDirectory(full);
+                PrivateFiles.Share(full, folder: true);
+            }
+
             var probe = Path.Combine(full, $".blenderfarm-probe-{Environment.ProcessId}");
             File.WriteAllText(probe, "probe");
             File.Delete(probe);

@@ -86,9 +86,46 @@ internal abstract class RpcListener : IAsyncDisposable
             }
 
             var hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(runFolder)))[..12];
-            var folder = Path.Combine(Path.GetTempPath(), $"blenderfarm-{Environment.UserName}-{hash}");
-            ServeFiles.CreatePrivateFolder(folder);
+            var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+            var folder = !string.IsNullOrEmpty(runtime) && Path.IsPathFullyQualified(runtime) && Directory.Exists(runtime)
+                ? Path.Combine(runtime, $"blenderfarm-{hash}")
+                : Path.Combine(Path.GetTempPath(), $"blenderfarm-{Environment.UserName}-{hash}");
+            EnsureOwnFolder(folder);
             return Path.Combine(folder, "rpc.sock");
+        }
+
+        /// <summary>
+        /// The temp folder is shared: another user may have made the folder first, as a symlink or with their own
+        /// files. It must not be a link, must be ours (only the owner may change its mode, which we set to 0700) and
+        /// must end up 0700; otherwise the server refuses to start.
+        /// </summary>
+        private static void EnsureOwnFolder(string folder)
+        {
+            var refuse = new Blender.UserFacingException($"The socket folder {folder} is not a private folder of this user (a link, or another user's): remove it or set XDG_RUNTIME_DIR to a private folder.");
+            if (new DirectoryInfo(folder).LinkTarget is not null)
+            {
+                throw refuse; // Checked before anything follows the link.
+            }
+
+            ServeFiles.CreatePrivateFolder(folder);
+            if (OperatingSystem.IsWindows())
+            {
+                return;
+            }
+
+            try
+            {
+                File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                throw refuse;
+            }
+
+            if (new DirectoryInfo(folder).LinkTarget is not null || File.GetUnixFileMode(folder) != (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute))
+            {
+                throw refuse;
+            }
         }
     }
 

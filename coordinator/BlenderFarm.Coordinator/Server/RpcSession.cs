@@ -24,6 +24,9 @@ internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger 
     private JsonRpc? _rpc;
     private volatile bool _greeted;
 
+    /// <summary>Whether a handshake succeeded on this connection; only then does it count for the host.</summary>
+    public bool Greeted => _greeted;
+
     public void Bind(JsonRpc rpc) => _rpc = rpc;
 
     /// <summary>Forwards a job's notification if this connection watches the job. Fire and forget.</summary>
@@ -53,6 +56,7 @@ internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger 
         }
 
         _greeted = true;
+        host.Attach(this);
         return Task.FromResult(new HandshakeReply
         {
             ProtocolVersion = ProtocolInfo.Version,

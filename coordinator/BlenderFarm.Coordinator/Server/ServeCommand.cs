@@ -43,7 +43,7 @@ internal static class ServeCommand
         using var stop = new CancellationTokenSource();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s => { s.Cancel = true; stop.Cancel(); });
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, s => { s.Cancel = true; stop.Cancel(); });
-        var accepting = AcceptLoopAsync(listener, server, logger, stop.Token);
+        var accepting = server.ServeAsync(listener, stop.Token);
         try
         {
             await WaitWhileUsedAsync(host, idle, context.Time, logger, stop.Token).ConfigureAwait(false);
@@ -58,26 +58,6 @@ internal static class ServeCommand
         }
 
         return ExitCodes.Ok;
-    }
-
-    private static async Task AcceptLoopAsync(RpcListener listener, RpcServer server, ILogger logger, CancellationToken token)
-    {
-        while (!token.IsCancellationRequested)
-        {
-            try
-            {
-                var stream = await listener.AcceptAsync(token).ConfigureAwait(false);
-                _ = server.AcceptAsync(stream);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
-            {
-                ServerLog.ConnectionFailed(logger, e.Message);
-            }
-        }
     }
 
     /// <summary>Returns after <paramref name="idle"/> with no job and no connection, or when stopped.</summary>

@@ -19,7 +19,7 @@ internal static class ServeFiles
     {
         if (OperatingSystem.IsWindows())
         {
-            Directory.CreateDirectory(folder); // Under %LOCALAPPDATA%, which only the user can read.
+            WindowsOwnerOnly.Folder(folder); // BLENDERFARM_HOME may be D:\farm, readable by every user.
             return;
         }
 
@@ -40,7 +40,10 @@ internal static class ServeFiles
         }
     }
 
-    /// <summary>Writes the endpoint file atomically, readable by the user only (it may hold the TCP token).</summary>
+    /// <summary>
+    /// Writes the endpoint file atomically, readable by the user only (it may hold the TCP token): mode 0600, or on
+    /// Windows an explicit owner-only ACL from the first byte (a rename keeps it).
+    /// </summary>
     public static void WriteEndpoint(string home, EndpointInfo endpoint)
     {
         var path = EndpointPath(home);
@@ -51,7 +54,7 @@ internal static class ServeFiles
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using (var stream = new FileStream(temporary, options))
+        using (var stream = OperatingSystem.IsWindows() ? WindowsOwnerOnly.CreateFile(temporary) : new FileStream(temporary, options))
         {
             JsonSerializer.Serialize(stream, endpoint, RpcConnection.JsonOptions);
         }

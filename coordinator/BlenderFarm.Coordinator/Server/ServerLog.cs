@@ -34,4 +34,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 122, Level = LogLevel.Warning, Message = "a client connection failed: {Reason}")]
     public static partial void ConnectionFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 123, Level = LogLevel.Warning, Message = "a connection was refused: {Limit} connections are open already")]
+    public static partial void ConnectionRefused(ILogger logger, int limit);
+
+    [LoggerMessage(EventId = 124, Level = LogLevel.Warning, Message = "a connection was closed: no handshake within {Seconds} s")]
+    public static partial void HandshakeTimedOut(ILogger logger, int seconds);
 }

@@ -331,6 +331,7 @@ public sealed class JobRunner
             }
 
             File.Move(incoming, spec.FramePath(written.Frame), overwrite: true);
+            Journal.PrivateFiles.Share(spec.FramePath(written.Frame));
             _scheduler.FrameCompleted(slot.Id, written.Frame, check.Bytes);
         }
         catch (IOException io) when (DiskFullException.IsDiskFull(io))

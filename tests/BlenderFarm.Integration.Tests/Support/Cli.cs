@@ -12,6 +12,9 @@ internal sealed class Cli(string home)
 
     public Dictionary<string, string> Environment { get; } = [];
 
+    /// <summary>The umask the CLI starts under (octal, as the shell takes it), or null for the test's own.</summary>
+    public string? Umask { get; set; }
+
     public async Task<CliResult> RunAsync(params string[] arguments)
     {
         using var process = Start(arguments);
@@ -20,13 +23,20 @@ internal sealed class Cli(string home)
 
     public RunningCli Start(params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(Umask is null ? "dotnet" : "/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (Umask is not null)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"umask {Umask} && exec dotnet \"$@\"");
+            start.ArgumentList.Add("sh");
+        }
+
         start.ArgumentList.Add(Dll);
         foreach (var argument in arguments)
         {

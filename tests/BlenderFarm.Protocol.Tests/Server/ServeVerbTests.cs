@@ -70,6 +70,27 @@ public sealed class ServeVerbTests
         Directory.Delete(home, recursive: true);
     }
 
+    [Test]
+    public async Task A_long_path_socket_folder_that_is_a_link_is_refused_with_one_sentence()
+    {
+        Assume.That(OperatingSystem.IsWindows(), Is.False, "Unix sockets are the Linux and macOS transport");
+        var temp = Repo.NewTempFolder("serve-tmp");
+        var home = Path.Combine(Repo.NewTempFolder("serve-deep"), new string('d', 100));
+        var elsewhere = Directory.CreateDirectory(Path.Combine(temp, "someone-elses")).FullName;
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.Combine(home, "run"))))[..12];
+        var planted = Path.Combine(temp, $"blenderfarm-{Environment.UserName}-{hash}");
+        Directory.CreateSymbolicLink(planted, elsewhere);
+
+        var result = await Repo.RunAsync("dotnet", [Repo.Cli, "serve", "--idle-exit", "1"],
+            new Dictionary<string, string> { ["BLENDERFARM_HOME"] = home, ["TMPDIR"] = temp, ["XDG_RUNTIME_DIR"] = "" }, 60);
+
+        Assert.That(result.Code, Is.EqualTo(2), result.Output);
+        Assert.That(result.Output, Does.Contain($"The socket folder {planted} is not a private folder of this user"));
+        Assert.That(result.Output.Trim().Split('\n'), Has.Length.EqualTo(1), "one sentence, no stack trace");
+        Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty, "no socket was made in the other folder");
+        Directory.Delete(temp, recursive: true);
+    }
+
     private static Process Start(string home, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = false, UseShellExecute = false };

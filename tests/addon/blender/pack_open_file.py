@@ -1,0 +1,26 @@
+"""The add-on's own packing path on the open file, as the Render operator runs it (plan, .blend copy, dependency
+copies and path rewrites), with one unsaved edit: the IES light's path made absolute, still inside the project.
+
+    blender -b FILE.blend --factory-startup --python pack_open_file.py -- ADDON_DIR JOBS_ROOT OUT.json
+"""
+
+import json
+import os
+import sys
+
+import bpy
+
+args = sys.argv[sys.argv.index("--") + 1:]
+sys.path.insert(0, os.path.dirname(os.path.abspath(args[0])))
+
+from blender_farm import pack  # noqa: E402
+
+for light in bpy.data.lights:
+    for node in (light.node_tree.nodes if light.node_tree else []):
+        if node.bl_idname == "ShaderNodeTexIES" and node.filepath.startswith("//"):
+            node.filepath = bpy.path.abspath(node.filepath)
+plan = pack.plan_open_file(args[1])
+pack.write_blend_copy(plan)
+pack.finish_job_folder(plan, bpy.app.binary_path)
+with open(args[2], "w", encoding="utf-8") as handle:
+    json.dump({"job_blend": plan.job_blend, "missing": [d.describe() for d in plan.missing]}, handle)

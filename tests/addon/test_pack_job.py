@@ -1,0 +1,75 @@
+"""Packing a corpus scene through the add-on's own code path (tests/addon/blender/pack_open_file.py) in real Blender:
+the user's files are never written, the job folder holds no .blend1 backups, and every path in the job copy is
+relative and points inside the job folder, so the job does not depend on the originals."""
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+from tests.addon.test_scanner import ADDON, BLENDER, SCRIPTS, blender
+
+
+def snapshot(root):
+    """Every file under root: its SHA-256 and modification time."""
+    files = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                files[path] = (hashlib.sha256(handle.read()).hexdigest(), os.stat(path).st_mtime_ns)
+    return files
+
+
+@unittest.skipUnless(BLENDER, "Blender is not installed")
+class PackJobTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.root = tempfile.mkdtemp(prefix="blenderfarm-pack-corpus-")
+        cls.jobs = tempfile.mkdtemp(prefix="blenderfarm-pack-jobs-")
+        blender("-b", "--factory-startup", "--python-exit-code", "1", "--python",
+                os.path.join(SCRIPTS, "make_dep_corpus.py"), "--", cls.root)
+        cls.before = snapshot(cls.root)
+        out = os.path.join(cls.jobs, "pack.json")
+        blender("-b", os.path.join(cls.root, "shots", "shot.blend"), "--factory-startup", "--python-exit-code", "1",
+                "--python", os.path.join(SCRIPTS, "pack_open_file.py"), "--", ADDON, cls.jobs, out)
+        cls.after = snapshot(cls.root)
+        with open(out, encoding="utf-8") as handle:
+            cls.job_blend = json.load(handle)["job_blend"]
+        cls.job_folder = os.path.dirname(cls.job_blend)
+        paths_out = os.path.join(cls.jobs, "paths.json")
+        blender("-b", cls.job_blend, "--factory-startup", "--python-exit-code", "1", "--python",
+                os.path.join(SCRIPTS, "job_paths.py"), "--", ADDON, paths_out)
+        with open(paths_out, encoding="utf-8") as handle:
+            cls.job_scan = json.load(handle)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.root, ignore_errors=True)
+        shutil.rmtree(cls.jobs, ignore_errors=True)
+
+    def test_the_users_files_keep_their_content_and_timestamps(self):
+        self.assertIn(os.path.join(self.root, "shots", "caches", "plane.btx"), self.before)
+        self.assertEqual(self.before, self.after)
+
+    def test_the_job_folder_holds_no_blend_backups(self):
+        backups = [os.path.join(folder, name) for folder, _, names in os.walk(self.job_folder)
+                   for name in names if name.endswith(".blend1") or ".blend.remap" in name]
+        self.assertEqual(backups, [])
+
+    def test_every_path_in_the_job_is_relative_and_inside_the_job_folder(self):
+        self.assertTrue(self.job_scan)
+        outside = [(e["datablock"], e["path"]) for e in self.job_scan
+                   if not e["path"].startswith("//") or not e["absolute"].startswith(self.job_folder + os.sep)]
+        self.assertEqual(outside, [])
+
+    def test_the_files_the_job_reads_are_there(self):
+        missing = [(e["datablock"], e["absolute"]) for e in self.job_scan
+                   if not e["exists"] and not e["datablock"].startswith("modifier 'Cache'")]
+        self.assertEqual(missing, [])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,11 +1,13 @@
 """Packing a corpus scene through the add-on's own code path (tests/addon/blender/pack_open_file.py) in real Blender:
-the user's files are never written, the job folder holds no .blend1 backups, and every path in the job copy is
-relative and points inside the job folder, so the job does not depend on the originals."""
+the user's files are never written, the job folder holds no .blend1 backups, every path in the job copy is
+relative and points inside the job folder, and with the originals moved away and made unreadable the job renders
+the same frame as the original in place (its nested library, textures, UDIM tiles and image sequence included)."""
 
 import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import unittest
 
@@ -23,6 +25,19 @@ def snapshot(root):
     return files
 
 
+def render(blend, prefix):
+    """Frame 1 of ``blend`` as a PNG (the corpus renders 32x24 with one Cycles sample)."""
+    blender("-b", blend, "--factory-startup", "-o", prefix + "####", "-F", "PNG", "-f", "1")
+    return prefix + "0001.png"
+
+
+def mean_difference(a, b):
+    """ImageMagick's mean absolute pixel difference, 0 (same) to 1."""
+    result = subprocess.run(["compare", "-metric", "MAE", a, b, "null:"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    return float(result.stderr.split("(")[1].split(")")[0])
+
+
 @unittest.skipUnless(BLENDER, "Blender is not installed")
 class PackJobTests(unittest.TestCase):
     @classmethod
@@ -32,6 +47,7 @@ class PackJobTests(unittest.TestCase):
         blender("-b", "--factory-startup", "--python-exit-code", "1", "--python",
                 os.path.join(SCRIPTS, "make_dep_corpus.py"), "--", cls.root)
         cls.before = snapshot(cls.root)
+        cls.original_frame = render(os.path.join(cls.root, "shots", "shot.blend"), os.path.join(cls.jobs, "original_"))
         out = os.path.join(cls.jobs, "pack.json")
         blender("-b", os.path.join(cls.root, "shots", "shot.blend"), "--factory-startup", "--python-exit-code", "1",
                 "--python", os.path.join(SCRIPTS, "pack_open_file.py"), "--", ADDON, cls.jobs, out)
@@ -44,6 +60,15 @@ class PackJobTests(unittest.TestCase):
                 os.path.join(SCRIPTS, "job_paths.py"), "--", ADDON, paths_out)
         with open(paths_out, encoding="utf-8") as handle:
             cls.job_scan = json.load(handle)
+        # The project moves: renamed (root ignores permissions) and unreadable.
+        cls.moved = cls.root + "-moved"
+        os.rename(cls.root, cls.moved)
+        os.chmod(cls.moved, 0)
+        try:
+            cls.job_frame = render(cls.job_blend, os.path.join(cls.jobs, "job_"))
+        finally:
+            os.chmod(cls.moved, 0o700)
+            os.rename(cls.moved, cls.root)
 
     @classmethod
     def tearDownClass(cls):
@@ -69,6 +94,9 @@ class PackJobTests(unittest.TestCase):
         missing = [(e["datablock"], e["absolute"]) for e in self.job_scan
                    if not e["exists"] and not e["datablock"].startswith("modifier 'Cache'")]
         self.assertEqual(missing, [])
+
+    def test_the_job_renders_the_same_frame_as_the_original_after_the_project_moved(self):
+        self.assertLess(mean_difference(self.original_frame, self.job_frame), 0.01)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,9 @@ def setup_render(scene):
     scene.render.resolution_x, scene.render.resolution_y, scene.render.resolution_percentage = 32, 24, 100
     scene.render.image_settings.file_format = "PNG"
     scene.frame_start, scene.frame_end = 1, 3
+    # A white sky lights every surface, so a texture the render cannot read changes its pixels.
+    scene.world = bpy.data.worlds.new("Sky")
+    scene.world.color = (1, 1, 1)
 
 
 def write_png(path, color):

@@ -1,5 +1,6 @@
 """The add-on's own packing path on the open file, as the Render operator runs it (plan, .blend copy, dependency
-copies and path rewrites), with one unsaved edit: the IES light's path made absolute, still inside the project.
+copies and path rewrites), with unsaved edits: the IES light's and the UDIM image's paths made absolute, still
+inside the project.
 
     blender -b FILE.blend --factory-startup --python pack_open_file.py -- ADDON_DIR JOBS_ROOT OUT.json
 """
@@ -19,6 +20,7 @@ for light in bpy.data.lights:
     for node in (light.node_tree.nodes if light.node_tree else []):
         if node.bl_idname == "ShaderNodeTexIES" and node.filepath.startswith("//"):
             node.filepath = bpy.path.abspath(node.filepath)
+bpy.data.images["Paint"].filepath = bpy.path.abspath(bpy.data.images["Paint"].filepath)
 plan = pack.plan_open_file(args[1])
 pack.write_blend_copy(plan)
 pack.finish_job_folder(plan, bpy.app.binary_path)

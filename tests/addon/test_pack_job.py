@@ -95,6 +95,15 @@ class PackJobTests(unittest.TestCase):
                    if not e["exists"] and not e["datablock"].startswith("modifier 'Cache'")]
         self.assertEqual(missing, [])
 
+    def test_the_nested_library_is_found_next_to_the_library_that_links_it(self):
+        # set.blend (//../assets/set.blend from the shot) links //props/props.blend relative to itself: against
+        # the shot's folder that would be shots/props/props.blend, which does not exist.
+        props, = [e for e in self.job_scan if e["datablock"] == "library 'props.blend'"]
+        assets = os.path.join(self.job_folder, "_external", *self.root.strip(os.sep).split(os.sep), "assets")
+        self.assertEqual(props["absolute"], os.path.join(assets, "props", "props.blend"))
+        self.assertTrue(props["exists"])
+        self.assertFalse(os.path.exists(os.path.join(self.root, "shots", "props", "props.blend")))
+
     def test_the_job_renders_the_same_frame_as_the_original_after_the_project_moved(self):
         self.assertLess(mean_difference(self.original_frame, self.job_frame), 0.01)
 

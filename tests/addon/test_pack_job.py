@@ -38,8 +38,11 @@ def mean_difference(a, b):
     return float(result.stderr.split("(")[1].split(")")[0])
 
 
-@unittest.skipUnless(BLENDER, "Blender is not installed")
-class PackJobTests(unittest.TestCase):
+class PackedScene:
+    """Packs corpus scene ``SCENE`` once for the class; subclasses add the checks that scene needs."""
+
+    SCENE = None
+
     @classmethod
     def setUpClass(cls):
         cls.root = tempfile.mkdtemp(prefix="blenderfarm-pack-corpus-")
@@ -47,9 +50,9 @@ class PackJobTests(unittest.TestCase):
         blender("-b", "--factory-startup", "--python-exit-code", "1", "--python",
                 os.path.join(SCRIPTS, "make_dep_corpus.py"), "--", cls.root)
         cls.before = snapshot(cls.root)
-        cls.original_frame = render(os.path.join(cls.root, "shots", "shot.blend"), os.path.join(cls.jobs, "original_"))
+        cls.original_frame = render(os.path.join(cls.root, "shots", cls.SCENE + ".blend"), os.path.join(cls.jobs, "original_"))
         out = os.path.join(cls.jobs, "pack.json")
-        blender("-b", os.path.join(cls.root, "shots", "shot.blend"), "--factory-startup", "--python-exit-code", "1",
+        blender("-b", os.path.join(cls.root, "shots", cls.SCENE + ".blend"), "--factory-startup", "--python-exit-code", "1",
                 "--python", os.path.join(SCRIPTS, "pack_open_file.py"), "--", ADDON, cls.jobs, out)
         cls.after = snapshot(cls.root)
         with open(out, encoding="utf-8") as handle:
@@ -76,7 +79,6 @@ class PackJobTests(unittest.TestCase):
         shutil.rmtree(cls.jobs, ignore_errors=True)
 
     def test_the_users_files_keep_their_content_and_timestamps(self):
-        self.assertIn(os.path.join(self.root, "shots", "caches", "plane.btx"), self.before)
         self.assertEqual(self.before, self.after)
 
     def test_the_job_folder_holds_no_blend_backups(self):
@@ -95,6 +97,20 @@ class PackJobTests(unittest.TestCase):
                    if not e["exists"] and not e["datablock"].startswith("modifier 'Cache'")]
         self.assertEqual(missing, [])
 
+    def test_the_job_renders_the_same_frame_as_the_original_after_the_project_moved(self):
+        self.assertLess(mean_difference(self.original_frame, self.job_frame), 0.01)
+
+
+
+@unittest.skipUnless(BLENDER, "Blender is not installed")
+class PackedShotTests(PackedScene, unittest.TestCase):
+    """The shot: UDIM tiles, an image sequence, a linked set with a nested library, IES, OSL, a sound, multires."""
+
+    SCENE = "shot"
+
+    def test_the_multires_file_is_among_the_files_checked(self):
+        self.assertIn(os.path.join(self.root, "shots", "caches", "plane.btx"), self.before)
+
     def test_the_nested_library_is_found_next_to_the_library_that_links_it(self):
         # set.blend (//../assets/set.blend from the shot) links //props/props.blend relative to itself: against
         # the shot's folder that would be shots/props/props.blend, which does not exist.
@@ -104,8 +120,12 @@ class PackJobTests(unittest.TestCase):
         self.assertTrue(props["exists"])
         self.assertFalse(os.path.exists(os.path.join(self.root, "shots", "props", "props.blend")))
 
-    def test_the_job_renders_the_same_frame_as_the_original_after_the_project_moved(self):
-        self.assertLess(mean_difference(self.original_frame, self.job_frame), 0.01)
+
+@unittest.skipUnless(BLENDER, "Blender is not installed")
+class PackedEditTests(PackedScene, unittest.TestCase):
+    """The edit: a sequencer-only scene with an image strip and a movie strip."""
+
+    SCENE = "edit"
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The add-on's own packing path on the open file, as the Render operator runs it (plan, .blend copy, dependency
-copies and path rewrites), with unsaved edits: the IES light's and the UDIM image's paths made absolute, still
-inside the project.
+copies and path rewrites), with unsaved edits: the IES light's, the UDIM image's and the image strip's paths made
+absolute, still inside the project.
 
     blender -b FILE.blend --factory-startup --python pack_open_file.py -- ADDON_DIR JOBS_ROOT OUT.json
 """
@@ -20,7 +20,13 @@ for light in bpy.data.lights:
     for node in (light.node_tree.nodes if light.node_tree else []):
         if node.bl_idname == "ShaderNodeTexIES" and node.filepath.startswith("//"):
             node.filepath = bpy.path.abspath(node.filepath)
-bpy.data.images["Paint"].filepath = bpy.path.abspath(bpy.data.images["Paint"].filepath)
+for image in bpy.data.images:
+    if image.name == "Paint":
+        image.filepath = bpy.path.abspath(image.filepath)
+for scene in bpy.data.scenes:
+    for strip in (scene.sequence_editor.sequences_all if scene.sequence_editor else []):
+        if strip.type == "IMAGE":
+            strip.directory = bpy.path.abspath(strip.directory)
 plan = pack.plan_open_file(args[1])
 pack.write_blend_copy(plan)
 pack.finish_job_folder(plan, bpy.app.binary_path)

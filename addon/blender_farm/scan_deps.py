@@ -288,7 +288,7 @@ def _strips(scan):
         editor = scene.sequence_editor
         if editor is None:
             continue
-        for strip in editor.sequences_all:
+        for strip in sorted(editor.sequences_all, key=lambda s: s.name):  # stable: the order differs by session
             who = "strip '%s' in scene '%s'" % (strip.name, scene.name)
             if strip.type == "IMAGE":
                 folder = _absolute(strip.directory, scene)

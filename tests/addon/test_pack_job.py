@@ -123,9 +123,13 @@ class PackedShotTests(PackedScene, unittest.TestCase):
 
 @unittest.skipUnless(BLENDER, "Blender is not installed")
 class PackedEditTests(PackedScene, unittest.TestCase):
-    """The edit: a sequencer-only scene with an image strip and a movie strip."""
+    """The edit: a sequencer-only scene with image and movie strips, and the movie as a clip and as an image."""
 
     SCENE = "edit"
+
+    def test_the_job_reads_the_strips_and_the_movie_from_its_own_folder(self):
+        kinds = sorted(e["kind"] for e in self.job_scan)
+        self.assertEqual(kinds, ["image", "movie clip", "sequence strip", "sequence strip"])
 
 
 if __name__ == "__main__":

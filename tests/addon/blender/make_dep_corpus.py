@@ -196,6 +196,10 @@ def make_edit():
     movie = [f for f in os.listdir(os.path.join(shots, "plates")) if f.startswith("plates_")][0]
     clip = scene.sequence_editor.sequences.new_movie("Movie", os.path.join(shots, "plates", movie), 2, 1)
     clip.blend_type, clip.blend_alpha = "ADD", 0.5
+    # The same movie as a movie clip and as a movie image (kept by fake users; they are listed and packed)
+    bpy.data.movieclips.load(os.path.join(shots, "plates", movie)).use_fake_user = True
+    texture = bpy.data.images.load(os.path.join(shots, "plates", movie))
+    texture.name, texture.use_fake_user = "PlatesMovie", True
     save(os.path.join(shots, "edit.blend"))
 
 

@@ -1,6 +1,6 @@
 """The add-on's own packing path on the open file, as the Render operator runs it (plan, .blend copy, dependency
-copies and path rewrites), with unsaved edits: the IES light's, the UDIM image's and the image strip's paths made
-absolute, still inside the project.
+copies and path rewrites), with unsaved edits: the IES light's, the UDIM image's, the movie image's and the image strip's
+paths made absolute, still inside the project.
 
     blender -b FILE.blend --factory-startup --python pack_open_file.py -- ADDON_DIR JOBS_ROOT OUT.json
 """
@@ -21,7 +21,7 @@ for light in bpy.data.lights:
         if node.bl_idname == "ShaderNodeTexIES" and node.filepath.startswith("//"):
             node.filepath = bpy.path.abspath(node.filepath)
 for image in bpy.data.images:
-    if image.name == "Paint":
+    if image.name in ("Paint", "PlatesMovie"):
         image.filepath = bpy.path.abspath(image.filepath)
 for scene in bpy.data.scenes:
     for strip in (scene.sequence_editor.sequences_all if scene.sequence_editor else []):

@@ -24,7 +24,9 @@ def write_blend_copy(plan):
     ``copy=True`` leaves the open file's path alone; ``relative_remap=False`` keeps relative paths as they are
     (remap_job.py makes every path relative to the copy afterwards). Saving also writes multires external data
     (.btx) to the path the modifier holds, so for the save that path points into the job folder: the user's
-    .btx is never rewritten.
+    .btx is never rewritten. Caveat, not yet proven either way: Blender reloads external displacement from disk when
+    that path is set (multires_force_external_reload), so unsaved sculpt edits on an external multires may not
+    reach the job and may be dropped from the session; a UI test with a real sculpt stroke should settle it.
     """
     os.makedirs(plan.job_folder, exist_ok=True)
     root = os.path.dirname(plan.blend_path)

@@ -8,6 +8,7 @@ import subprocess
 import bpy
 
 from . import blend_deps, packing
+from .job_layout import target_for
 
 
 def plan_open_file(jobs_root):
@@ -20,29 +21,46 @@ def plan_open_file(jobs_root):
 def write_blend_copy(plan):
     """Writes the in-memory scene (unsaved edits included) as a copy in the job folder. Main thread only.
 
-    ``copy=True`` leaves the open file's path alone; ``relative_remap=False`` keeps relative paths as they are,
-    so they point at the copies, which mirror the original folder's layout.
+    ``copy=True`` leaves the open file's path alone; ``relative_remap=False`` keeps relative paths as they are
+    (remap_job.py makes every path relative to the copy afterwards). Saving also writes multires external data
+    (.btx) to the path the modifier holds, so for the save that path points into the job folder: the user's
+    .btx is never rewritten. Caveat, not yet proven either way: Blender reloads external displacement from disk when
+    that path is set (multires_force_external_reload), so unsaved sculpt edits on an external multires may not
+    reach the job and may be dropped from the session; a UI test with a real sculpt stroke should settle it.
     """
     os.makedirs(plan.job_folder, exist_ok=True)
-    bpy.ops.wm.save_as_mainfile(filepath=plan.job_blend, copy=True, relative_remap=False, check_existing=False)
+    root = os.path.dirname(plan.blend_path)
+    moved = []
+    for obj in bpy.data.objects:
+        for modifier in obj.modifiers:
+            if obj.library is None and modifier.type == "MULTIRES" and modifier.is_external and modifier.filepath:
+                target = os.path.join(plan.job_folder, *target_for(bpy.path.abspath(modifier.filepath), root).split("/"))
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                moved.append((modifier, modifier.filepath))
+                modifier.filepath = target
+    try:
+        bpy.ops.wm.save_as_mainfile(filepath=plan.job_blend, copy=True, relative_remap=False, check_existing=False)
+    finally:
+        for modifier, path in moved:
+            modifier.filepath = path
 
 
 def finish_job_folder(plan, blender_binary, on_progress=None):
-    """Copies every dependency and rewrites paths that pointed outside the .blend's folder. Any thread."""
+    """Copies every dependency, then makes every path in the .blend copy and in each copied library relative to
+    that copy and pointing inside the job folder (remap_job.py, in a background Blender). Any thread."""
     packing.execute_copies(plan, on_progress)
-    if not packing.needs_remap(plan):
-        return
-    _remap(plan.job_blend, os.path.dirname(plan.blend_path), plan.remaps, blender_binary)
+    root = os.path.dirname(plan.blend_path)
+    _remap(plan.job_blend, root, root, plan, plan.blend_name, blender_binary)
     for source, target, _ in plan.copies:
         if target.lower().endswith(".blend"):
-            remaps = {k: packing.remapped_path(k, plan, library_target=target) for k in plan.remaps}
-            _remap(os.path.join(plan.job_folder, *target.split("/")), os.path.dirname(source), remaps, blender_binary)
+            _remap(os.path.join(plan.job_folder, *target.split("/")), os.path.dirname(source), root, plan, target,
+                   blender_binary)
 
 
-def _remap(blend, base, remaps, blender_binary):
+def _remap(blend, base, root, plan, target, blender_binary):
     spec_path = blend + ".remap.json"
     with open(spec_path, "w", encoding="utf-8") as handle:
-        json.dump({"base": base, "remaps": remaps}, handle)
+        json.dump({"base": base, "root": root, "job_folder": plan.job_folder, "target": target}, handle)
     script = os.path.join(os.path.dirname(__file__), "remap_job.py")
     try:
         result = subprocess.run([blender_binary, "-b", blend, "--factory-startup", "--python-exit-code", "1",

@@ -3,9 +3,10 @@
 Pure Python, no bpy: blend_deps.py collects the dependencies from Blender's data; this module decides.
 
 Layout and limits come from job_layout.py (shared with the coordinator): files inside the project keep their
-relative place, files elsewhere go under ``_external/`` and their paths in the copied .blend are rewritten in a
-separate background Blender (remap_job.py), never in the user's session. Roots, the home folder, hidden folders of
-the home folder and symbolic links out of the project are refused; a job's size is capped.
+relative place, files elsewhere go under ``_external/``; every path in the copied .blend (and in each copied
+library) is made relative to the copy by the one remapper, remap_job.py, in a separate background Blender, never in
+the user's session. Roots, the home folder, hidden folders of the home folder and symbolic links out of the project
+are refused; a job's size is capped.
 """
 
 import os
@@ -132,26 +133,6 @@ def plan(blend_path, dependencies, job_folder, home=None, limit=None):
     total = os.path.getsize(blend_path) if os.path.isfile(blend_path) else 0
     total += sum(os.path.getsize(source) for source, _, _ in copies)
     return PackPlan(os.path.abspath(blend_path), job_folder, copies, remaps, missing, refused, sorted(outside), total, limit)
-
-
-def needs_remap(plan_):
-    return bool(plan_.remaps)
-
-
-def remapped_path(path, plan_, library_target=None):
-    """The path a datablock should hold in the copy: relative to the copied file that stores it.
-
-    ``library_target`` is the copied library's path relative to the job folder when the datablock lives in a
-    linked library; paths are then made relative to that library's folder.
-    """
-    target = plan_.remaps.get(os.path.normpath(path))
-    if target is None:
-        return None
-    if library_target is None:
-        return target
-    library_folder = os.path.dirname(library_target)
-    relative = os.path.relpath(target[2:], library_folder or ".").replace(os.sep, "/")
-    return "//" + relative
 
 
 def execute_copies(plan_, on_progress=None):

@@ -36,14 +36,17 @@ _library_paths = {}
 
 
 def library_path(library):
-    """A library's absolute path: relative paths are relative to the file that links it (its parent library)."""
+    """A library's absolute path.
+
+    Blender resolves a nested library's path against the library that links it when it reads the file, then
+    rewrites every library's ``filepath`` relative to the open file (readfile's fix_relpaths_library), so the
+    path ``bpy`` shows is always relative to the open file, whatever the nesting.
+    """
     if library is None:
         return None
     key = library.name_full if hasattr(library, "name_full") else library.name
     if key not in _library_paths:
-        parent = getattr(library, "parent", None)
-        base = os.path.dirname(library_path(parent)) if parent is not None else _blend_folder()
-        _library_paths[key] = resolve(library.filepath, base)
+        _library_paths[key] = resolve(library.filepath, _blend_folder())
     return _library_paths[key]
 
 
@@ -67,11 +70,15 @@ def _label(kind, block):
 class Scan:
     def __init__(self):
         self.entries = []
+        self.holders = []  # (object, attribute) that stores each entry's path, for the remapper; None if derived
 
-    def add(self, kind, block, path, datablock=None, absolute=None, members=None, frames=None, folder=False):
-        """One entry. ``members`` maps member names (tiles, frames) to absolute files for sets; None for one file."""
+    def add(self, kind, block, path, datablock=None, absolute=None, members=None, frames=None, folder=False,
+            holder=None, attribute="filepath"):
+        """One entry. ``members`` maps member names (tiles, frames) to absolute files for sets; None for one file.
+        ``holder.attribute`` stores the path (``block.filepath`` unless given)."""
         if not path:
             return
+        self.holders.append((block if holder is None else holder, attribute))
         absolute = absolute or _absolute(path, block)
         owner = getattr(block, "library", None) if block is not None else None
         if folder:
@@ -231,13 +238,13 @@ def _point_cache(scan, obj, cache, who):
     if cache is None or not cache.use_disk_cache:
         return
     if cache.use_external and cache.filepath:
-        scan.add("point cache", obj, cache.filepath, datablock=who, folder=True)
+        scan.add("point cache", obj, cache.filepath, datablock=who, folder=True, holder=cache)
     else:
         blend = bpy.data.filepath
         owner = library_path(obj.library) if obj.library is not None else blend
         if owner:
             stem = os.path.splitext(os.path.basename(owner))[0]
-            scan.add("point cache", obj, "//blendcache_" + stem, datablock=who, folder=True)
+            scan.add("point cache", obj, "//blendcache_" + stem, datablock=who, folder=True, holder=False)
 
 
 def _objects(scan):
@@ -245,17 +252,19 @@ def _objects(scan):
         for modifier in obj.modifiers:
             who = "modifier '%s' of object '%s'" % (modifier.name, obj.name)
             if modifier.type == "MESH_CACHE":
-                scan.add("mesh cache", obj, modifier.filepath, datablock=who)
+                scan.add("mesh cache", obj, modifier.filepath, datablock=who, holder=modifier)
             elif modifier.type == "MULTIRES" and modifier.is_external:
-                scan.add("multires", obj, modifier.filepath, datablock=who)
+                scan.add("multires", obj, modifier.filepath, datablock=who, holder=modifier)
             elif modifier.type == "OCEAN" and modifier.is_cached:
-                scan.add("ocean cache", obj, modifier.filepath, datablock=who, folder=True)
+                scan.add("ocean cache", obj, modifier.filepath, datablock=who, folder=True, holder=modifier)
             elif modifier.type == "FLUID" and modifier.fluid_type == "DOMAIN" and modifier.domain_settings:
                 domain = modifier.domain_settings
                 if domain.cache_type != "REPLAY" or os.path.isdir(_absolute(domain.cache_directory, obj)):
-                    scan.add("fluid cache", obj, domain.cache_directory, datablock=who, folder=True)
+                    scan.add("fluid cache", obj, domain.cache_directory, datablock=who, folder=True,
+                             holder=domain, attribute="cache_directory")
             elif modifier.type == "NODES" and hasattr(modifier, "bake_directory") and modifier.bake_directory:
-                scan.add("bake", obj, modifier.bake_directory, datablock=who, folder=True)
+                scan.add("bake", obj, modifier.bake_directory, datablock=who, folder=True,
+                         holder=modifier, attribute="bake_directory")
             cache = getattr(modifier, "point_cache", None)
             if cache is None and getattr(modifier, "settings", None) is not None:
                 cache = getattr(modifier.settings, "point_cache", None)
@@ -269,9 +278,9 @@ def _nodes(scan):
         for node in tree.nodes:
             who = "node '%s' in %s '%s'" % (node.name, type(owner).__name__.lower(), owner.name)
             if node.bl_idname == "ShaderNodeScript" and node.mode == "EXTERNAL":
-                scan.add("script", owner, node.filepath, datablock=who)
+                scan.add("script", owner, node.filepath, datablock=who, holder=node)
             elif node.bl_idname == "ShaderNodeTexIES" and node.mode == "EXTERNAL":
-                scan.add("ies", owner, node.filepath, datablock=who)
+                scan.add("ies", owner, node.filepath, datablock=who, holder=node)
 
 
 def _strips(scan):
@@ -279,14 +288,15 @@ def _strips(scan):
         editor = scene.sequence_editor
         if editor is None:
             continue
-        for strip in editor.sequences_all:
+        for strip in sorted(editor.sequences_all, key=lambda s: s.name):  # stable: the order differs by session
             who = "strip '%s' in scene '%s'" % (strip.name, scene.name)
             if strip.type == "IMAGE":
                 folder = _absolute(strip.directory, scene)
                 members = {e.filename: os.path.join(folder, e.filename) for e in strip.elements}
-                scan.add("sequence strip", scene, strip.directory, datablock=who, absolute=folder, members=members)
+                scan.add("sequence strip", scene, strip.directory, datablock=who, absolute=folder, members=members,
+                         holder=strip, attribute="directory")
             elif strip.type == "MOVIE":
-                scan.add("sequence strip", scene, strip.filepath, datablock=who)
+                scan.add("sequence strip", scene, strip.filepath, datablock=who, holder=strip)
             # Sound strips read their sound datablock, listed with the sounds.
 
 
@@ -304,11 +314,16 @@ def _unknown(scan):
         for block in collection:
             path = getattr(block, "filepath", None)
             if isinstance(path, str) and path and getattr(block, "packed_file", None) is None:
-                scan.add(UNKNOWN, block, path, datablock="%s '%s'" % (name, block.name))
+                scan.add(UNKNOWN, block, path, datablock="%s '%s'" % (name, block.name), holder=False)
 
 
 def scan():
     """Every external file and cache folder the open file reads (see the module's docstring)."""
+    return scan_with_holders()[0]
+
+
+def scan_with_holders():
+    """``scan()``'s entries and, for each, the (object, attribute) storing its path ((False, ...) when derived)."""
     _library_paths.clear()
     result = Scan()
     _images(result)
@@ -317,4 +332,4 @@ def scan():
     _nodes(result)
     _strips(result)
     _unknown(result)
-    return result.entries
+    return result.entries, result.holders

@@ -44,7 +44,6 @@ class PlanTests(unittest.TestCase):
                           Dep(self.path("proj/libs/props.blend"), "library", ["library 'props.blend'"])])
         self.assertEqual(sorted(t for _, t, _ in plan.copies), ["libs/props.blend", "textures/wood.png"])
         self.assertEqual(plan.remaps, {})
-        self.assertFalse(packing.needs_remap(plan))
 
     def test_files_outside_the_project_are_copied_to_external_and_rewritten_relative_to_the_job(self):
         plan = self.make([Dep(self.path("shared/sky.exr"), "image", ["image 'Sky'"])])
@@ -68,13 +67,6 @@ class PlanTests(unittest.TestCase):
         wood = self.path("proj/textures/wood.png")
         plan = self.make([Dep(wood, "image", ["image 'A'"]), Dep(wood, "image", ["image 'B'"])])
         self.assertEqual(len(plan.copies), 1)
-
-    def test_paths_inside_a_copied_library_are_made_relative_to_the_library(self):
-        sky = self.path("shared/sky.exr")
-        plan = self.make([Dep(sky, "image", ["image 'Sky' in props.blend"])])
-        self.assertEqual(packing.remapped_path(sky, plan, library_target="libs/props.blend"),
-                         "//../" + plan.remaps[os.path.normpath(sky)][2:])
-        self.assertIsNone(packing.remapped_path(self.path("proj/textures/wood.png"), plan))
 
     def test_execute_copies_files_and_folders_into_the_job_folder(self):
         cache = self.path("proj/blendcache_shot")

@@ -32,6 +32,9 @@ def setup_render(scene):
     scene.render.resolution_x, scene.render.resolution_y, scene.render.resolution_percentage = 32, 24, 100
     scene.render.image_settings.file_format = "PNG"
     scene.frame_start, scene.frame_end = 1, 3
+    # A white sky lights every surface, so a texture the render cannot read changes its pixels.
+    scene.world = bpy.data.worlds.new("Sky")
+    scene.world.color = (1, 1, 1)
 
 
 def write_png(path, color):
@@ -182,6 +185,21 @@ def make_edit():
     strip = scene.sequence_editor.sequences.new_image("Plate", os.path.join(shots, "plates", "plate_01.png"), 1, 1)
     for number in (2, 3):
         strip.elements.append("plate_%02d.png" % number)
+    strip.transform.scale_x, strip.transform.scale_y = 8, 6  # the 4x4 plates fill the 32x24 frame
+    # The plates rendered to a movie, added on top: a movie strip the frame shows along with the image strip.
+    scene.render.image_settings.file_format = "FFMPEG"
+    scene.render.ffmpeg.format, scene.render.ffmpeg.codec = "MPEG4", "H264"
+    scene.render.filepath = os.path.join(shots, "plates", "plates_")
+    bpy.ops.render.render(animation=True)
+    scene.render.image_settings.file_format = "PNG"
+    scene.render.filepath = "//render/"
+    movie = [f for f in os.listdir(os.path.join(shots, "plates")) if f.startswith("plates_")][0]
+    clip = scene.sequence_editor.sequences.new_movie("Movie", os.path.join(shots, "plates", movie), 2, 1)
+    clip.blend_type, clip.blend_alpha = "ADD", 0.5
+    # The same movie as a movie clip and as a movie image (kept by fake users; they are listed and packed)
+    bpy.data.movieclips.load(os.path.join(shots, "plates", movie)).use_fake_user = True
+    texture = bpy.data.images.load(os.path.join(shots, "plates", movie))
+    texture.name, texture.use_fake_user = "PlatesMovie", True
     save(os.path.join(shots, "edit.blend"))
 
 

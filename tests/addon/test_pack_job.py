@@ -1,0 +1,136 @@
+"""Packing a corpus scene through the add-on's own code path (tests/addon/blender/pack_open_file.py) in real Blender:
+the user's files are never written, the job folder holds no .blend1 backups, every path in the job copy is
+relative and points inside the job folder, and with the originals moved away and made unreadable the job renders
+the same frame as the original in place (its nested library, textures, UDIM tiles and image sequence included)."""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from tests.addon.test_scanner import ADDON, BLENDER, SCRIPTS, blender
+
+
+def snapshot(root):
+    """Every file under root: its SHA-256 and modification time."""
+    files = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                files[path] = (hashlib.sha256(handle.read()).hexdigest(), os.stat(path).st_mtime_ns)
+    return files
+
+
+def render(blend, prefix):
+    """Frame 1 of ``blend`` as a PNG (the corpus renders 32x24 with one Cycles sample)."""
+    blender("-b", blend, "--factory-startup", "-o", prefix + "####", "-F", "PNG", "-f", "1")
+    return prefix + "0001.png"
+
+
+def mean_difference(a, b):
+    """ImageMagick's mean absolute pixel difference, 0 (same) to 1."""
+    result = subprocess.run(["compare", "-metric", "MAE", a, b, "null:"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    return float(result.stderr.split("(")[1].split(")")[0])
+
+
+class PackedScene:
+    """Packs corpus scene ``SCENE`` once for the class; subclasses add the checks that scene needs."""
+
+    SCENE = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.root = tempfile.mkdtemp(prefix="blenderfarm-pack-corpus-")
+        cls.jobs = tempfile.mkdtemp(prefix="blenderfarm-pack-jobs-")
+        blender("-b", "--factory-startup", "--python-exit-code", "1", "--python",
+                os.path.join(SCRIPTS, "make_dep_corpus.py"), "--", cls.root)
+        cls.before = snapshot(cls.root)
+        cls.original_frame = render(os.path.join(cls.root, "shots", cls.SCENE + ".blend"), os.path.join(cls.jobs, "original_"))
+        out = os.path.join(cls.jobs, "pack.json")
+        blender("-b", os.path.join(cls.root, "shots", cls.SCENE + ".blend"), "--factory-startup", "--python-exit-code", "1",
+                "--python", os.path.join(SCRIPTS, "pack_open_file.py"), "--", ADDON, cls.jobs, out)
+        cls.after = snapshot(cls.root)
+        with open(out, encoding="utf-8") as handle:
+            cls.job_blend = json.load(handle)["job_blend"]
+        cls.job_folder = os.path.dirname(cls.job_blend)
+        paths_out = os.path.join(cls.jobs, "paths.json")
+        blender("-b", cls.job_blend, "--factory-startup", "--python-exit-code", "1", "--python",
+                os.path.join(SCRIPTS, "job_paths.py"), "--", ADDON, paths_out)
+        with open(paths_out, encoding="utf-8") as handle:
+            cls.job_scan = json.load(handle)
+        # The project moves: renamed (root ignores permissions) and unreadable.
+        cls.moved = cls.root + "-moved"
+        os.rename(cls.root, cls.moved)
+        os.chmod(cls.moved, 0)
+        try:
+            cls.job_frame = render(cls.job_blend, os.path.join(cls.jobs, "job_"))
+        finally:
+            os.chmod(cls.moved, 0o700)
+            os.rename(cls.moved, cls.root)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.root, ignore_errors=True)
+        shutil.rmtree(cls.jobs, ignore_errors=True)
+
+    def test_the_users_files_keep_their_content_and_timestamps(self):
+        self.assertEqual(self.before, self.after)
+
+    def test_the_job_folder_holds_no_blend_backups(self):
+        backups = [os.path.join(folder, name) for folder, _, names in os.walk(self.job_folder)
+                   for name in names if name.endswith(".blend1") or ".blend.remap" in name]
+        self.assertEqual(backups, [])
+
+    def test_every_path_in_the_job_is_relative_and_inside_the_job_folder(self):
+        self.assertTrue(self.job_scan)
+        outside = [(e["datablock"], e["path"]) for e in self.job_scan
+                   if not e["path"].startswith("//") or not e["absolute"].startswith(self.job_folder + os.sep)]
+        self.assertEqual(outside, [])
+
+    def test_the_files_the_job_reads_are_there(self):
+        missing = [(e["datablock"], e["absolute"]) for e in self.job_scan
+                   if not e["exists"] and not e["datablock"].startswith("modifier 'Cache'")]
+        self.assertEqual(missing, [])
+
+    def test_the_job_renders_the_same_frame_as_the_original_after_the_project_moved(self):
+        self.assertLess(mean_difference(self.original_frame, self.job_frame), 0.01)
+
+
+
+@unittest.skipUnless(BLENDER, "Blender is not installed")
+class PackedShotTests(PackedScene, unittest.TestCase):
+    """The shot: UDIM tiles, an image sequence, a linked set with a nested library, IES, OSL, a sound, multires."""
+
+    SCENE = "shot"
+
+    def test_the_multires_file_is_among_the_files_checked(self):
+        self.assertIn(os.path.join(self.root, "shots", "caches", "plane.btx"), self.before)
+
+    def test_the_nested_library_is_found_next_to_the_library_that_links_it(self):
+        # set.blend (//../assets/set.blend from the shot) links //props/props.blend relative to itself: against
+        # the shot's folder that would be shots/props/props.blend, which does not exist.
+        props, = [e for e in self.job_scan if e["datablock"] == "library 'props.blend'"]
+        assets = os.path.join(self.job_folder, "_external", *self.root.strip(os.sep).split(os.sep), "assets")
+        self.assertEqual(props["absolute"], os.path.join(assets, "props", "props.blend"))
+        self.assertTrue(props["exists"])
+        self.assertFalse(os.path.exists(os.path.join(self.root, "shots", "props", "props.blend")))
+
+
+@unittest.skipUnless(BLENDER, "Blender is not installed")
+class PackedEditTests(PackedScene, unittest.TestCase):
+    """The edit: a sequencer-only scene with image and movie strips, and the movie as a clip and as an image."""
+
+    SCENE = "edit"
+
+    def test_the_job_reads_the_strips_and_the_movie_from_its_own_folder(self):
+        kinds = sorted(e["kind"] for e in self.job_scan)
+        self.assertEqual(kinds, ["image", "movie clip", "sequence strip", "sequence strip"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -283,12 +283,18 @@ def _nodes(scan):
                 scan.add("ies", owner, node.filepath, datablock=who, holder=node)
 
 
+def all_strips(scene):
+    """Every strip of a scene's sequencer, meta strips' contents included: 'strips_all' since 4.4 (the only name in 5.x),
+    'sequences_all' before."""
+    editor = scene.sequence_editor
+    if editor is None:
+        return []
+    return list(getattr(editor, "strips_all", None) or getattr(editor, "sequences_all", None) or [])
+
+
 def _strips(scan):
     for scene in bpy.data.scenes:
-        editor = scene.sequence_editor
-        if editor is None:
-            continue
-        for strip in sorted(editor.sequences_all, key=lambda s: s.name):  # stable: the order differs by session
+        for strip in sorted(all_strips(scene), key=lambda s: s.name):  # stable: the order differs by session
             who = "strip '%s' in scene '%s'" % (strip.name, scene.name)
             if strip.type == "IMAGE":
                 folder = _absolute(strip.directory, scene)

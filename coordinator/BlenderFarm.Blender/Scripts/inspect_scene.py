@@ -74,7 +74,8 @@ def main():
         height = int(height * (render.border_max_y - render.border_min_y))
     stem = os.path.basename(bpy.path.abspath(render.filepath).replace("\\", "/").rstrip("/")) \
         if not render.filepath.endswith(("/", "\\")) else ""
-    entries = load_module("--scanner", "scan_deps.py").scan()
+    scanner = load_module("--scanner", "scan_deps.py")
+    entries = scanner.scan()
     missing, present, refused = external_files(entries, load_module("--layout", "job_layout.py"))
     facts = {
         "file": bpy.data.filepath,
@@ -91,8 +92,7 @@ def main():
         "engine": render.engine,
         "blender_version": bpy.app.version_string,
         # A sequencer-only scene renders its strips without a camera.
-        "has_camera": scene.camera is not None or (render.use_sequencer and scene.sequence_editor is not None
-                                                   and len(scene.sequence_editor.sequences_all) > 0),
+        "has_camera": scene.camera is not None or (render.use_sequencer and len(scanner.all_strips(scene)) > 0),
         "missing_files": missing,
         "dependencies": present,
         "refused": refused,

@@ -59,6 +59,11 @@ test_deps() {
     echo "build.sh: installing curl (the AWS tests' instances poll their metadata with it)" >&2
     apt_install curl
   fi
+  # The fake EC2 checks every request against AWS's own EC2 model, shipped in botocore's data.
+  if [ "$(uname -s)" = Linux ] && [ ! -f /usr/lib/python3/dist-packages/botocore/data/ec2/2016-11-15/service-2.json ]; then
+    echo "build.sh: installing python3-botocore (AWS's EC2 model, which the fake EC2 checks requests against)" >&2
+    apt_install python3-botocore
+  fi
 }
 
 build() {

@@ -93,6 +93,7 @@ internal sealed partial class FakeEc2 : IDisposable
             Assert.Ignore("OpenSSH server is not installed (apt-get install openssh-server).");
         }
 
+        _ = Ec2Model.Instance;
         Directory.CreateDirectory(folder);
         Directory.CreateDirectory("/run/sshd");
         return new FakeEc2(folder);
@@ -207,5 +208,7 @@ internal sealed partial class FakeEc2 : IDisposable
         {
             throw Ec2Error.BadRequest("InvalidAction", $"The action {request.Action} is not valid for this web service.");
         }
+
+        Ec2Model.Instance.Check(request.Action, request.Parameters);
     }
 }

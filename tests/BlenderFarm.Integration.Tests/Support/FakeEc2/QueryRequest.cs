@@ -32,6 +32,9 @@ internal sealed partial class QueryRequest
 
     public string? Version => _values.GetValueOrDefault("Version");
 
+    /// <summary>Every parameter but Action and Version, as sent.</summary>
+    public IReadOnlyDictionary<string, string> Parameters => _values.Where(p => p.Key is not ("Action" or "Version")).ToDictionary(StringComparer.Ordinal);
+
     public static QueryRequest Parse(string body)
     {
         var pairs = new List<KeyValuePair<string, string>>();

@@ -163,8 +163,41 @@ public sealed class FakeEc2Tests
         var refused = Assert.ThrowsAsync<AmazonEC2Exception>(() => stranger.DescribeAvailabilityZonesAsync(new DescribeAvailabilityZonesRequest()));
         Assert.That((refused.ErrorCode, (int)refused.StatusCode), Is.EqualTo(("AuthFailure", 401)));
         Assert.That(fake.RefusedRequests, Has.Count.EqualTo(9));
-        Assert.That(fake.RefusedRequests[0], Is.EqualTo("RunInstances: MissingParameter: The request must contain the parameter InstanceType"));
+        Assert.That(fake.RefusedRequests[0], Is.EqualTo("RunInstances: MissingParameter: The request must contain the parameter MinCount"));
         Assert.That(fake.Instances, Is.Empty, "nothing was launched by a refused request");
+    }
+
+    [Test]
+    public async Task Every_request_is_checked_against_AWSs_EC2_model_names_types_required_members_and_enums()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        using var ec2 = Client(fake);
+        using var http = new HttpClient();
+
+        // Structures are Name.Member and lists Name.N, with EC2's names (locationName capitalised: InstanceId, Filter.N.Value.M).
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("InstanceId.1", "i-0123456789abcdef0")), Is.EqualTo("InvalidInstanceID.NotFound"));
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("Filter.1.Name", "instance-state-name"), ("Filter.1.Value.1", "running")), Is.EqualTo("OK"));
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("InstanceIds.1", "i-0123456789abcdef0")), Is.EqualTo("UnknownParameter"), "the member name, not EC2's wire name");
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("Filter.1.Values.1", "running")), Is.EqualTo("UnknownParameter"));
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("Filter.0.Name", "x")), Is.EqualTo("UnknownParameter"), "list items count from 1");
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("InstanceId", "")), Is.EqualTo("InvalidRequest"), "an empty list sent as a bare name");
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("MaxResults", "ten")), Is.EqualTo("InvalidParameterValue"));
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("DryRun", "yes")), Is.EqualTo("InvalidParameterValue"));
+        Assert.That(await QueryAsync(http, fake, "DescribeSpotPriceHistory", ("StartTime", "yesterday")), Is.EqualTo("InvalidParameterValue"));
+        Assert.That(await QueryAsync(http, fake, "RunInstances", ("ImageId", ImageId), ("MaxCount", "1")), Is.EqualTo("MissingParameter"));
+
+        // The same through the real SDK: an enum value EC2 does not know, and an unknown parameter in a nested structure.
+        Assert.That(await ErrorOf(() => ec2.RunInstancesAsync(new RunInstancesRequest { ImageId = ImageId, InstanceType = new InstanceType("g4dn.huge"), MinCount = 1, MaxCount = 1 })),
+            Is.EqualTo("InvalidParameterValue"));
+        Assert.That(await ErrorOf(() => ec2.DescribeSpotPriceHistoryAsync(new DescribeSpotPriceHistoryRequest { InstanceTypes = [new InstanceType("g4dn.huge")] })),
+            Is.EqualTo("InvalidParameterValue"));
+
+        Assert.That(fake.RefusedRequests, Has.Count.EqualTo(11), string.Join("\n", fake.RefusedRequests));
+        Assert.That(fake.RefusedRequests, Does.Contain("DescribeInstances: UnknownParameter: The parameter InstanceIds.1 is not recognized"));
+        Assert.That(fake.RefusedRequests, Does.Contain("RunInstances: MissingParameter: The request must contain the parameter MinCount"));
+        Assert.That(fake.RefusedRequests, Has.Some.StartsWith("DescribeInstances: InvalidParameterValue: Value (yes) for parameter DryRun is invalid."));
+        Assert.That(fake.Instances, Is.Empty);
     }
 
     [Test]
@@ -269,6 +302,24 @@ public sealed class FakeEc2Tests
         var key = workspace.PathOf("client_ed25519");
         SshHosts.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "blenderfarm-test", "-f", key);
         return key;
+    }
+
+    /// <summary>Sends a raw Query request (as the SDK would sign it, as far as the fake checks) and returns "OK" or EC2's error code.</summary>
+    private static async Task<string> QueryAsync(HttpClient http, FakeEc2 fake, string action, params (string Name, string Value)[] parameters)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, fake.ServiceUrl)
+        {
+            Content = new FormUrlEncodedContent([new("Action", action), new("Version", FakeEc2.ApiVersion), .. parameters.Select(p => new KeyValuePair<string, string>(p.Name, p.Value))]),
+        };
+        request.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential={fake.AccessKey}/20261203/{fake.Region}/ec2/aws4_request");
+        using var response = await http.SendAsync(request);
+        if (response.IsSuccessStatusCode)
+        {
+            return "OK";
+        }
+
+        var error = System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync());
+        return error.Descendants("Code").Single().Value;
     }
 
     private static async Task<string> ErrorOf(Func<Task> call)

@@ -22,6 +22,7 @@ internal sealed partial class FakeEc2 : IDisposable
     private readonly Dictionary<string, Func<QueryRequest, IEnumerable<XElement>>> _actions;
     private readonly FakeMetadata _metadata;
     private readonly Dictionary<string, (string Code, string Message)> _injected = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _throttled = new(StringComparer.Ordinal);
 
     static FakeEc2() => Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
 
@@ -83,6 +84,15 @@ internal sealed partial class FakeEc2 : IDisposable
         lock (_gate)
         {
             _injected[action] = (code, message);
+        }
+    }
+
+    /// <summary>The next <paramref name="times"/> <paramref name="action"/> requests are throttled as EC2 throttles: HTTP 503, <c>RequestLimitExceeded</c>.</summary>
+    public void Throttle(string action, int times)
+    {
+        lock (_gate)
+        {
+            _throttled[action] = times;
         }
     }
 
@@ -162,6 +172,12 @@ internal sealed partial class FakeEc2 : IDisposable
                 try
                 {
                     Check(context.Request, request);
+                    if (_throttled.GetValueOrDefault(action) > 0)
+                    {
+                        _throttled[action]--;
+                        throw new Ec2Error(HttpStatusCode.ServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.");
+                    }
+
                     if (_injected.TryGetValue(action, out var injected))
                     {
                         throw Ec2Error.BadRequest(injected.Code, injected.Message);

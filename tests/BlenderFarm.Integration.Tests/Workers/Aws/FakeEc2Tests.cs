@@ -201,6 +201,48 @@ public sealed class FakeEc2Tests
     }
 
     [Test]
+    public async Task Tag_limits_client_tokens_the_amazon_owner_alias_and_throttling_behave_as_EC2_documents()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        using var ec2 = Client(fake);
+        static List<Tag> Tags(int count) => [.. Enumerable.Range(1, count).Select(n => new Tag($"k{n}", "v"))];
+        static CreateSecurityGroupRequest Group(string name, List<Tag> tags) =>
+            new() { GroupName = name, Description = name, TagSpecifications = [new TagSpecification { ResourceType = ResourceType.SecurityGroup, Tags = tags }] };
+
+        Assert.That(await ErrorOf(() => ec2.CreateSecurityGroupAsync(Group("g1", Tags(51)))), Is.EqualTo("TagLimitExceeded"));
+        Assert.That(await ErrorOf(() => ec2.CreateSecurityGroupAsync(Group("g2", [new Tag("aws:owner", "v")]))), Is.EqualTo("InvalidParameterValue"));
+        Assert.That(await ErrorOf(() => ec2.CreateSecurityGroupAsync(Group("g3", [new Tag(new string('k', 129), "v")]))), Is.EqualTo("InvalidParameterValue"));
+        Assert.That(await ErrorOf(() => ec2.CreateSecurityGroupAsync(Group("g4", [new Tag("k", new string('v', 257))]))), Is.EqualTo("InvalidParameterValue"));
+        var group = await ec2.CreateSecurityGroupAsync(Group("g5", Tags(48)));
+        Assert.That(await ErrorOf(() => ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [group.GroupId], Tags = [new Tag("x", "1"), new Tag("y", "2"), new Tag("z", "3")] })),
+            Is.EqualTo("TagLimitExceeded"));
+        await ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [group.GroupId], Tags = [new Tag("k1", "changed"), new Tag("x", "1"), new Tag("y", "2")] });
+        Assert.That(fake.SecurityGroups.Single().Tags, Has.Count.EqualTo(50));
+
+        var launch = new RunInstancesRequest { ImageId = ImageId, InstanceType = InstanceType.G4dnXlarge, MinCount = 1, MaxCount = 1, ClientToken = "token-1" };
+        var first = await ec2.RunInstancesAsync(launch);
+        Assert.That((await ec2.RunInstancesAsync(launch)).Reservation.Instances.Single().InstanceId, Is.EqualTo(first.Reservation.Instances.Single().InstanceId));
+        launch.InstanceType = InstanceType.G5Xlarge;
+        Assert.That(await ErrorOf(() => ec2.RunInstancesAsync(launch)), Is.EqualTo("IdempotentParameterMismatch"));
+        Assert.That(fake.Instances, Has.Count.EqualTo(1));
+
+        fake.AddImage(new FakeImage("ami-0a0a0a0a0a0a0a0a1", "ubuntu-jammy-22.04", "099720109477", new DateTime(2026, 9, 1, 0, 0, 0, DateTimeKind.Utc)));
+        fake.AddImage(new FakeImage("ami-0a0a0a0a0a0a0a0a2", "al2023-ami-2023", "137112412989", new DateTime(2026, 9, 1, 0, 0, 0, DateTimeKind.Utc), OwnerAlias: "amazon"));
+        var amazon = await ec2.DescribeImagesAsync(new DescribeImagesRequest { Owners = ["amazon"] });
+        Assert.That(amazon.Images.Select(i => (i.ImageId, i.ImageOwnerAlias)), Is.EqualTo(new[] { ("ami-0a0a0a0a0a0a0a0a2", "amazon") }));
+
+        fake.Throttle("DescribeAvailabilityZones", 2);
+        var zones = await ec2.DescribeAvailabilityZonesAsync(new DescribeAvailabilityZonesRequest());
+        Assert.That(zones.AvailabilityZones, Has.Count.EqualTo(2), "the SDK retries a throttled request");
+        Assert.That(fake.RefusedRequests.Count(r => r.StartsWith("DescribeAvailabilityZones: RequestLimitExceeded", StringComparison.Ordinal)), Is.EqualTo(2));
+        fake.Throttle("DescribeAvailabilityZones", 10);
+        var throttled = Assert.ThrowsAsync<AmazonEC2Exception>(() => ec2.DescribeAvailabilityZonesAsync(new DescribeAvailabilityZonesRequest()));
+        Assert.That((throttled.ErrorCode, (int)throttled.StatusCode), Is.EqualTo(("RequestLimitExceeded", 503)));
+        await ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [first.Reservation.Instances.Single().InstanceId] });
+    }
+
+    [Test]
     public async Task No_capacity_for_one_type_fails_its_launch_while_another_type_launches()
     {
         using var workspace = new Workspace();

@@ -59,6 +59,16 @@ test_deps() {
     echo "build.sh: installing curl (the AWS tests' instances poll their metadata with it)" >&2
     apt_install curl
   fi
+  # The packing tests compare a packed job's frames with the original's (ImageMagick's compare).
+  if ! command -v compare >/dev/null 2>&1; then
+    echo "build.sh: installing imagemagick (the packing tests compare rendered frames with it)" >&2
+    apt_install imagemagick
+  fi
+  # The fake EC2 checks every request against AWS's own EC2 model, shipped in botocore's data.
+  if [ "$(uname -s)" = Linux ] && [ ! -f /usr/lib/python3/dist-packages/botocore/data/ec2/2016-11-15/service-2.json ]; then
+    echo "build.sh: installing python3-botocore (AWS's EC2 model, which the fake EC2 checks requests against)" >&2
+    apt_install python3-botocore
+  fi
   # The version matrix (tests/.../Versions) runs Blender 4.3 and 5.x from Debian chroots next to the default Blender.
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap

@@ -51,6 +51,11 @@ public sealed class FarmResources
         var keyPath = Path.Combine(keyFolder, "id_ed25519");
         var existing = await Ec2Access.CallAsync("looking for the farm's key pair", () =>
             ec2.DescribeKeyPairsAsync(new DescribeKeyPairsRequest { Filters = [new Filter("key-name", [keyName])] }, cancellationToken)).ConfigureAwait(false);
+        if (existing.KeyPairs?.Any(k => k.Tags?.FirstOrDefault(t => t.Key == Tags.Owner)?.Value != ownerId) == true)
+        {
+            throw new UserFacingException($"The key pair {keyName} in this account belongs to another BlenderFarm installation (another machine or data folder): it is left alone. Resubmit to get a new job id.");
+        }
+
         var key = FarmKey.Load(keyPath);
         if (key is null || existing.KeyPairs is not { Count: > 0 })
         {
@@ -68,7 +73,7 @@ public sealed class FarmResources
             }, cancellationToken)).ConfigureAwait(false);
         }
 
-        var groupId = await FindSecurityGroupAsync(ec2, farmId, cancellationToken).ConfigureAwait(false)
+        var groupId = await FindSecurityGroupAsync(ec2, farmId, ownerId, cancellationToken).ConfigureAwait(false)
             ?? await CreateSecurityGroupAsync(ec2, farmId, jobId, ownerId, callerCidr, cancellationToken).ConfigureAwait(false);
         return new FarmResources(farmId, jobId, ownerId, keyName, groupId, key);
     }
@@ -83,11 +88,15 @@ public sealed class FarmResources
         Tags = [new Tag(Tags.Farm, farmId), new Tag(Tags.Job, jobId), new Tag(Tags.Owner, ownerId), new Tag(Tags.Name, "blenderfarm " + jobId)],
     };
 
-    /// <summary>Removes the farm's security group and key pair and the private key; waits while instances still hold the group.</summary>
-    public static async Task DeleteAsync(IAmazonEC2 ec2, string farmId, string keyFolder, TimeSpan patience, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes the farm's security group and key pair and the private key; waits while instances still hold the group.
+    /// Only resources tagged with <paramref name="ownerId"/> are touched (null: any owner's, for <c>teardown --all-owners</c>):
+    /// another installation in the same account may have a farm of the same id.
+    /// </summary>
+    public static async Task DeleteAsync(IAmazonEC2 ec2, string farmId, string? ownerId, string keyFolder, TimeSpan patience, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ec2);
-        if (await FindSecurityGroupAsync(ec2, farmId, cancellationToken).ConfigureAwait(false) is { } groupId)
+        if (await FindSecurityGroupAsync(ec2, farmId, ownerId, cancellationToken).ConfigureAwait(false) is { } groupId)
         {
             var deadline = DateTime.UtcNow + patience;
             while (true)
@@ -112,7 +121,11 @@ public sealed class FarmResources
             }
         }
 
-        await DeleteKeyPairAsync(ec2, KeyNameFor(farmId), cancellationToken).ConfigureAwait(false);
+        if (await FindKeyPairAsync(ec2, farmId, ownerId, cancellationToken).ConfigureAwait(false) is { } keyName)
+        {
+            await DeleteKeyPairAsync(ec2, keyName, cancellationToken).ConfigureAwait(false);
+        }
+
         if (Directory.Exists(keyFolder))
         {
             FarmKey.Load(Path.Combine(keyFolder, "id_ed25519"))?.Delete();
@@ -141,14 +154,27 @@ public sealed class FarmResources
         }
     }
 
-    private static async Task<string?> FindSecurityGroupAsync(IAmazonEC2 ec2, string farmId, CancellationToken cancellationToken)
+    private static async Task<string?> FindSecurityGroupAsync(IAmazonEC2 ec2, string farmId, string? ownerId, CancellationToken cancellationToken)
     {
         var found = await Ec2Access.CallAsync("looking for the farm's security group", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
         {
-            Filters = [new Filter("tag:" + Tags.Farm, [farmId])],
+            Filters = OwnedBy(farmId, ownerId),
         }, cancellationToken)).ConfigureAwait(false);
         return found.SecurityGroups is { Count: > 0 } groups ? groups[0].GroupId : null;
     }
+
+    private static async Task<string?> FindKeyPairAsync(IAmazonEC2 ec2, string farmId, string? ownerId, CancellationToken cancellationToken)
+    {
+        var found = await Ec2Access.CallAsync("looking for the farm's key pair", () => ec2.DescribeKeyPairsAsync(new DescribeKeyPairsRequest
+        {
+            Filters = OwnedBy(farmId, ownerId),
+        }, cancellationToken)).ConfigureAwait(false);
+        return found.KeyPairs is { Count: > 0 } keys ? keys[0].KeyName : null;
+    }
+
+    /// <summary>Filters for the farm's resources, and only the owner's when one is given.</summary>
+    private static List<Filter> OwnedBy(string farmId, string? ownerId) =>
+        ownerId is null ? [new Filter("tag:" + Tags.Farm, [farmId])] : [new Filter("tag:" + Tags.Farm, [farmId]), new Filter("tag:" + Tags.Owner, [ownerId])];
 
     private static async Task<string> CreateSecurityGroupAsync(IAmazonEC2 ec2, string farmId, string jobId, string ownerId, string callerCidr, CancellationToken cancellationToken)
     {

@@ -203,7 +203,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
                 return;
             }
 
-            await FarmResources.DeleteAsync(_setup.Ec2, _farm.FarmId, _setup.FarmFolder(_farm.FarmId), TimeSpan.FromMinutes(3), CancellationToken.None).ConfigureAwait(false);
+            await FarmResources.DeleteAsync(_setup.Ec2, _farm.FarmId, _farm.OwnerId, _setup.FarmFolder(_farm.FarmId), TimeSpan.FromMinutes(3), CancellationToken.None).ConfigureAwait(false);
         }
         catch (BlenderFarm.Blender.UserFacingException e)
         {
@@ -215,7 +215,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
     {
         try
         {
-            await FarmResources.DeleteAsync(setup.Ec2, setup.JobId, setup.FarmFolder(setup.JobId), TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
+            await FarmResources.DeleteAsync(setup.Ec2, setup.JobId, OwnerId.For(setup.FarmsFolder), setup.FarmFolder(setup.JobId), TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
         }
         catch (BlenderFarm.Blender.UserFacingException e)
         {
@@ -243,7 +243,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
 
             foreach (var farm in orphans.Select(o => o.FarmId).Union(leftoverFarms).Distinct().Where(f => f != setup.JobId))
             {
-                await FarmResources.DeleteAsync(setup.Ec2, farm, setup.FarmFolder(farm), TimeSpan.FromMinutes(1), CancellationToken.None).ConfigureAwait(false);
+                await FarmResources.DeleteAsync(setup.Ec2, farm, OwnerId.For(setup.FarmsFolder), setup.FarmFolder(farm), TimeSpan.FromMinutes(1), CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (BlenderFarm.Blender.UserFacingException e)

@@ -48,6 +48,38 @@ public sealed class AddonInBlenderTests
         }
     }
 
+    /// <summary>Blender 4.2+ from tools/blender-chroot.sh (blender-4.3, blender-5.2); build.sh test makes them, CI requires them.</summary>
+    public static IEnumerable<TestCaseData> ExtensionBlenders()
+    {
+        var wrappers = Directory.Exists("/usr/local/bin")
+            ? Directory.GetFiles("/usr/local/bin", "blender-*.*").Order(StringComparer.Ordinal).ToList()
+            : [];
+        return wrappers.Count > 0
+            ? wrappers.Select(w => new TestCaseData(w).SetArgDisplayNames(Path.GetFileName(w)))
+            : [new TestCaseData("").SetArgDisplayNames("none").Ignore("no Blender 4.2+ wrapper here (tools/blender-chroot.sh makes them)")];
+    }
+
+    [TestCaseSource(nameof(ExtensionBlenders))]
+    public async Task The_zip_validates_installs_and_registers_as_an_extension(string blender)
+    {
+        var (validated, said) = await Repo.RunAsync(blender, ["-c", "extension", "validate", _zip]);
+        Assert.That(validated, Is.Zero, said);
+        Assert.That(said, Does.Contain("Success parsing TOML"), "Blender's own manifest check");
+
+        var resources = Path.Combine(_work, "extension-" + Path.GetFileName(blender));
+        var environment = new Dictionary<string, string> { ["BLENDER_USER_RESOURCES"] = resources, ["BLENDERFARM_HOME"] = _home };
+        var (installed, output) = await Repo.RunAsync(blender, ["-b", "--factory-startup", "-c", "extension", "install-file", "-r", "user_default", "-e", _zip], environment);
+        Assert.That(installed, Is.Zero, output);
+
+        var resultPath = Path.Combine(resources, "result.json");
+        var (code, checkOutput) = await Repo.RunAsync(blender, ["-b", "--python", Path.Combine(Repo.BlenderScripts, "extension_check.py"), "--", resultPath], environment);
+        Assert.That(File.Exists(resultPath), Is.True, $"Blender (exit {code}) wrote no result:\n{checkOutput}");
+        var result = JsonDocument.Parse(await File.ReadAllTextAsync(resultPath)).RootElement;
+        Assert.That(result.GetProperty("enabled").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "bl_ext.user_default.blender_farm" }));
+        Assert.That(result.GetProperty("render_operator").GetBoolean(), Is.True);
+        Assert.That(result.GetProperty("panels").GetArrayLength(), Is.GreaterThan(0));
+    }
+
     [Test]
     public void The_zip_installs_into_blenders_addons_folder_with_the_coordinator_inside()
     {

@@ -48,7 +48,7 @@ internal static class TeardownCommand
             .ToList();
         foreach (var farm in farms)
         {
-            await FarmResources.DeleteAsync(ec2, farm, Path.Combine(farmsFolder, farm), TimeSpan.FromMinutes(2), CancellationToken.None).ConfigureAwait(false);
+            await FarmResources.DeleteAsync(ec2, farm, owner, Path.Combine(farmsFolder, farm), TimeSpan.FromMinutes(2), CancellationToken.None).ConfigureAwait(false);
         }
 
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

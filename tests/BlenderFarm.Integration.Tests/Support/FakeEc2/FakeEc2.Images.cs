@@ -4,7 +4,7 @@ using static BlenderFarm.Integration.Tests.Support.FakeEc2.Ec2Xml;
 namespace BlenderFarm.Integration.Tests.Support.FakeEc2;
 
 /// <summary>One machine image the fake offers.</summary>
-internal sealed record FakeImage(string ImageId, string Name, string OwnerId, DateTime CreationDate, string State = "available");
+internal sealed record FakeImage(string ImageId, string Name, string OwnerId, DateTime CreationDate, string State = "available", string? OwnerAlias = null);
 
 /// <summary>Images, spot prices and availability zones: what the coordinator reads before launching.</summary>
 internal sealed partial class FakeEc2
@@ -58,12 +58,12 @@ internal sealed partial class FakeEc2
         }
 
         var found = _images.Where(i =>
-            (owners.Count == 0 || owners.Contains(i.OwnerId) || (owners.Contains("self") && i.OwnerId == OwnerId))
+            (owners.Count == 0 || owners.Contains(i.OwnerId) || (owners.Contains("self") && i.OwnerId == OwnerId) || (i.OwnerAlias is not null && owners.Contains(i.OwnerAlias)))
             && (ids.Count == 0 || ids.Contains(i.ImageId))
             && filters.All(f => f.Matches(f.Name switch { "name" => i.Name, "state" => i.State, "image-id" => i.ImageId, _ => i.OwnerId })));
         yield return Set("imagesSet", found.Select(i => new[]
         {
-            E("imageId", i.ImageId), E("imageLocation", $"{i.OwnerId}/{i.Name}"), E("imageState", i.State), E("imageOwnerId", i.OwnerId),
+            E("imageId", i.ImageId), E("imageLocation", $"{i.OwnerId}/{i.Name}"), E("imageState", i.State), E("imageOwnerId", i.OwnerId), i.OwnerAlias is null ? null : E("imageOwnerAlias", i.OwnerAlias),
             E("creationDate", Time(i.CreationDate)), E("isPublic", "false"), E("architecture", "x86_64"), E("imageType", "machine"),
             E("name", i.Name), E("rootDeviceType", "ebs"), E("rootDeviceName", "/dev/sda1"), E("virtualizationType", "hvm"),
             E("hypervisor", "xen"), E("platformDetails", "Linux/UNIX"),

@@ -155,6 +155,11 @@ internal sealed partial class FakeEc2
 
         if (clientToken is not null && _instances.Values.Where(i => i.ClientToken == clientToken).ToList() is { Count: > 0 } earlier)
         {
+            if (earlier[0].ImageId != imageId || earlier[0].Type != type || earlier[0].KeyName != keyName)
+            {
+                throw Ec2Error.BadRequest("IdempotentParameterMismatch", $"The client token {clientToken} was used before with other parameters.");
+            }
+
             return Reservation(earlier[0].ReservationId, earlier);
         }
 
@@ -421,6 +426,12 @@ internal sealed partial class FakeEc2
             }
         }
 
+        var full = resources.FirstOrDefault(r => TagsOf(r).Keys.Union(tags.Keys, StringComparer.Ordinal).Count() > QueryRequest.MaxTags);
+        if (full is not null)
+        {
+            throw Ec2Error.BadRequest("TagLimitExceeded", $"The maximum number of tags for resource {full} ({QueryRequest.MaxTags}) has been reached.");
+        }
+
         foreach (var resource in resources)
         {
             Retag(resource, tags);
@@ -428,6 +439,10 @@ internal sealed partial class FakeEc2
 
         yield return E("return", "true");
     }
+
+    private IReadOnlyDictionary<string, string> TagsOf(string resource) =>
+        _instances.TryGetValue(resource, out var instance) ? instance.Tags
+        : (IReadOnlyDictionary<string, string>?)_groups.Find(g => g.Id == resource)?.Tags ?? _keyPairs.Find(k => k.Id == resource)?.Tags ?? new Dictionary<string, string>();
 
     private void Retag(string resource, IReadOnlyDictionary<string, string> tags)
     {

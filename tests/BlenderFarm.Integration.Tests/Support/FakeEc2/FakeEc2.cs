@@ -22,6 +22,7 @@ internal sealed partial class FakeEc2 : IDisposable
     private readonly Dictionary<string, Func<QueryRequest, IEnumerable<XElement>>> _actions;
     private readonly FakeMetadata _metadata;
     private readonly Dictionary<string, (string Code, string Message)> _injected = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _throttled = new(StringComparer.Ordinal);
 
     static FakeEc2() => Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
 
@@ -86,6 +87,15 @@ internal sealed partial class FakeEc2 : IDisposable
         }
     }
 
+    /// <summary>The next <paramref name="times"/> <paramref name="action"/> requests are throttled as EC2 throttles: HTTP 503, <c>RequestLimitExceeded</c>.</summary>
+    public void Throttle(string action, int times)
+    {
+        lock (_gate)
+        {
+            _throttled[action] = times;
+        }
+    }
+
     public static FakeEc2 Start(string folder)
     {
         if (!File.Exists("/usr/sbin/sshd"))
@@ -93,6 +103,7 @@ internal sealed partial class FakeEc2 : IDisposable
             Assert.Ignore("OpenSSH server is not installed (apt-get install openssh-server).");
         }
 
+        _ = Ec2Model.Instance;
         Directory.CreateDirectory(folder);
         Directory.CreateDirectory("/run/sshd");
         return new FakeEc2(folder);
@@ -161,6 +172,12 @@ internal sealed partial class FakeEc2 : IDisposable
                 try
                 {
                     Check(context.Request, request);
+                    if (_throttled.GetValueOrDefault(action) > 0)
+                    {
+                        _throttled[action]--;
+                        throw new Ec2Error(HttpStatusCode.ServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.");
+                    }
+
                     if (_injected.TryGetValue(action, out var injected))
                     {
                         throw Ec2Error.BadRequest(injected.Code, injected.Message);
@@ -207,5 +224,7 @@ internal sealed partial class FakeEc2 : IDisposable
         {
             throw Ec2Error.BadRequest("InvalidAction", $"The action {request.Action} is not valid for this web service.");
         }
+
+        Ec2Model.Instance.Check(request.Action, request.Parameters);
     }
 }

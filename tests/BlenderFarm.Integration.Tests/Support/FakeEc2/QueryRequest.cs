@@ -26,11 +26,19 @@ internal sealed partial class QueryRequest
     private readonly Dictionary<string, string> _values;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal) { "Action", "Version" };
 
+    /// <summary>EC2's documented tag limits: 50 per resource, keys of at most 128 characters, values of at most 256.</summary>
+    public const int MaxTags = 50;
+
+    public const int MaxTagValue = 256;
+
     public QueryRequest(IEnumerable<KeyValuePair<string, string>> values) => _values = new(values, StringComparer.Ordinal);
 
     public string? Action => _values.GetValueOrDefault("Action");
 
     public string? Version => _values.GetValueOrDefault("Version");
+
+    /// <summary>Every parameter but Action and Version, as sent.</summary>
+    public IReadOnlyDictionary<string, string> Parameters => _values.Where(p => p.Key is not ("Action" or "Version")).ToDictionary(StringComparer.Ordinal);
 
     public static QueryRequest Parse(string body)
     {
@@ -141,10 +149,18 @@ internal sealed partial class QueryRequest
                 throw Ec2Error.BadRequest("InvalidParameterValue", $"Tag key '{key}' is not valid: at most 128 characters, not starting with aws:.");
             }
 
-            tags[key] = Optional(Item(prefix, n) + ".Value") ?? "";
+            var value = Optional(Item(prefix, n) + ".Value") ?? "";
+            if (value.Length > MaxTagValue)
+            {
+                throw Ec2Error.BadRequest("InvalidParameterValue", $"Tag value for key '{key}' is not valid: at most {MaxTagValue} characters.");
+            }
+
+            tags[key] = value;
         }
 
-        return tags;
+        return tags.Count > MaxTags
+            ? throw Ec2Error.BadRequest("TagLimitExceeded", $"The maximum number of tags for a resource ({MaxTags}) has been reached.")
+            : tags;
     }
 
     /// <summary><c>TagSpecification.N.ResourceType</c> with <c>TagSpecification.N.Tag.M.Key/Value</c>, each type allowed here.</summary>

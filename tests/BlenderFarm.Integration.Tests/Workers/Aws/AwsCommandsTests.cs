@@ -96,6 +96,46 @@ public sealed class AwsCommandsTests
     }
 
     [Test]
+    public async Task Two_installations_in_one_account_teardown_never_touches_the_others_farm_of_the_same_id()
+    {
+        using var ours = new Workspace();
+        using var colleague = new Workspace();
+        using var fake = FakeEc2.Start(ours.PathOf("ec2"));
+        fake.UseIn(ours);
+        fake.UseIn(colleague);
+        using var ec2 = new AmazonEC2Client(new BasicAWSCredentials(fake.AccessKey, fake.SecretKey),
+            new AmazonEC2Config { ServiceURL = fake.ServiceUrl, AuthenticationRegion = fake.Region });
+        // Our data folder still holds a farm folder of the same id as the colleague's live farm (job ids are short).
+        Directory.CreateDirectory(ours.PathOf("home", "aws", "job-left-behind"));
+        _ = BlenderFarm.Workers.Aws.Farm.OwnerId.For(ours.PathOf("home", "aws"));
+        var theirOwner = BlenderFarm.Workers.Aws.Farm.OwnerId.For(colleague.PathOf("home", "aws"));
+        var theirKey = colleague.PathOf("home", "aws", "job-left-behind", "id_ed25519");
+        Directory.CreateDirectory(Path.GetDirectoryName(theirKey)!);
+        SshHosts.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", theirKey);
+        await ec2.ImportKeyPairAsync(new ImportKeyPairRequest
+        {
+            KeyName = "blenderfarm-job-left-behind",
+            PublicKeyMaterial = Convert.ToBase64String(File.ReadAllBytes(theirKey + ".pub")),
+            TagSpecifications = [Tagged(ResourceType.KeyPair, theirOwner)],
+        });
+        await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
+        {
+            GroupName = "blenderfarm-job-left-behind", Description = "theirs", TagSpecifications = [Tagged(ResourceType.SecurityGroup, theirOwner)],
+        });
+
+        var teardown = await ours.Cli.RunAsync("teardown", "--workers", Workers(fake, ""));
+        Assert.That(teardown.ExitCode, Is.Zero, teardown.ToString());
+        Assert.That(fake.KeyPairs.Select(k => k.Name), Is.EqualTo(new[] { "blenderfarm-job-left-behind" }), "the colleague's key pair is left alone");
+        Assert.That(fake.SecurityGroups.Select(g => g.Name), Is.EqualTo(new[] { "blenderfarm-job-left-behind" }), "the colleague's security group is left alone");
+        Assert.That(File.Exists(theirKey), Is.True);
+
+        var theirTeardown = await colleague.Cli.RunAsync("teardown", "--workers", Workers(fake, ""));
+        Assert.That(theirTeardown.ExitCode, Is.Zero, theirTeardown.ToString());
+        Assert.That((fake.KeyPairs, fake.SecurityGroups), Is.EqualTo((Array.Empty<FakeKeyPair>(), Array.Empty<FakeSecurityGroup>())));
+        Assert.That(fake.RefusedRequests, Is.Empty);
+    }
+
+    [Test]
     public async Task Instances_without_credentials_says_so_in_one_sentence_and_asks_EC2_nothing()
     {
         using var workspace = new Workspace();

@@ -163,8 +163,83 @@ public sealed class FakeEc2Tests
         var refused = Assert.ThrowsAsync<AmazonEC2Exception>(() => stranger.DescribeAvailabilityZonesAsync(new DescribeAvailabilityZonesRequest()));
         Assert.That((refused.ErrorCode, (int)refused.StatusCode), Is.EqualTo(("AuthFailure", 401)));
         Assert.That(fake.RefusedRequests, Has.Count.EqualTo(9));
-        Assert.That(fake.RefusedRequests[0], Is.EqualTo("RunInstances: MissingParameter: The request must contain the parameter InstanceType"));
+        Assert.That(fake.RefusedRequests[0], Is.EqualTo("RunInstances: MissingParameter: The request must contain the parameter MinCount"));
         Assert.That(fake.Instances, Is.Empty, "nothing was launched by a refused request");
+    }
+
+    [Test]
+    public async Task Every_request_is_checked_against_AWSs_EC2_model_names_types_required_members_and_enums()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        using var ec2 = Client(fake);
+        using var http = new HttpClient();
+
+        // Structures are Name.Member and lists Name.N, with EC2's names (locationName capitalised: InstanceId, Filter.N.Value.M).
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("InstanceId.1", "i-0123456789abcdef0")), Is.EqualTo("InvalidInstanceID.NotFound"));
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("Filter.1.Name", "instance-state-name"), ("Filter.1.Value.1", "running")), Is.EqualTo("OK"));
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("InstanceIds.1", "i-0123456789abcdef0")), Is.EqualTo("UnknownParameter"), "the member name, not EC2's wire name");
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("Filter.1.Values.1", "running")), Is.EqualTo("UnknownParameter"));
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("Filter.0.Name", "x")), Is.EqualTo("UnknownParameter"), "list items count from 1");
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("InstanceId", "")), Is.EqualTo("InvalidRequest"), "an empty list sent as a bare name");
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("MaxResults", "ten")), Is.EqualTo("InvalidParameterValue"));
+        Assert.That(await QueryAsync(http, fake, "DescribeInstances", ("DryRun", "yes")), Is.EqualTo("InvalidParameterValue"));
+        Assert.That(await QueryAsync(http, fake, "DescribeSpotPriceHistory", ("StartTime", "yesterday")), Is.EqualTo("InvalidParameterValue"));
+        Assert.That(await QueryAsync(http, fake, "RunInstances", ("ImageId", ImageId), ("MaxCount", "1")), Is.EqualTo("MissingParameter"));
+
+        // The same through the real SDK: an enum value EC2 does not know, and an unknown parameter in a nested structure.
+        Assert.That(await ErrorOf(() => ec2.RunInstancesAsync(new RunInstancesRequest { ImageId = ImageId, InstanceType = new InstanceType("g4dn.huge"), MinCount = 1, MaxCount = 1 })),
+            Is.EqualTo("InvalidParameterValue"));
+        Assert.That(await ErrorOf(() => ec2.DescribeSpotPriceHistoryAsync(new DescribeSpotPriceHistoryRequest { InstanceTypes = [new InstanceType("g4dn.huge")] })),
+            Is.EqualTo("InvalidParameterValue"));
+
+        Assert.That(fake.RefusedRequests, Has.Count.EqualTo(11), string.Join("\n", fake.RefusedRequests));
+        Assert.That(fake.RefusedRequests, Does.Contain("DescribeInstances: UnknownParameter: The parameter InstanceIds.1 is not recognized"));
+        Assert.That(fake.RefusedRequests, Does.Contain("RunInstances: MissingParameter: The request must contain the parameter MinCount"));
+        Assert.That(fake.RefusedRequests, Has.Some.StartsWith("DescribeInstances: InvalidParameterValue: Value (yes) for parameter DryRun is invalid."));
+        Assert.That(fake.Instances, Is.Empty);
+    }
+
+    [Test]
+    public async Task Tag_limits_client_tokens_the_amazon_owner_alias_and_throttling_behave_as_EC2_documents()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        using var ec2 = Client(fake);
+        static List<Tag> Tags(int count) => [.. Enumerable.Range(1, count).Select(n => new Tag($"k{n}", "v"))];
+        static CreateSecurityGroupRequest Group(string name, List<Tag> tags) =>
+            new() { GroupName = name, Description = name, TagSpecifications = [new TagSpecification { ResourceType = ResourceType.SecurityGroup, Tags = tags }] };
+
+        Assert.That(await ErrorOf(() => ec2.CreateSecurityGroupAsync(Group("g1", Tags(51)))), Is.EqualTo("TagLimitExceeded"));
+        Assert.That(await ErrorOf(() => ec2.CreateSecurityGroupAsync(Group("g2", [new Tag("aws:owner", "v")]))), Is.EqualTo("InvalidParameterValue"));
+        Assert.That(await ErrorOf(() => ec2.CreateSecurityGroupAsync(Group("g3", [new Tag(new string('k', 129), "v")]))), Is.EqualTo("InvalidParameterValue"));
+        Assert.That(await ErrorOf(() => ec2.CreateSecurityGroupAsync(Group("g4", [new Tag("k", new string('v', 257))]))), Is.EqualTo("InvalidParameterValue"));
+        var group = await ec2.CreateSecurityGroupAsync(Group("g5", Tags(48)));
+        Assert.That(await ErrorOf(() => ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [group.GroupId], Tags = [new Tag("x", "1"), new Tag("y", "2"), new Tag("z", "3")] })),
+            Is.EqualTo("TagLimitExceeded"));
+        await ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [group.GroupId], Tags = [new Tag("k1", "changed"), new Tag("x", "1"), new Tag("y", "2")] });
+        Assert.That(fake.SecurityGroups.Single().Tags, Has.Count.EqualTo(50));
+
+        var launch = new RunInstancesRequest { ImageId = ImageId, InstanceType = InstanceType.G4dnXlarge, MinCount = 1, MaxCount = 1, ClientToken = "token-1" };
+        var first = await ec2.RunInstancesAsync(launch);
+        Assert.That((await ec2.RunInstancesAsync(launch)).Reservation.Instances.Single().InstanceId, Is.EqualTo(first.Reservation.Instances.Single().InstanceId));
+        launch.InstanceType = InstanceType.G5Xlarge;
+        Assert.That(await ErrorOf(() => ec2.RunInstancesAsync(launch)), Is.EqualTo("IdempotentParameterMismatch"));
+        Assert.That(fake.Instances, Has.Count.EqualTo(1));
+
+        fake.AddImage(new FakeImage("ami-0a0a0a0a0a0a0a0a1", "ubuntu-jammy-22.04", "099720109477", new DateTime(2026, 9, 1, 0, 0, 0, DateTimeKind.Utc)));
+        fake.AddImage(new FakeImage("ami-0a0a0a0a0a0a0a0a2", "al2023-ami-2023", "137112412989", new DateTime(2026, 9, 1, 0, 0, 0, DateTimeKind.Utc), OwnerAlias: "amazon"));
+        var amazon = await ec2.DescribeImagesAsync(new DescribeImagesRequest { Owners = ["amazon"] });
+        Assert.That(amazon.Images.Select(i => (i.ImageId, i.ImageOwnerAlias)), Is.EqualTo(new[] { ("ami-0a0a0a0a0a0a0a0a2", "amazon") }));
+
+        fake.Throttle("DescribeAvailabilityZones", 2);
+        var zones = await ec2.DescribeAvailabilityZonesAsync(new DescribeAvailabilityZonesRequest());
+        Assert.That(zones.AvailabilityZones, Has.Count.EqualTo(2), "the SDK retries a throttled request");
+        Assert.That(fake.RefusedRequests.Count(r => r.StartsWith("DescribeAvailabilityZones: RequestLimitExceeded", StringComparison.Ordinal)), Is.EqualTo(2));
+        fake.Throttle("DescribeAvailabilityZones", 10);
+        var throttled = Assert.ThrowsAsync<AmazonEC2Exception>(() => ec2.DescribeAvailabilityZonesAsync(new DescribeAvailabilityZonesRequest()));
+        Assert.That((throttled.ErrorCode, (int)throttled.StatusCode), Is.EqualTo(("RequestLimitExceeded", 503)));
+        await ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [first.Reservation.Instances.Single().InstanceId] });
     }
 
     [Test]
@@ -269,6 +344,24 @@ public sealed class FakeEc2Tests
         var key = workspace.PathOf("client_ed25519");
         SshHosts.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "blenderfarm-test", "-f", key);
         return key;
+    }
+
+    /// <summary>Sends a raw Query request (as the SDK would sign it, as far as the fake checks) and returns "OK" or EC2's error code.</summary>
+    private static async Task<string> QueryAsync(HttpClient http, FakeEc2 fake, string action, params (string Name, string Value)[] parameters)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, fake.ServiceUrl)
+        {
+            Content = new FormUrlEncodedContent([new("Action", action), new("Version", FakeEc2.ApiVersion), .. parameters.Select(p => new KeyValuePair<string, string>(p.Name, p.Value))]),
+        };
+        request.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential={fake.AccessKey}/20261203/{fake.Region}/ec2/aws4_request");
+        using var response = await http.SendAsync(request);
+        if (response.IsSuccessStatusCode)
+        {
+            return "OK";
+        }
+
+        var error = System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync());
+        return error.Descendants("Code").Single().Value;
     }
 
     private static async Task<string> ErrorOf(Func<Task> call)

@@ -155,33 +155,39 @@ internal sealed class SshHosts : IDisposable
             return host;
         }
 
+        private readonly Lock _killGate = new();
+
         /// <summary>Kills the host's sshd and everything it started (sessions, shells, Blender): the machine is gone.</summary>
         public void Kill()
         {
-            if (_sshd is null)
+            // The fake EC2 may end an instance from its terminate path and from Dispose at the same moment.
+            lock (_killGate)
             {
-                return;
-            }
+                if (_sshd is null)
+                {
+                    return;
+                }
 
-            foreach (var pid in Descendants(_sshd.Id).Prepend(_sshd.Id))
-            {
-                try
+                foreach (var pid in Descendants(_sshd.Id).Prepend(_sshd.Id))
                 {
-                    Process.GetProcessById(pid).Kill();
+                    try
+                    {
+                        Process.GetProcessById(pid).Kill();
+                    }
+                    catch (ArgumentException)
+                    {
+                        // already gone
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // already gone
+                    }
                 }
-                catch (ArgumentException)
-                {
-                    // already gone
-                }
-                catch (InvalidOperationException)
-                {
-                    // already gone
-                }
-            }
 
-            _sshd.WaitForExit();
-            _sshd.Dispose();
-            _sshd = null;
+                _sshd.WaitForExit();
+                _sshd.Dispose();
+                _sshd = null;
+            }
         }
 
         /// <summary>

@@ -15,6 +15,9 @@ suite=${1:?usage: tools/blender-chroot.sh SUITE (trixie, sid)}
 root=${BLENDER_CHROOTS:-/var/cache/blenderfarm/chroots}/$suite
 bindir=${BLENDER_WRAPPER_DIR:-/usr/local/bin}
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# The repository needs its own mount only where none of the standard ones below already holds it.
+case "$repo/" in /tmp/*|/var/tmp/*|/root/*|/home/*|/work/*) repo= ;; esac
+repo_word=${repo:+"'$repo'"}
 
 mirror() {
   local found
@@ -26,7 +29,8 @@ mirror() {
 if [ ! -f "$root/.blenderfarm-complete" ]; then
   command -v debootstrap >/dev/null || { echo "blender-chroot: debootstrap is not installed (apt-get install debootstrap)" >&2; exit 1; }
   url=$(mirror)
-  rm -rf "$root"; mkdir -p "$(dirname "$root")"
+  # --one-file-system: never follow a wrapper's bind mounts (/tmp, /root, ...) out of an unfinished chroot.
+  rm -rf --one-file-system "$root"; mkdir -p "$(dirname "$root")"
   debootstrap --variant=minbase "$suite" "$root" "$url" >"$root.log" 2>&1 || { tail -20 "$root.log" >&2; exit 1; }
   mount --bind /proc "$root/proc"
   trap 'umount "$root/proc" 2>/dev/null || true' EXIT
@@ -50,7 +54,7 @@ cat > "$wrapper.tmp" <<WRAPPER
 set -euo pipefail
 root='$root'
 binds=\${BLENDER_CHROOT_BINDS:-}
-for path in /proc /dev /tmp /var/tmp /root /home /work '$repo' \${binds//:/ }; do
+for path in /proc /dev /tmp /var/tmp /root /home /work $repo_word \${binds//:/ }; do
   [ -d "\$path" ] || continue
   mkdir -p "\$root\$path"
   mountpoint -q "\$root\$path" || mount --rbind "\$path" "\$root\$path" 2>/dev/null || mountpoint -q "\$root\$path"

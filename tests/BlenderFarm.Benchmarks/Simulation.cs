@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using BlenderFarm.Domain.Frames;
+using BlenderFarm.Domain.Jobs;
+using BlenderFarm.Domain.Journal;
+using BlenderFarm.Domain.Ports;
+using BlenderFarm.Domain.Running;
+using BlenderFarm.Domain.Scheduling;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BlenderFarm.Benchmarks;
+
+/// <summary>What one simulated run measured.</summary>
+internal sealed record SimResult(
+    Scenario Scenario,
+    double Makespan,
+    double LowerBound,
+    double TailSeconds,
+    double SchedulingCpuSeconds,
+    double HarnessCpuSeconds,
+    double WallSeconds,
+    long PeakMemoryBytes,
+    int JournalRecords,
+    string? Problem)
+{
+    public double Ratio => Makespan / LowerBound;
+
+    public double RecordsPerSecond => JournalRecords / WallSeconds;
+}
+
+/// <summary>
+/// Drives the real <see cref="JobScheduler"/>, <see cref="JobRunner"/> and <see cref="FileJobJournal"/> with simulated
+/// slots. The simulated clock moves only when every thread-pool thread is idle (everything the last step woke has run
+/// and is waiting again), so a run is a discrete-event simulation of the real code.
+/// </summary>
+internal static class Simulation
+{
+    public static SimResult Run(Scenario scenario)
+    {
+        var workload = Workload.Create(scenario);
+        var folder = Directory.CreateTempSubdirectory("blenderfarm-sim-").FullName;
+        try
+        {
+            return Run(scenario, workload, folder);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static SimResult Run(Scenario scenario, Workload workload, string folder)
+    {
+        var clock = new SimClock();
+        var output = Path.Combine(folder, "frames");
+        Directory.CreateDirectory(output);
+        var frames = Enumerable.Range(1, scenario.Frames).ToList();
+        var scene = new SceneInfo("Scene", 1, scenario.Frames, 1, 64, 48, "PNG", ".png", "frame_", "CYCLES", "4.2.3");
+        var spec = new JobSpec("sim", Path.Combine(folder, "shot.blend"), output, frames, scene, ChunkPolicy.Auto, "sim", "/usr/bin/blender", SimClock.Epoch);
+        var journalPath = Path.Combine(folder, "journal.bfj");
+        var slots = Enumerable.Range(0, scenario.Slots)
+            .Select(i => (IWorkerSlot)new SimSlot($"sim-{i + 1}", workload.SlotSpeeds[i], workload.DyingSlot == i ? workload.DiesAt : double.PositiveInfinity, clock, workload, 1))
+            .ToList();
+        var lastDoneBySlot = new Dictionary<string, double>();
+
+        var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        var driverCpu = ThreadCpu.Now();
+        double makespan;
+        using (var journal = FileJobJournal.Create(journalPath, new JobCreated(spec)))
+        {
+            var scheduler = new JobScheduler(JobState.New(spec), journal, clock, new SchedulerOptions(), slots.Select(s => s.Id));
+            scheduler.FrameChanged += change =>
+            {
+                if (change.To == FrameState.Done && change.Slot is { } slot)
+                {
+                    lastDoneBySlot[slot] = (change.At - SimClock.Epoch).TotalSeconds;
+                }
+            };
+            scheduler.StartRun(Environment.ProcessId, "sim", _ => true, _ => null);
+            var runner = new JobRunner(scheduler, slots, new AcceptEveryFrame(), NullLogger<JobRunner>.Instance);
+            var run = Task.Run(() => runner.RunAsync(CancellationToken.None));
+            Drive(clock, run);
+            run.GetAwaiter().GetResult();
+            makespan = clock.Seconds;
+            scheduler.Finish();
+        }
+
+        ThreadCpu.AddHarness(driverCpu);
+        wall.Stop();
+        process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+        var harness = ThreadCpu.HarnessSeconds;
+        var (records, problem) = Check(journalPath, scenario.Frames);
+        makespan = lastDoneBySlot.Count > 0 ? lastDoneBySlot.Values.Max() : makespan;
+        var tail = lastDoneBySlot.Count > 0 ? makespan - lastDoneBySlot.Values.Min() : 0;
+        return new SimResult(scenario, makespan, workload.LowerBound, tail, cpu - harness, harness, wall.Elapsed.TotalSeconds,
+            process.PeakWorkingSet64, records, problem);
+    }
+
+    /// <summary>Advances the clock each time the thread pool is idle, until the run ends.</summary>
+    private static void Drive(SimClock clock, Task run)
+    {
+        while (true)
+        {
+            WaitUntilIdle();
+            if (run.IsCompleted)
+            {
+                return;
+            }
+
+            if (!clock.AdvanceToNext())
+            {
+                WaitUntilIdle();
+                if (run.IsCompleted)
+                {
+                    return;
+                }
+
+                throw new InvalidOperationException("The simulation is stuck: the run waits but no timer is pending.");
+            }
+        }
+    }
+
+    private static void WaitUntilIdle()
+    {
+        ThreadPool.GetMaxThreads(out var max, out _);
+        var quiet = 0;
+        var spin = new SpinWait();
+        while (quiet < 3)
+        {
+            ThreadPool.GetAvailableThreads(out var available, out _);
+            if (ThreadPool.PendingWorkItemCount == 0 && available == max)
+            {
+                quiet++;
+            }
+            else
+            {
+                quiet = 0;
+            }
+
+            spin.SpinOnce();
+        }
+    }
+
+    /// <summary>Reads the journal back: every frame must end Done, by exactly one Done transition.</summary>
+    private static (int Records, string? Problem) Check(string journalPath, int frameCount)
+    {
+        var read = FileJobJournal.Read(journalPath);
+        var done = new int[frameCount + 1];
+        foreach (var change in read.Records.OfType<FrameChanged>().Where(c => c.To == FrameState.Done))
+        {
+            done[change.Frame]++;
+        }
+
+        var state = JobState.Replay(read.Records);
+        var notDone = state.Frames.Count(f => f.State != FrameState.Done);
+        var twice = done.Count(d => d > 1);
+        var problem = notDone > 0 || twice > 0 || read.TornTailBytes > 0
+            ? $"{notDone} frame(s) not done, {twice} done more than once, {read.TornTailBytes} torn bytes"
+            : null;
+        return (read.Records.Count, problem);
+    }
+
+    private sealed class AcceptEveryFrame : IFrameVerifier
+    {
+        public FrameVerification Verify(string path) => new(true, 0, null);
+    }
+}

@@ -18,19 +18,22 @@ internal static class JournalThroughput
             using var journal = FileJobJournal.Create(Path.Combine(folder, "journal.bfj"), new JobCreated(spec));
             var gate = new Lock();
             var watch = Stopwatch.StartNew();
-            var threads = Enumerable.Range(0, writers).Select(w => new Thread(() =>
+            // Each writer is a slot's loop: append a record under the scheduler's lock, wait (asynchronously, outside
+            // the lock) until it is durable, then go on.
+            var writerTasks = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
             {
                 for (var i = 0; i < recordsPerWriter; i++)
                 {
-                    // The scheduler appends under its lock, as here.
+                    Task durable;
                     lock (gate)
                     {
-                        journal.Append(new FrameChanged(i, FrameState.Rendering, FrameState.Transferring, SimClock.Epoch, $"slot-{w}", 0, null, 61.5, null));
+                        durable = journal.AppendAsync(new FrameChanged(i, FrameState.Rendering, FrameState.Transferring, SimClock.Epoch, $"slot-{w}", 0, null, 61.5, null));
                     }
+
+                    await durable.ConfigureAwait(false);
                 }
-            })).ToList();
-            threads.ForEach(t => t.Start());
-            threads.ForEach(t => t.Join());
+            })).ToArray();
+            Task.WaitAll(writerTasks);
             watch.Stop();
             return (writers * recordsPerWriter, watch.Elapsed.TotalSeconds);
         }

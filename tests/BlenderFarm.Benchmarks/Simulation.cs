@@ -17,6 +17,7 @@ internal sealed record SimResult(
     double TailSeconds,
     double SchedulingCpuSeconds,
     double HarnessCpuSeconds,
+    double JournalCpuSeconds,
     double WallSeconds,
     long PeakMemoryBytes,
     int JournalRecords,
@@ -67,6 +68,7 @@ internal static class Simulation
         var wall = Stopwatch.StartNew();
         var driverCpu = ThreadCpu.Now();
         double makespan;
+        double journalCpu;
         using (var journal = FileJobJournal.Create(journalPath, new JobCreated(spec)))
         {
             var scheduler = new JobScheduler(JobState.New(spec), journal, clock, new SchedulerOptions(), slots.Select(s => s.Id));
@@ -80,10 +82,11 @@ internal static class Simulation
             scheduler.StartRun(Environment.ProcessId, "sim", _ => true, _ => null);
             var runner = new JobRunner(scheduler, slots, new AcceptEveryFrame(), NullLogger<JobRunner>.Instance);
             var run = Task.Run(() => runner.RunAsync(CancellationToken.None));
-            Drive(clock, run);
+            Drive(clock, run, journal);
             run.GetAwaiter().GetResult();
             makespan = clock.Seconds;
             scheduler.Finish();
+            journalCpu = ThreadCpu.OfThreadsNamed("journal writer");
         }
 
         ThreadCpu.AddHarness(driverCpu);
@@ -94,16 +97,16 @@ internal static class Simulation
         var (records, problem) = Check(journalPath, scenario.Frames);
         makespan = lastDoneBySlot.Count > 0 ? lastDoneBySlot.Values.Max() : makespan;
         var tail = lastDoneBySlot.Count > 0 ? makespan - lastDoneBySlot.Values.Min() : 0;
-        return new SimResult(scenario, makespan, workload.LowerBound, tail, cpu - harness, harness, wall.Elapsed.TotalSeconds,
+        return new SimResult(scenario, makespan, workload.LowerBound, tail, cpu - harness - journalCpu, harness, journalCpu, wall.Elapsed.TotalSeconds,
             process.PeakWorkingSet64, records, problem);
     }
 
     /// <summary>Advances the clock each time the thread pool is idle, until the run ends.</summary>
-    private static void Drive(SimClock clock, Task run)
+    private static void Drive(SimClock clock, Task run, FileJobJournal journal)
     {
         while (true)
         {
-            WaitUntilIdle();
+            WaitUntilIdle(journal);
             if (run.IsCompleted)
             {
                 return;
@@ -111,7 +114,7 @@ internal static class Simulation
 
             if (!clock.AdvanceToNext())
             {
-                WaitUntilIdle();
+                WaitUntilIdle(journal);
                 if (run.IsCompleted)
                 {
                     return;
@@ -122,15 +125,17 @@ internal static class Simulation
         }
     }
 
-    private static void WaitUntilIdle()
+    /// <summary>Until the journal's writer and the thread pool have nothing left to do (in that order of checking).</summary>
+    private static void WaitUntilIdle(FileJobJournal journal)
     {
         ThreadPool.GetMaxThreads(out var max, out _);
         var quiet = 0;
         var spin = new SpinWait();
         while (quiet < 3)
         {
+            var journalIdle = journal.PendingRecords == 0;
             ThreadPool.GetAvailableThreads(out var available, out _);
-            if (ThreadPool.PendingWorkItemCount == 0 && available == max)
+            if (journalIdle && ThreadPool.PendingWorkItemCount == 0 && available == max)
             {
                 quiet++;
             }

@@ -24,6 +24,37 @@ internal static partial class ThreadCpu
 
     public static void AddHarness(long since) => Interlocked.Add(ref _harnessTicks, Now() - since);
 
+    /// <summary>CPU seconds (user and system) of this process's threads with the given name, from /proc (Linux).</summary>
+    public static double OfThreadsNamed(string name)
+    {
+        var ticks = 0L;
+        if (!Directory.Exists("/proc/self/task"))
+        {
+            return 0;
+        }
+
+        foreach (var task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).Trim() != name)
+                {
+                    continue;
+                }
+
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        return ticks / 100.0; // USER_HZ
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private struct TimeSpec
     {

@@ -332,7 +332,7 @@ public sealed class JobRunner
 
             File.Move(incoming, spec.FramePath(written.Frame), overwrite: true);
             Journal.PrivateFiles.Share(spec.FramePath(written.Frame));
-            _scheduler.FrameCompleted(slot.Id, written.Frame, check.Bytes);
+            await _scheduler.FrameCompletedAsync(slot.Id, written.Frame, check.Bytes).ConfigureAwait(false);
         }
         catch (IOException io) when (DiskFullException.IsDiskFull(io))
         {

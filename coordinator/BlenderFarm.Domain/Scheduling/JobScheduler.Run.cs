@@ -7,6 +7,7 @@ namespace BlenderFarm.Domain.Scheduling;
 
 public sealed partial class JobScheduler
 {
+    private Task _durable = Task.CompletedTask;
     private double _renderSecondsSum;
     private int _renderedCount;
     private int _doneThisRun;
@@ -27,6 +28,7 @@ public sealed partial class JobScheduler
     {
         ArgumentNullException.ThrowIfNull(doneOutputIntact);
         ArgumentNullException.ThrowIfNull(verifiedOutputBytes);
+        Task durable;
         lock (_lock)
         {
             var now = _time.GetUtcNow();
@@ -61,12 +63,16 @@ public sealed partial class JobScheduler
             }
 
             _failuresBeforeRun = _state.Frames.ToDictionary(f => f.Frame, f => f.FailedAttempts);
+            durable = _durable;
         }
+
+        durable.GetAwaiter().GetResult();
     }
 
     /// <summary>Ends the run: the given status (pause, cancel), or else Completed when every frame is done and Failed otherwise.</summary>
     public JobStatus Finish(JobStatus? status = null, string? reason = null)
     {
+        Task durable;
         lock (_lock)
         {
             if (status is null)
@@ -77,9 +83,12 @@ public sealed partial class JobScheduler
             }
 
             AppendAndApply(new JobStatusChanged(status.Value, _time.GetUtcNow(), reason));
-            Signal();
-            return status.Value;
+            WakeAll();
+            durable = _durable;
         }
+
+        durable.GetAwaiter().GetResult();
+        return status.Value;
     }
 
     /// <summary>What a cloud instance has cost so far (or in all, once it ended): journaled, then applied.</summary>
@@ -119,8 +128,8 @@ public sealed partial class JobScheduler
         lock (_lock)
         {
             var now = _time.GetUtcNow();
-            var done = _state.Count(FrameState.Done);
-            var failed = _state.Count(FrameState.Failed);
+            var done = _doneCount;
+            var failed = _failedCount;
             var remaining = _state.Spec.Frames.Count - done - failed;
             double? perMinute = null;
             TimeSpan? eta = null;
@@ -138,7 +147,7 @@ public sealed partial class JobScheduler
                 done,
                 failed,
                 _queue.Count,
-                _state.Frames.Count(f => FrameTransitions.InFlight.Contains(f.State)),
+                _inFlightCount,
                 perMinute,
                 eta,
                 now - RunStartedAt,
@@ -169,9 +178,14 @@ public sealed partial class JobScheduler
         return string.Join("; and ", parts);
     }
 
+    /// <summary>
+    /// Appends the record (group commit: durable later, with others) and applies it. <see cref="_durable"/> then
+    /// completes once this record and every one before it is on the disk: whoever acts on a transition outside the
+    /// scheduler (a slot handed work, a frame reported done) waits for it first.
+    /// </summary>
     private void AppendAndApply(JournalRecord record)
     {
-        _journal.Append(record);
+        _durable = _journal.AppendAsync(record);
         _state.Apply(record);
     }
 }

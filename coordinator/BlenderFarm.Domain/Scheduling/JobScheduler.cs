@@ -6,8 +6,10 @@ namespace BlenderFarm.Domain.Scheduling;
 
 /// <summary>
 /// The one place where frames change state. Idle slots pull chunks from it; slots report what happened to each frame.
-/// Every transition is checked against <see cref="FrameTransitions"/>, written to the journal (durably) and only then
-/// applied. Reports about a frame from a slot that no longer holds it are ignored, so a frame ends exactly once.
+/// Every transition is checked against <see cref="FrameTransitions"/>, appended to the journal and applied; the
+/// journal makes records durable in batches (group commit), and nothing outside acts on a transition before it is
+/// durable: a slot receives its chunk, and a frame is reported done, only then. Reports about a frame from a slot
+/// that no longer holds it are ignored, so a frame ends exactly once.
 /// Public methods take the lock; private twins do the work.
 /// </summary>
 public sealed partial class JobScheduler
@@ -19,7 +21,7 @@ public sealed partial class JobScheduler
     private readonly SchedulerOptions _options;
     private readonly SortedSet<int> _queue = [];
     private readonly Dictionary<string, SlotRecord> _slots = [];
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private bool _slotsMayJoin;
 
     public JobScheduler(JobState state, IJobJournal journal, TimeProvider time, SchedulerOptions options, IEnumerable<string> slotIds)
@@ -35,11 +37,16 @@ public sealed partial class JobScheduler
         foreach (var id in slotIds)
         {
             _slots[id] = new SlotRecord(id);
+            _activeSlots++;
         }
 
-        foreach (var frame in state.Frames.Where(f => f.State == FrameState.Queued))
+        foreach (var frame in state.Frames)
         {
-            _queue.Add(frame.Frame);
+            Count(frame.State, +1);
+            if (frame.State == FrameState.Queued)
+            {
+                _queue.Add(frame.Frame);
+            }
         }
 
         RunStartedAt = time.GetUtcNow();
@@ -87,7 +94,7 @@ public sealed partial class JobScheduler
             lock (_lock)
             {
                 _slotsMayJoin = value;
-                Signal();
+                WakeAll();
             }
         }
     }
@@ -104,17 +111,27 @@ public sealed partial class JobScheduler
                 throw new InvalidOperationException($"The job already has a slot {slotId}.");
             }
 
-            Signal();
+            _activeSlots++;
         }
     }
 
-    /// <summary>Gives the slot its next chunk, or null when there is nothing queued right now.</summary>
+    /// <summary>Gives the slot its next chunk (once its assignment is durable), or null when there is nothing queued right now.</summary>
     public Chunk? TryTakeChunk(string slot)
     {
+        Chunk? chunk;
+        Task durable;
         lock (_lock)
         {
-            return TakeChunkLocked(slot);
+            chunk = TakeChunkLocked(slot);
+            durable = _durable;
         }
+
+        if (chunk is not null)
+        {
+            durable.GetAwaiter().GetResult();
+        }
+
+        return chunk;
     }
 
     /// <summary>
@@ -125,24 +142,38 @@ public sealed partial class JobScheduler
     {
         while (true)
         {
-            Task changed;
+            TaskCompletionSource woken;
+            Task durable;
+            Chunk? chunk;
             lock (_lock)
             {
-                var chunk = TakeChunkLocked(slot);
-                if (chunk is not null)
-                {
-                    return chunk;
-                }
+                chunk = TakeChunkLocked(slot);
+                durable = _durable;
+            }
+
+            if (chunk is not null)
+            {
+                // The slot starts on it only once the assignment is on the disk.
+                await durable.ConfigureAwait(false);
+                return chunk;
+            }
+
+            lock (_lock)
+            {
 
                 if (IsFinishedLocked() || _slots[slot].Retired)
                 {
                     return null;
                 }
 
-                changed = _changed.Task;
+                woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _idle.Enqueue(woken);
             }
 
-            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            using (cancellationToken.Register(static w => ((TaskCompletionSource)w!).TrySetCanceled(), woken))
+            {
+                await woken.Task.ConfigureAwait(false);
+            }
         }
     }
 
@@ -184,24 +215,42 @@ public sealed partial class JobScheduler
         }
     }
 
-    /// <summary>The frame's file is in the output folder and verified: the frame is done.</summary>
-    public bool FrameCompleted(string slot, int frame, long bytes)
+    /// <summary>The frame's file is in the output folder and verified: the frame is done (returns once that is durable).</summary>
+    public bool FrameCompleted(string slot, int frame, long bytes) =>
+        FrameCompletedAsync(slot, frame, bytes).GetAwaiter().GetResult();
+
+    /// <summary>The frame's file is in the output folder and verified: the frame is done once the task completes (durable).</summary>
+    public async Task<bool> FrameCompletedAsync(string slot, int frame, long bytes)
     {
+        Task durable;
         lock (_lock)
         {
-            if (!Holds(slot, frame, FrameState.Transferring))
+            if (!CompleteLocked(slot, frame, bytes))
             {
                 return false;
             }
 
-            Move(frame, FrameState.Done, slot, bytes: bytes);
-            _slots[slot].ConsecutiveFailures = 0;
-            BlameSlotsThatFailed(frame, slot);
-            _slots[slot].Activity = (null, 0, 0, "idle");
-            _doneThisRun++;
-            _firstDoneAt ??= _time.GetUtcNow();
-            return true;
+            durable = _durable;
         }
+
+        await durable.ConfigureAwait(false);
+        return true;
+    }
+
+    private bool CompleteLocked(string slot, int frame, long bytes)
+    {
+        if (!Holds(slot, frame, FrameState.Transferring))
+        {
+            return false;
+        }
+
+        Move(frame, FrameState.Done, slot, bytes: bytes);
+        _slots[slot].ConsecutiveFailures = 0;
+        BlameSlotsThatFailed(frame, slot);
+        _slots[slot].Activity = (null, 0, 0, "idle");
+        _doneThisRun++;
+        _firstDoneAt ??= _time.GetUtcNow();
+        return true;
     }
 
     /// <summary>An attempt at the frame failed. Returns the frame's new state, or null if the slot did not hold it.</summary>
@@ -285,7 +334,7 @@ public sealed partial class JobScheduler
             return null;
         }
 
-        var activeSlots = _slots.Values.Count(s => !s.Retired);
+        var activeSlots = _activeSlots;
         var mean = _renderedCount > 0 ? _renderSecondsSum / _renderedCount : (double?)null;
         var size = ChunkPlanner.NextChunkSize(_state.Spec.Chunk, _queue.Count, activeSlots, mean, _options.TargetChunkDuration);
         var frames = _queue.Where(f => MayTake(slot, f)).Take(size).ToList();
@@ -349,13 +398,15 @@ public sealed partial class JobScheduler
 
         AppendAndApply(new SlotRetired(slot, reason, _time.GetUtcNow()));
         record.Retired = true;
+        _activeSlots--;
         record.Activity = (null, 0, 0, "retired: " + reason);
         foreach (var frame in HeldBy(slot).Where(f => _state.Frame(f).State == FrameState.Assigned))
         {
             Move(frame, FrameState.Queued, slot, detail: "returned: slot retired");
         }
 
-        Signal();
+        // Frames that waited for a slot that had not failed them may now go to any slot; the job may have ended.
+        WakeAll();
     }
 
     private bool Holds(string slot, int frame, FrameState state)
@@ -365,11 +416,10 @@ public sealed partial class JobScheduler
     }
 
     private List<int> HeldBy(string slot) =>
-        [.. _state.Frames.Where(f => f.Slot == slot && FrameTransitions.InFlight.Contains(f.State)).Select(f => f.Frame)];
+        _slots.TryGetValue(slot, out var record) ? [.. record.Held.Order()] : [];
 
     private bool IsFinishedLocked() =>
-        (_queue.Count == 0 && !_state.Frames.Any(f => FrameTransitions.InFlight.Contains(f.State)))
-        || (!_slotsMayJoin && _slots.Values.All(s => s.Retired));
+        (_queue.Count == 0 && _inFlightCount == 0) || (!_slotsMayJoin && _activeSlots == 0);
 
     private void Move(int frame, FrameState to, string? slot, string? detail = null, double? seconds = null, long? bytes = null, int? failedAttempts = null)
     {
@@ -382,24 +432,44 @@ public sealed partial class JobScheduler
         var failures = failedAttempts ?? (info.State == FrameState.Failed ? 0 : info.FailedAttempts);
         var change = new FrameChanged(frame, info.State, to, _time.GetUtcNow(), slot, failures, detail, seconds, bytes);
         AppendAndApply(change);
+        Count(info.State, -1);
+        Count(to, +1);
+        if (info.Slot is { } from && FrameTransitions.InFlight.Contains(info.State) && _slots.TryGetValue(from, out var holder))
+        {
+            holder.Held.Remove(frame);
+        }
+
+        if (slot is not null && FrameTransitions.InFlight.Contains(to))
+        {
+            _slots[slot].Held.Add(frame);
+        }
+
         if (to == FrameState.Queued)
         {
             _queue.Add(frame);
         }
-        else
+        else if (info.State == FrameState.Queued)
         {
             _queue.Remove(frame);
         }
 
         FrameChanged?.Invoke(change);
-        Signal();
-    }
-
-    private void Signal()
-    {
-        var previous = _changed;
-        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        previous.TrySetResult();
+        if (IsFinishedLocked())
+        {
+            WakeAll();
+        }
+        else if (to == FrameState.Queued)
+        {
+            // Work appeared: one idle slot takes it, or every one when the frame may not go to just any slot.
+            if (_failedOn.ContainsKey(frame))
+            {
+                WakeAll();
+            }
+            else
+            {
+                WakeOne();
+            }
+        }
     }
 
     private sealed class SlotRecord(string id)
@@ -415,6 +485,9 @@ public sealed partial class JobScheduler
 
         /// <summary>The watchdog stopped the slot's Blender and it has not begun a frame since.</summary>
         public bool WasStuck { get; set; }
+
+        /// <summary>The frames the slot holds (assigned, rendering or transferring).</summary>
+        public HashSet<int> Held { get; } = [];
 
         public (int? Frame, int Sample, int Samples, string Doing) Activity { get; set; } = (null, 0, 0, "starting");
     }

@@ -38,7 +38,11 @@ internal static class Simulation
     public static SimResult Run(Scenario scenario)
     {
         var workload = Workload.Create(scenario);
-        var folder = Directory.CreateTempSubdirectory("blenderfarm-sim-").FullName;
+        // BLENDERFARM_SIM_FOLDER=/dev/shm keeps a long simulation off the disk (the journal figure is then not the disk's).
+        var parent = Environment.GetEnvironmentVariable("BLENDERFARM_SIM_FOLDER");
+        var folder = string.IsNullOrEmpty(parent)
+            ? Directory.CreateTempSubdirectory("blenderfarm-sim-").FullName
+            : Directory.CreateDirectory(Path.Combine(parent, "blenderfarm-sim-" + Environment.ProcessId)).FullName;
         try
         {
             return Run(scenario, workload, folder);
@@ -95,8 +99,10 @@ internal static class Simulation
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         var harness = ThreadCpu.HarnessSeconds;
         var (records, problem) = Check(journalPath, scenario.Frames);
+        // The tail: from the first slot (that did not die) finishing its last frame to the last one.
+        var lastDone = lastDoneBySlot.Where(p => workload.DyingSlot is not { } d || p.Key != slots[d].Id).Select(p => p.Value).ToList();
         makespan = lastDoneBySlot.Count > 0 ? lastDoneBySlot.Values.Max() : makespan;
-        var tail = lastDoneBySlot.Count > 0 ? makespan - lastDoneBySlot.Values.Min() : 0;
+        var tail = lastDone.Count > 0 ? makespan - lastDone.Min() : 0;
         return new SimResult(scenario, makespan, workload.LowerBound, tail, cpu - harness - journalCpu, harness, journalCpu, wall.Elapsed.TotalSeconds,
             process.PeakWorkingSet64, records, problem);
     }

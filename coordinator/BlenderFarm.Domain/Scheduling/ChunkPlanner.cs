@@ -10,8 +10,18 @@ public static class ChunkPlanner
     /// <param name="activeSlots">Slots still taking work.</param>
     /// <param name="meanFrameSeconds">Mean measured render time of a frame in this run; null before the first.</param>
     /// <param name="target">With auto, the render time a chunk aims for.</param>
-    public static int NextChunkSize(ChunkPolicy policy, int queuedFrames, int activeSlots, double? meanFrameSeconds, TimeSpan target)
+    public static int NextChunkSize(ChunkPolicy policy, int queuedFrames, int activeSlots, double? meanFrameSeconds, TimeSpan target) =>
+        NextChunkSize(policy, queuedFrames, activeSlots, meanFrameSeconds, meanFrameSeconds, target);
+
+    /// <summary>
+    /// The chunk for one slot of a mixed fleet: sized from that slot's own frame time, so a chunk lasts about the target
+    /// on a slow slot and on a fast one alike, and the tail cap is that slot's share of the queue by its speed.
+    /// </summary>
+    /// <param name="slotFrameSeconds">Mean measured render time of a frame on this slot (or the fleet's, before it has one).</param>
+    /// <param name="fleetFrameSeconds">Mean measured render time of a frame over all slots.</param>
+    public static int NextChunkSize(ChunkPolicy policy, int queuedFrames, int activeSlots, double? slotFrameSeconds, double? fleetFrameSeconds, TimeSpan target)
     {
+        var meanFrameSeconds = slotFrameSeconds;
         ArgumentNullException.ThrowIfNull(policy);
         if (queuedFrames <= 0)
         {
@@ -33,7 +43,8 @@ public static class ChunkPlanner
 
         // Keep the tail short: never take more than half of a fair share of what is left,
         // so the last chunks shrink and every slot finishes at about the same time.
-        var fairShare = (int)Math.Ceiling(queuedFrames / (2.0 * Math.Max(1, activeSlots)));
+        var speed = fleetFrameSeconds is > 0 ? fleetFrameSeconds.Value / meanFrameSeconds.Value : 1;
+        var fairShare = (int)Math.Min(int.MaxValue, Math.Ceiling(queuedFrames * speed / (2.0 * Math.Max(1, activeSlots))));
         return Math.Clamp(byTime, 1, Math.Max(1, fairShare));
     }
 }

@@ -8,8 +8,12 @@ namespace BlenderFarm.Domain.Scheduling;
 /// </summary>
 public sealed partial class JobScheduler
 {
-    /// <summary>Slots waiting for work, oldest first: one is woken per frame queued, all when the job may have ended.</summary>
-    private readonly Queue<TaskCompletionSource> _idle = new();
+    /// <summary>
+    /// Slots waiting for work, the fastest first (by their measured frame time): one is woken per frame queued, all
+    /// when the job may have ended.
+    /// </summary>
+    private readonly PriorityQueue<TaskCompletionSource, (double Seconds, long Order)> _idle = new();
+    private long _idleOrder;
 
     // Kept as frames change state, so every question below is answered without a scan.
     private int _activeSlots;
@@ -36,9 +40,12 @@ public sealed partial class JobScheduler
     /// <summary>How many times an idle slot was woken: once per frame queued, not once per change.</summary>
     internal long Wakeups { get; private set; }
 
+    private void Idle(SlotRecord record, TaskCompletionSource woken) =>
+        _idle.Enqueue(woken, (FrameSecondsOn(record) ?? 0, _idleOrder++));
+
     private void WakeOne()
     {
-        while (_idle.TryDequeue(out var waiter))
+        while (_idle.TryDequeue(out var waiter, out _))
         {
             if (waiter.TrySetResult())
             {
@@ -50,7 +57,7 @@ public sealed partial class JobScheduler
 
     private void WakeAll()
     {
-        while (_idle.TryDequeue(out var waiter))
+        while (_idle.TryDequeue(out var waiter, out _))
         {
             Wakeups += waiter.TrySetResult() ? 1 : 0;
         }

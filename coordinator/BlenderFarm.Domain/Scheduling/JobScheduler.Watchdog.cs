@@ -43,6 +43,12 @@ public sealed partial class JobScheduler
     {
         lock (_lock)
         {
+            // A slot that left the last frames to a faster one looks again: that one may be late (an outlier frame).
+            if (_queue.Count > 0)
+            {
+                WakeOne();
+            }
+
             var now = _time.GetUtcNow();
             var limit = StuckLimitLocked();
             var stuck = new List<StuckSlot>();

@@ -167,7 +167,7 @@ public sealed partial class JobScheduler
                 }
 
                 woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _idle.Enqueue(woken);
+                Idle(_slots[slot], woken);
             }
 
             using (cancellationToken.Register(static w => ((TaskCompletionSource)w!).TrySetCanceled(), woken))
@@ -206,6 +206,7 @@ public sealed partial class JobScheduler
             }
 
             Move(frame, FrameState.Transferring, slot, seconds: renderSeconds);
+            Measured(_slots[slot], frame, renderSeconds);
             _renderSecondsSum += renderSeconds;
             _renderedCount++;
             _slowestRenderSeconds = Math.Max(_slowestRenderSeconds, renderSeconds);
@@ -334,10 +335,18 @@ public sealed partial class JobScheduler
             return null;
         }
 
-        var activeSlots = _activeSlots;
-        var mean = _renderedCount > 0 ? _renderSecondsSum / _renderedCount : (double?)null;
-        var size = ChunkPlanner.NextChunkSize(_state.Spec.Chunk, _queue.Count, activeSlots, mean, _options.TargetChunkDuration);
-        var frames = _queue.Where(f => MayTake(slot, f)).Take(size).ToList();
+        if (LeaveToFasterSlots(record, out var fasterIdle))
+        {
+            if (fasterIdle)
+            {
+                // The fastest idle slot takes it (it never leaves work to a slower one, so this does not bounce).
+                WakeOne();
+            }
+
+            return null;
+        }
+
+        var frames = PickFrames(slot, record, ChunkSizeFor(record));
         if (frames.Count == 0)
         {
             // Every queued frame failed here and waits for a slot that has not tried it yet.
@@ -350,6 +359,7 @@ public sealed partial class JobScheduler
         }
 
         _firstChunkAt ??= _time.GetUtcNow();
+        ExpectBusy(record, frames);
         Progressed(slot);
         record.Activity = (frames[0], 0, 0, record.WasStuck ? $"starting {frames[0]} on a new Blender (the last one was stuck)" : $"starting {frames[0]}");
         return new Chunk(slot, frames);
@@ -485,6 +495,14 @@ public sealed partial class JobScheduler
 
         /// <summary>The watchdog stopped the slot's Blender and it has not begun a frame since.</summary>
         public bool WasStuck { get; set; }
+
+        /// <summary>Frames this slot rendered in this run, and their render seconds in all.</summary>
+        public int Measured { get; set; }
+
+        public double MeasuredSeconds { get; set; }
+
+        /// <summary>Seconds into the run when the slot is expected to be through its chunk.</summary>
+        public double BusyUntil { get; set; }
 
         /// <summary>The frames the slot holds (assigned, rendering or transferring).</summary>
         public HashSet<int> Held { get; } = [];

@@ -31,6 +31,17 @@ public sealed class ChunkPlannerTests
         Assert.That(ChunkPlanner.NextChunkSize(new ChunkPolicy(fixedSize), queued, activeSlots, meanSeconds, Target), Is.EqualTo(expected));
     }
 
+    //        queued, slots, slot s, fleet s, expected
+    [TestCase(1000, 10, 5.0, 10.0, 6, TestName = "Auto per slot: a fast slot's chunk lasts the target on it (30 / 5)")]
+    [TestCase(1000, 10, 15.0, 10.0, 2, TestName = "Auto per slot: a slow slot's chunk lasts the target on it (30 / 15)")]
+    [TestCase(40, 10, 1.0, 2.0, 4, TestName = "Auto per slot: the tail cap is this slot's share by speed (40 x 2 / 20)")]
+    [TestCase(40, 10, 4.0, 2.0, 1, TestName = "Auto per slot: a slow slot's tail share is smaller (40 x 0.5 / 20)")]
+    [TestCase(100, 2, null, null, 1, TestName = "Auto per slot: one frame until a time is known")]
+    public void NextChunkSize_for_one_slot_of_a_mixed_fleet(int queued, int activeSlots, double? slotSeconds, double? fleetSeconds, int expected)
+    {
+        Assert.That(ChunkPlanner.NextChunkSize(ChunkPolicy.Auto, queued, activeSlots, slotSeconds, fleetSeconds, Target), Is.EqualTo(expected));
+    }
+
     [Test]
     public void Auto_never_takes_more_than_half_a_fair_share_nor_less_than_one_frame()
     {

@@ -47,27 +47,32 @@ def write_blend_copy(plan):
 
 def finish_job_folder(plan, blender_binary, on_progress=None):
     """Copies every dependency, then makes every path in the .blend copy and in each copied library relative to
-    that copy and pointing inside the job folder (remap_job.py, in a background Blender). Any thread."""
+    that copy and pointing inside the job folder (remap_job.py, the one remapper, in one background Blender).
+    Any thread."""
     packing.execute_copies(plan, on_progress)
     root = os.path.dirname(plan.blend_path)
-    _remap(plan.job_blend, root, root, plan, plan.blend_name, blender_binary)
+    specs = [remap_spec(plan.job_blend, root, root, plan.job_folder, plan.blend_name)]
     for source, target, _ in plan.copies:
         if target.lower().endswith(".blend"):
-            _remap(os.path.join(plan.job_folder, *target.split("/")), os.path.dirname(source), root, plan, target,
-                   blender_binary)
+            specs.append(remap_spec(os.path.join(plan.job_folder, *target.split("/")), os.path.dirname(source), root,
+                                    plan.job_folder, target))
+    _remap(specs, plan.job_blend + ".remap.json", blender_binary)
 
 
-def _remap(blend, base, root, plan, target, blender_binary):
-    spec_path = blend + ".remap.json"
+def remap_spec(blend, base, root, job_folder, target):
+    return {"blend": blend, "base": base, "root": root, "job_folder": job_folder, "target": target}
+
+
+def _remap(specs, spec_path, blender_binary):
     with open(spec_path, "w", encoding="utf-8") as handle:
-        json.dump({"base": base, "root": root, "job_folder": plan.job_folder, "target": target}, handle)
+        json.dump(specs, handle)
     script = os.path.join(os.path.dirname(__file__), "remap_job.py")
     try:
-        result = subprocess.run([blender_binary, "-b", blend, "--factory-startup", "--python-exit-code", "1",
+        result = subprocess.run([blender_binary, "-b", "--factory-startup", "--python-exit-code", "1",
                                  "--python", script, "--", spec_path],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     finally:
         os.remove(spec_path)
     if result.returncode != 0:
         tail = result.stdout.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError("Rewriting the paths in %s failed: %s" % (os.path.basename(blend), tail[0]))
+        raise RuntimeError("Rewriting the paths in %s failed: %s" % (os.path.basename(specs[0]["blend"]), tail[0]))

@@ -15,7 +15,29 @@ def plan_open_file(jobs_root):
     """Plans a job folder for the open .blend under jobs_root. Needs the file to be saved once."""
     blend = bpy.data.filepath
     job_folder = os.path.join(jobs_root, packing.job_folder_name(blend))
-    return packing.plan(blend, blend_deps.collect(), job_folder)
+    plan = packing.plan(blend, blend_deps.collect(), job_folder)
+    reason = unsaved_multires_refusal()
+    if reason:
+        plan.refused.insert(0, reason)
+    return plan
+
+
+def unsaved_multires_refusal():
+    """Why an unsaved file with external multires data cannot be packed (one sentence), or None.
+
+    Multires sculpt kept in an external file (.btx) lives in the session until the file is saved. Writing the job
+    copy must point the modifier at the job folder (or Blender would rewrite the user's .btx), and setting that path
+    makes Blender drop the session's displacement and read it again from disk: the job would get the last saved
+    sculpt, and the session would lose its unsaved strokes (reproduced in tests/addon/test_unsaved_multires.py).
+    """
+    if not bpy.data.is_dirty:
+        return None
+    for obj in bpy.data.objects:
+        for modifier in obj.modifiers:
+            if obj.library is None and modifier.type == "MULTIRES" and modifier.is_external and modifier.filepath:
+                return ("Save the file before rendering it on the farm: the multires sculpt of object '%s' is kept in %s, "
+                        "which only saving writes, so unsaved sculpt changes would not reach the farm." % (obj.name, modifier.filepath))
+    return None
 
 
 def write_blend_copy(plan):
@@ -24,10 +46,12 @@ def write_blend_copy(plan):
     ``copy=True`` leaves the open file's path alone; ``relative_remap=False`` keeps relative paths as they are
     (remap_job.py makes every path relative to the copy afterwards). Saving also writes multires external data
     (.btx) to the path the modifier holds, so for the save that path points into the job folder: the user's
-    .btx is never rewritten. Caveat, not yet proven either way: Blender reloads external displacement from disk when
-    that path is set (multires_force_external_reload), so unsaved sculpt edits on an external multires may not
-    reach the job and may be dropped from the session; a UI test with a real sculpt stroke should settle it.
+    .btx is never rewritten. Setting that path makes Blender read the displacement again from disk
+    (multires_force_external_reload), which is safe only when the session holds what is saved: an unsaved file with
+    external multires is refused (unsaved_multires_refusal), before anything is written.
     """
+    if plan.problem():
+        raise RuntimeError(plan.problem())
     os.makedirs(plan.job_folder, exist_ok=True)
     root = os.path.dirname(plan.blend_path)
     moved = []

@@ -64,6 +64,12 @@ test_deps() {
     echo "build.sh: installing imagemagick (the packing tests compare rendered frames with it)" >&2
     apt_install imagemagick
   fi
+  # The packing corpus writes a .vdb with OpenVDB's Python binding (Debian's Blender 3.4 cannot bake smoke) and
+  # sets text in a copy of DejaVu Serif Bold.
+  if [ "$(uname -s)" = Linux ] && command -v apt-get >/dev/null 2>&1 && { ! /usr/bin/python3 -c "import pyopenvdb" >/dev/null 2>&1 || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf ]; }; then
+    echo "build.sh: installing python3-openvdb and fonts-dejavu-core (the packing corpus writes a .vdb and uses a .ttf)" >&2
+    apt_install python3-openvdb fonts-dejavu-core
+  fi
   # The fake EC2 checks every request against AWS's own EC2 model, shipped in botocore's data.
   if [ "$(uname -s)" = Linux ] && [ ! -f /usr/lib/python3/dist-packages/botocore/data/ec2/2016-11-15/service-2.json ]; then
     echo "build.sh: installing python3-botocore (AWS's EC2 model, which the fake EC2 checks requests against)" >&2

@@ -17,7 +17,7 @@ namespace BlenderFarm.Workers.Ssh;
 /// </summary>
 public sealed class SshWorkerHost
 {
-    private SshWorkerHost(HostSpec host, HostFacts facts, string jobFolder, string framesFolder, string workerScript, string blendRelativePath, bool remap, int uploadedFiles, long uploadedBytes, bool shared)
+    private SshWorkerHost(HostSpec host, HostFacts facts, string jobFolder, string framesFolder, string workerScript, string blendRelativePath, int uploadedFiles, long uploadedBytes, bool shared)
     {
         IsShared = shared;
         Host = host;
@@ -26,7 +26,6 @@ public sealed class SshWorkerHost
         FramesFolder = framesFolder;
         WorkerScript = workerScript;
         BlendRelativePath = blendRelativePath;
-        HasRemap = remap;
         UploadedFiles = uploadedFiles;
         UploadedBytes = uploadedBytes;
     }
@@ -44,8 +43,6 @@ public sealed class SshWorkerHost
     public string WorkerScript { get; }
 
     public string BlendRelativePath { get; }
-
-    public bool HasRemap { get; }
 
     public int UploadedFiles { get; }
 
@@ -69,13 +66,13 @@ public sealed class SshWorkerHost
         if (options is { Shared: { } shared, SharedJob: { } folder })
         {
             await EnsureSeesAsync(connection, shared, folder.Input + "/" + files.BlendRelativePath, cancellationToken).ConfigureAwait(false);
-            return new SshWorkerHost(host, facts, folder.Input, folder.Frames, folder.WorkerScript, files.BlendRelativePath, files.Remap.Count > 0, 0, 0, shared: true);
+            return new SshWorkerHost(host, facts, folder.Input, folder.Frames, folder.WorkerScript, files.BlendRelativePath, 0, 0, shared: true);
         }
 
         var jobRoot = $"{facts.WorkFolder}/jobs/{options.JobId}";
         var script = await UploadWorkerScriptAsync(connection, facts.WorkFolder, options.WorkerScript, cancellationToken).ConfigureAwait(false);
         var (uploadedFiles, uploadedBytes) = await RemoteJobFolder.SyncAsync(connection, facts.WorkFolder, jobRoot + "/input", files, cancellationToken).ConfigureAwait(false);
-        return new SshWorkerHost(host, facts, jobRoot + "/input", jobRoot + "/frames", script, files.BlendRelativePath, files.Remap.Count > 0, uploadedFiles, uploadedBytes, shared: false);
+        return new SshWorkerHost(host, facts, jobRoot + "/input", jobRoot + "/frames", script, files.BlendRelativePath, uploadedFiles, uploadedBytes, shared: false);
     }
 
     /// <summary>Checks that the host sees the job's .blend on the shared storage, running the mount command first if it does not.</summary>
@@ -123,11 +120,6 @@ public sealed class SshWorkerHost
         if (gpu is not null)
         {
             line.Append(" --gpu");
-        }
-
-        if (HasRemap)
-        {
-            line.Append(" --remap ").Append(ShellQuote.Quote(RemoteJobFolder.RemapFileName));
         }
 
         return line.ToString();

@@ -31,7 +31,7 @@ class ScannerCorpusTests(unittest.TestCase):
         blender("-b", "--factory-startup", "--python-exit-code", "1", "--python",
                 os.path.join(SCRIPTS, "make_dep_corpus.py"), "--", cls.root)
         cls.addon, cls.coordinator = {}, {}
-        for name in ("shot", "gaps", "edit"):
+        for name in ("shot", "gaps", "edit", "fx"):
             blend = os.path.join(cls.root, "shots", name + ".blend")
             addon_out, coordinator_out = (os.path.join(cls.root, name + suffix) for suffix in (".addon.json", ".coord.json"))
             blender("-b", blend, "--factory-startup", "--python-exit-code", "1", "--python",
@@ -92,6 +92,13 @@ class ScannerCorpusTests(unittest.TestCase):
                       self.addon["shot"]["missing"])
         coordinator = {m["name"]: m["path"] for m in self.coordinator["shot"]["missing_files"]}
         self.assertEqual(coordinator, {"modifier 'Cache' of object 'Plane'": self.path("shots", "caches", "plane.mdd")})
+
+    def test_the_font_the_disk_point_cache_and_the_vdb_are_found(self):
+        self.assertEqual(self.entry("fx", "font 'DejaVu Serif Bold'")["absolute"], self.path("assets", "fonts", "DejaVuSerif-Bold.ttf"))
+        cache = self.entry("fx", "particles 'Particles' of object 'Emitter'")
+        self.assertEqual((cache["kind"], cache["absolute"], cache["folder"]), ("point cache", self.path("shots", "blendcache_fx"), True))
+        self.assertEqual(self.entry("fx", "volume 'Ball'")["absolute"], self.path("shots", "vdb", "ball.vdb"))
+        self.assertTrue(all(e["exists"] for e in self.addon["fx"]["scan"]))
 
     def test_sequencer_image_strips_list_their_elements_and_need_no_camera(self):
         strip = self.entry("edit", "strip 'Plate' in scene 'Scene'")

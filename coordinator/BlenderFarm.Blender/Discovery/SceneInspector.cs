@@ -60,7 +60,7 @@ public static class SceneInspector
             .Select(d => new SceneDependency(
                 d.GetProperty("kind").GetString()!, d.GetProperty("name").GetString()!, d.GetProperty("path").GetString()!,
                 d.GetProperty("absolute").GetString()!, d.GetProperty("linked").GetBoolean(),
-                d.GetProperty("target").GetString()!, d.GetProperty("remap_to").GetString()))
+                d.GetProperty("target").GetString()!))
             .ToList();
         return new SceneReport(scene, root.GetProperty("original_file_format").GetString()!, root.GetProperty("has_camera").GetBoolean(), missing, dependencies)
         {

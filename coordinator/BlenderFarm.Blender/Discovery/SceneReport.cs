@@ -25,8 +25,7 @@ public sealed record MissingFile(string Kind, string Name, string Path)
 /// <summary>
 /// An external file the scene uses and that exists: <paramref name="Path"/> as written in the .blend (often
 /// <c>//relative</c>), <paramref name="Absolute"/> where it is on this machine. Linked means it belongs to a
-/// library's datablock (its path cannot be changed from the main file). <paramref name="Target"/> is its place in the
-/// job folder and <paramref name="RemapTo"/> the path the job's copy must hold instead of <paramref name="Path"/> (null
-/// when the file is inside the project), both decided by the add-on's job_layout.py, the one layout rule.
+/// library's datablock. <paramref name="Target"/> is its place in the job folder, decided by the add-on's
+/// job_layout.py, the one layout rule; the job's .blend copies are rewritten to point there (<see cref="JobBlendRemapper"/>).
 /// </summary>
-public sealed record SceneDependency(string Kind, string Name, string Path, string Absolute, bool Linked, string Target, string? RemapTo);
+public sealed record SceneDependency(string Kind, string Name, string Path, string Absolute, bool Linked, string Target);

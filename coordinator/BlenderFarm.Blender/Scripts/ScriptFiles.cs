@@ -14,6 +14,9 @@ public static class ScriptFiles
     /// <summary>The add-on's job-folder layout rule and packing limits (addon/blender_farm/job_layout.py), loaded by <see cref="InspectScene"/>.</summary>
     public const string JobLayout = "job_layout.py";
 
+    /// <summary>The add-on's remapper (addon/blender_farm/remap_job.py), which imports <see cref="ScanDeps"/> and <see cref="JobLayout"/> from its own folder.</summary>
+    public const string RemapJob = "remap_job.py";
+
     public static string ReadText(string name)
     {
         using var stream = typeof(ScriptFiles).Assembly.GetManifestResourceStream("BlenderFarm.Blender.Scripts." + name)
@@ -30,13 +33,38 @@ public static class ScriptFiles
     public static string Materialize(string name, string folder)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(ReadText(name));
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        var path = Path.Combine(folder, hash[..16], name);
-        if (File.Exists(path) && Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))) == hash)
+        var path = Path.Combine(folder, Convert.ToHexStringLower(SHA256.HashData(bytes))[..16], name);
+        Write(path, bytes);
+        return path;
+    }
+
+    /// <summary>
+    /// Writes several scripts into one folder (named by the hash of them all), for a script that imports the others
+    /// from its own folder, and returns the folder. Each file is checked and written like <see cref="Materialize"/>.
+    /// </summary>
+    public static string MaterializeTogether(string folder, params string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var contents = names.Select(n => System.Text.Encoding.UTF8.GetBytes(ReadText(n))).ToList();
+        var hash = Convert.ToHexStringLower(SHA256.HashData([.. contents.SelectMany(SHA256.HashData)]));
+        var together = Path.Combine(folder, hash[..16]);
+        for (var i = 0; i < names.Length; i++)
         {
-            return path;
+            Write(Path.Combine(together, names[i]), contents[i]);
         }
 
+        return together;
+    }
+
+    private static void Write(string path, byte[] bytes)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (File.Exists(path) && Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))) == hash)
+        {
+            return;
+        }
+
+        var name = Path.GetFileName(path);
         var directory = Path.GetDirectoryName(path)!;
         if (OperatingSystem.IsWindows())
         {
@@ -60,6 +88,5 @@ public static class ScriptFiles
         }
 
         File.Move(temp, path, overwrite: true);
-        return path;
     }
 }

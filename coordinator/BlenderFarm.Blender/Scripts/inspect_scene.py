@@ -40,15 +40,13 @@ def external_files(entries, layout):
         if e["folder"]:
             files, links_out = layout.folder_files(e["absolute"])
             refused.extend(links_out)
-        inside = layout.is_inside(e["absolute"], root)
         for each in files:
             reason = layout.refusal(each, root)
             if reason:
                 refused.append(reason)
                 continue
             present.append({"kind": e["kind"], "name": e["datablock"], "path": e["path"], "absolute": each,
-                            "linked": e["library"] is not None, "target": layout.target_for(each, root),
-                            "remap_to": None if inside else "//" + layout.target_for(e["absolute"], root)})
+                            "linked": e["library"] is not None, "target": layout.target_for(each, root)})
     total = os.path.getsize(bpy.data.filepath) + sum(os.path.getsize(p["absolute"]) for p in present)
     too_big = layout.size_refusal(total, layout.max_job_bytes())
     return missing, present, refused + ([too_big] if too_big else [])

@@ -1,5 +1,5 @@
 # BlenderFarm's slot worker. Run as:
-#   blender -b FILE.blend --factory-startup --python worker.py -- --token SECRET --threads N [--format PNG] [--gpu] [--remap FILE]
+#   blender -b FILE.blend --factory-startup --python worker.py -- --token SECRET --threads N [--format PNG] [--gpu]
 # It loads the scene once and renders frames on command, so a job pays Blender's start-up and scene load once per slot.
 #
 # Protocol (one JSON object per line):
@@ -14,6 +14,8 @@
 #     {"ev": "error", "frame": 3, "message": "..."}
 #     {"ev": "chunk_done"}
 #   Blender's own lines ("Fra:3 ... | Sample 5/16") pass through and carry sample progress.
+# The job's .blend arrives with its paths already pointing inside the job folder (the add-on's remap_job.py, the one
+# remapper, rewrote the copy), so the worker changes no path.
 # The worker renders on the main thread (timers never fire in a blocking background script) and exits when its
 # parent process or its stdin goes away, so a crashed coordinator leaves no Blender behind.
 import hashlib
@@ -36,7 +38,7 @@ def emit(**event):
 
 def parse_args():
     args = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
-    options = {"threads": 0, "format": None, "gpu": False, "remap": None, "token": "-"}
+    options = {"threads": 0, "format": None, "gpu": False, "token": "-"}
     i = 0
     while i < len(args):
         if args[i] == "--threads":
@@ -47,9 +49,6 @@ def parse_args():
             i += 2
         elif args[i] == "--token":
             options["token"] = args[i + 1]
-            i += 2
-        elif args[i] == "--remap":
-            options["remap"] = args[i + 1]
             i += 2
         elif args[i] == "--gpu":
             options["gpu"] = True
@@ -93,22 +92,6 @@ def choose_device(scene):
     preferences.compute_device_type = "NONE"
     scene.cycles.device = "CPU"
     return "CPU"
-
-
-def apply_remap(path):
-    """Points datablocks whose files were placed elsewhere on this host (outside the .blend's folder) to their new place."""
-    with open(path, encoding="utf-8") as handle:
-        remap = json.load(handle)
-    collections = (bpy.data.images, bpy.data.movieclips, bpy.data.sounds, bpy.data.fonts, bpy.data.cache_files,
-                   getattr(bpy.data, "volumes", []))
-    for collection in collections:
-        for block in collection:
-            if block.library is None and getattr(block, "filepath", None) in remap:
-                block.filepath = remap[block.filepath]
-    for library in bpy.data.libraries:
-        if library.parent is None and library.filepath in remap:
-            library.filepath = remap[library.filepath]
-            library.reload()
 
 
 def file_facts(path):
@@ -174,8 +157,6 @@ def main():
             render.image_settings.media_type = "IMAGE"
         render.image_settings.file_format = options["format"]
     render.use_persistent_data = True
-    if options["remap"]:
-        apply_remap(options["remap"])
     device = choose_device(scene) if options["gpu"] else "CPU"
     threading.Thread(target=watch_parent, daemon=True).start()
     emit(ev="ready", blender=bpy.app.version_string, file=bpy.data.filepath, device=device)

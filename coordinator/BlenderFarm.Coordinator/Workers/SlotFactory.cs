@@ -103,17 +103,17 @@ internal static class SlotFactory
             throw new UserFacingException(report.Refused[0] + (report.Refused.Count > 1 ? $" ({report.Refused.Count - 1} more refused)" : ""));
         }
 
-        var files = JobFiles.Plan(spec.BlendFile, report.Dependencies);
+        // The scene and every library travel as copies rewritten by the add-on's remapper, pointing only inside the job.
+        var blends = report.Dependencies.Where(d => d.Kind == "library").Select(d => new JobBlend(d.Absolute, d.Target))
+            .Prepend(new JobBlend(spec.BlendFile, Path.GetFileName(spec.BlendFile))).ToList();
+        var rewritten = await JobBlendRemapper.RemapAsync(blenderPath, context.ScriptFolder, Path.GetDirectoryName(Path.GetFullPath(spec.BlendFile))!, blends,
+            Path.Combine(context.Store.JobFolder(spec.JobId), "blends"), cancellationToken).ConfigureAwait(false);
+        var files = JobFiles.Plan(spec.BlendFile, report.Dependencies, rewritten);
         var outside = files.Files.Where(f => f.RelativePath.StartsWith("_external/", StringComparison.Ordinal)).ToList();
         if (outside.Count > 0)
         {
             Log.Info(logger, string.Create(CultureInfo.InvariantCulture,
                 $"{outside.Count} file(s) from outside the project ({outside.Sum(f => f.Bytes)} bytes) travel with the job: {string.Join(", ", outside.Select(f => $"{f.LocalPath} ({f.Bytes} bytes)"))}"));
-        }
-
-        foreach (var unmappable in files.Unmappable)
-        {
-            Log.Warning(logger, $"{unmappable} lives outside the .blend's folder inside a linked library: hosts may not find it");
         }
 
         var policy = new HostKeyPolicy(workers.Ssh.KnownHostsFiles, Path.Combine(context.Store.Root, "known_hosts"), workers.Ssh.AcceptNewHostKeys);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using BlenderFarm.Workers.Ssh.Remote;
 
 namespace BlenderFarm.Workers.Ssh.Sync;
@@ -12,8 +11,6 @@ namespace BlenderFarm.Workers.Ssh.Sync;
 /// </summary>
 public static class RemoteJobFolder
 {
-    public const string RemapFileName = ".blenderfarm-remap.json";
-
     /// <summary>Returns how many files and bytes had to be uploaded.</summary>
     public static async Task<(int Files, long Bytes)> SyncAsync(SshConnection connection, string workFolder, string jobFolder, JobFiles files, CancellationToken cancellationToken)
     {
@@ -33,12 +30,6 @@ public static class RemoteJobFolder
         }
 
         await AssembleAsync(connection, cache, jobFolder, files, cancellationToken).ConfigureAwait(false);
-        if (files.Remap.Count > 0)
-        {
-            using var remap = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(files.Remap));
-            await connection.UploadAsync(remap, jobFolder + "/" + RemapFileName, cancellationToken).ConfigureAwait(false);
-        }
-
         return (uploadedFiles, uploadedBytes);
     }
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 
 namespace BlenderFarm.Workers.Ssh.Sync;
 
@@ -24,11 +23,6 @@ public sealed record SharedStorage(string Folder, string? MountCommand)
             {
                 File.Copy(file.LocalPath, target, overwrite: true);
             }
-        }
-
-        if (files.Remap.Count > 0)
-        {
-            File.WriteAllBytes(Path.Combine(input, RemoteJobFolder.RemapFileName), JsonSerializer.SerializeToUtf8Bytes(files.Remap));
         }
 
         var scripts = Path.Combine(root, "scripts", Hash(workerScript)[..16]);

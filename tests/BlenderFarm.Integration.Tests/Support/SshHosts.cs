@@ -27,7 +27,8 @@ internal sealed class SshHosts : IDisposable
     public IReadOnlyList<Host> Hosts => _hosts;
 
     /// <param name="fakeNvidiaSmi">When set, each host's SSH sessions find an <c>nvidia-smi</c> that prints this (GPUs without a driver).</param>
-    public static SshHosts Start(string folder, int count, string? fakeNvidiaSmi = null)
+    /// <param name="hiddenFolder">When set, the hosts do not see this folder (an empty one is mounted over it in their own mount namespace), like machines with storage of their own.</param>
+    public static SshHosts Start(string folder, int count, string? fakeNvidiaSmi = null, string? hiddenFolder = null)
     {
         if (!File.Exists("/usr/sbin/sshd"))
         {
@@ -41,7 +42,7 @@ internal sealed class SshHosts : IDisposable
         var hosts = new SshHosts(folder, clientKey);
         for (var i = 0; i < count; i++)
         {
-            hosts._hosts.Add(Host.Start(Path.Combine(folder, $"host{i + 1}"), NextAddress(), File.ReadAllText(clientKey + ".pub"), fakeNvidiaSmi));
+            hosts._hosts.Add(Host.Start(Path.Combine(folder, $"host{i + 1}"), NextAddress(), File.ReadAllText(clientKey + ".pub"), fakeNvidiaSmi, hiddenFolder: hiddenFolder));
         }
 
         return hosts;
@@ -114,7 +115,7 @@ internal sealed class SshHosts : IDisposable
         /// <param name="port">Where sshd listens on <paramref name="address"/>; a free port when not given.</param>
         /// <param name="environment">Variables sshd sets in every session (one <c>SetEnv</c> line: sshd ignores all but the first).</param>
         internal static Host Start(string folder, string address, string authorizedKey, string? fakeNvidiaSmi = null, int? port = null,
-            IReadOnlyDictionary<string, string>? environment = null)
+            IReadOnlyDictionary<string, string>? environment = null, string? hiddenFolder = null)
         {
             Directory.CreateDirectory(folder);
             var host = new Host(folder, address, port ?? FreePort(address));
@@ -151,7 +152,7 @@ internal sealed class SshHosts : IDisposable
                 "Subsystem sftp internal-sftp",
                 "LogLevel ERROR",
             ]);
-            host.Launch(config);
+            host.Launch(config, hiddenFolder);
             return host;
         }
 
@@ -215,9 +216,16 @@ internal sealed class SshHosts : IDisposable
             }
         }
 
-        private void Launch(string config)
+        private void Launch(string config, string? hiddenFolder = null)
         {
-            _sshd = Process.Start(new ProcessStartInfo("/usr/sbin/sshd", ["-D", "-e", "-f", config]) { RedirectStandardError = true, UseShellExecute = false })!;
+            // unshare and sh exec into sshd: the process started is sshd itself, so Kill and Freeze find it as before.
+            _sshd = Process.Start(hiddenFolder is null
+                ? new ProcessStartInfo("/usr/sbin/sshd", ["-D", "-e", "-f", config]) { RedirectStandardError = true, UseShellExecute = false }
+                : new ProcessStartInfo("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", "mount -t tmpfs -o mode=0700 blenderfarm-hidden \"$1\" && exec /usr/sbin/sshd -D -e -f \"$2\"", "sh", hiddenFolder, config])
+                {
+                    RedirectStandardError = true,
+                    UseShellExecute = false,
+                })!;
             _sshd.ErrorDataReceived += (_, _) => { };
             _sshd.BeginErrorReadLine();
             var deadline = DateTime.UtcNow.AddSeconds(10);

@@ -7,11 +7,18 @@
                                    node, a sound, multires external data (.btx); and a mesh cache that is missing
     DIR/shots/edit.blend           a sequencer-only scene (no camera): an image strip (directory plus elements)
     DIR/shots/gaps.blend           a UDIM image whose tile 1003 is missing and a sequence missing frame 3
+    DIR/shots/fx.blend             a text object in //../assets/fonts/DejaVuSerif-Bold.ttf (a copy of Debian's
+                                   fonts-dejavu-core font), particles baked to a disk cache (//blendcache_fx/) with a wind
+                                   that is then deleted (only the cache moves them), and a volume object reading
+                                   //vdb/ball.vdb (written with python3-openvdb; Debian's 3.4 cannot bake smoke: its
+                                   mantaflow fails with "'NoneType' object has no attribute 'getDataPointer'").
+                                   96x72; frame 3 shows all three.
 
 Tiny: 32x24 pixels, Cycles with 1 sample.
 """
 
 import os
+import shutil
 import struct
 import sys
 import wave
@@ -203,9 +210,110 @@ def make_edit():
     save(os.path.join(shots, "edit.blend"))
 
 
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf"
+
+
+def write_vdb(path):
+    """A ball of density 1 (radius 1, 0.1 voxels) as an OpenVDB file."""
+    try:
+        import pyopenvdb
+    except ImportError:  # Debian's python3-openvdb; a Blender started under another Python may not list its folder
+        sys.path.append("/usr/lib/python3/dist-packages")
+        import pyopenvdb
+    grid = pyopenvdb.FloatGrid()
+    grid.name = "density"
+    grid.transform = pyopenvdb.createLinearTransform(voxelSize=0.1)
+    accessor = grid.getAccessor()
+    for i in range(-10, 11):
+        for j in range(-10, 11):
+            for k in range(-10, 11):
+                if i * i + j * j + k * k <= 100:
+                    accessor.setValueOn((i, j, k), 1.0)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    pyopenvdb.write(path, grids=[grid])
+
+
+def flat_material(name, color, emission=False):
+    material = bpy.data.materials.new(name)
+    material.use_nodes = True
+    principled = material.node_tree.nodes["Principled BSDF"]
+    principled.inputs["Base Color"].default_value = color
+    if emission:
+        principled.inputs["Emission"].default_value = color
+    return material
+
+
+def make_fx():
+    reset()
+    scene = bpy.context.scene
+    setup_render(scene)
+    scene.render.resolution_x, scene.render.resolution_y = 96, 72
+    shots = os.path.join(OUT, "shots")
+    bpy.ops.object.camera_add(location=(0, 0, 10))
+    scene.camera = bpy.context.active_object
+    # Font: a text object in a font file beside the project
+    font_path = os.path.join(OUT, "assets", "fonts", os.path.basename(FONT))
+    os.makedirs(os.path.dirname(font_path), exist_ok=True)
+    shutil.copyfile(FONT, font_path)
+    curve = bpy.data.curves.new("Title", "FONT")
+    curve.body = "Ag"
+    curve.size = 3.5
+    curve.font = bpy.data.fonts.load(font_path, check_existing=False)
+    curve.materials.append(flat_material("Ink", (0, 0, 0, 1)))
+    title = bpy.data.objects.new("Title", curve)
+    title.location = (-3.8, 0.4, 0)
+    scene.collection.objects.link(title)
+    # Volume: a ball read from an OpenVDB file
+    write_vdb(os.path.join(shots, "vdb", "ball.vdb"))
+    volume = bpy.data.volumes.new("Ball")
+    volume.filepath = os.path.join(shots, "vdb", "ball.vdb")
+    smoke = bpy.data.materials.new("Smoke")
+    smoke.use_nodes = True
+    nodes = smoke.node_tree.nodes
+    nodes.remove(nodes["Principled BSDF"])
+    fog = nodes.new("ShaderNodeVolumePrincipled")
+    fog.inputs["Color"].default_value = (0.1, 0.8, 0.1, 1)
+    fog.inputs["Density"].default_value = 20
+    smoke.node_tree.links.new(fog.outputs[0], nodes["Material Output"].inputs["Volume"])
+    volume.materials.append(smoke)
+    ball = bpy.data.objects.new("Ball", volume)
+    ball.location = (2.2, -1.2, 0)
+    scene.collection.objects.link(ball)
+    # Particles: emitted at frame 1, pushed by a wind during the bake; the wind is deleted afterwards, so only
+    # the disk cache moves them
+    bpy.ops.mesh.primitive_plane_add(size=1.5, location=(-2, -1.5, 0))
+    emitter = bpy.context.active_object
+    emitter.name = "Emitter"
+    emitter.show_instancer_for_render = False
+    bpy.ops.mesh.primitive_cube_add(size=1)
+    grain = bpy.context.active_object
+    grain.name = "Grain"
+    grain.location = (0, 0, -50)  # out of view; only its instances show
+    grain.data.materials.append(flat_material("Red", (1, 0, 0, 1), emission=True))
+    emitter.modifiers.new("Particles", "PARTICLE_SYSTEM")
+    settings = emitter.particle_systems[0].settings
+    settings.count, settings.frame_start, settings.frame_end, settings.lifetime = 12, 1, 1, 100
+    settings.normal_factor = 0
+    settings.effector_weights.gravity = 0
+    settings.render_type, settings.instance_object, settings.particle_size = "OBJECT", grain, 0.35
+    bpy.ops.object.effector_add(type="WIND", location=(-6, -1.5, 0), rotation=(0, 1.5708, 0))
+    wind = bpy.context.active_object
+    wind.field.strength = 60
+    save(os.path.join(shots, "fx.blend"))  # a disk cache needs a saved file (//blendcache_fx/)
+    cache = emitter.particle_systems[0].point_cache
+    cache.use_disk_cache = True
+    cache.frame_start, cache.frame_end = 1, 3
+    with bpy.context.temp_override(point_cache=cache):
+        bpy.ops.ptcache.bake(bake=True)
+    bpy.data.objects.remove(wind)
+    scene.frame_set(1)
+    save(os.path.join(shots, "fx.blend"))
+
+
 make_props()
 make_set()
 make_shot("shot.blend", False, False)
 make_shot("gaps.blend", True, True)
 make_edit()
+make_fx()
 print("@@BF corpus made in", OUT)

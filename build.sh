@@ -70,6 +70,11 @@ test_deps() {
     echo "build.sh: installing python3-openvdb and fonts-dejavu-core (the packing corpus writes a .vdb and uses a .ttf)" >&2
     apt_install python3-openvdb fonts-dejavu-core
   fi
+  # Worker hosts whose users' login shell is fish, tcsh or zsh: remote commands must never be parsed by it.
+  if [ "$(uname -s)" = Linux ] && { [ ! -x /usr/bin/fish ] || [ ! -x /usr/bin/tcsh ] || [ ! -x /usr/bin/zsh ]; }; then
+    echo "build.sh: installing fish, tcsh and zsh (the SSH tests log into hosts whose users have them as login shell)" >&2
+    apt_install fish tcsh zsh
+  fi
   # The fake EC2 checks every request against AWS's own EC2 model, shipped in botocore's data.
   if [ "$(uname -s)" = Linux ] && [ ! -f /usr/lib/python3/dist-packages/botocore/data/ec2/2016-11-15/service-2.json ]; then
     echo "build.sh: installing python3-botocore (AWS's EC2 model, which the fake EC2 checks requests against)" >&2

@@ -32,6 +32,11 @@ internal static class Program
         try
         {
             PrivateFiles.SecureHome(context.Store.Root);
+            if (OperatingSystem.IsWindows())
+            {
+                Server.WindowsOwnerOnly.Folder(context.Store.Root); // no 0700 there; a home such as D:\farm often lets every user read it
+            }
+
             return await Dispatch(context, args).ConfigureAwait(false);
         }
         catch (Exception e) when (e is UsageException or UserFacingException or FrameSpecException or KeyNotFoundException or Blender.Discovery.MissingSceneFilesException)

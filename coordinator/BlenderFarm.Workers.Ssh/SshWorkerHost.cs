@@ -78,7 +78,7 @@ public sealed class SshWorkerHost
     /// <summary>Checks that the host sees the job's .blend on the shared storage, running the mount command first if it does not.</summary>
     private static async Task EnsureSeesAsync(SshConnection connection, SharedStorage shared, string blend, CancellationToken cancellationToken)
     {
-        var check = $"test -f {ShellQuote.Quote(blend)}";
+        var check = $"test -f {RemoteScript.Path(blend)}";
         var (code, _, _) = await connection.RunAsync(check, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         if (code == 0)
         {
@@ -104,18 +104,18 @@ public sealed class SshWorkerHost
         [.. Enumerable.Range(0, SlotCount).Select(i => new SshSlot(this, options, UsesGpus && i < Facts.Gpus.Count ? Facts.Gpus[i].Index : null,
             string.Create(CultureInfo.InvariantCulture, $"{Host.Name}#{i + 1}")))];
 
-    /// <summary>The shell line that starts the worker for one slot on this host.</summary>
+    /// <summary>The script (for /bin/sh, never the login shell) that starts the worker for one slot on this host.</summary>
     internal string WorkerCommand(string slotId, int? gpu, string fileFormat, string token)
     {
         var line = new StringBuilder();
-        line.Append("cd ").Append(ShellQuote.Quote(JobFolder)).Append(" && exec env");
+        line.Append("cd ").Append(RemoteScript.Path(JobFolder)).Append(" && exec env");
         if (gpu is { } index)
         {
             line.Append(CultureInfo.InvariantCulture, $" CUDA_VISIBLE_DEVICES={index}");
         }
 
         line.Append(' ').Append(HostProbe.RemotePath(Host.BlenderPath)).Append(' ');
-        line.Append(ShellQuote.Join(["-b", BlendRelativePath, "--factory-startup", .. BlenderLogLine.RenderLogArguments, "--python-exit-code", "1", "--python", WorkerScript,
+        line.Append(ShellQuote.Join(["-b", RemoteScript.Unoptioned(BlendRelativePath), "--factory-startup", .. BlenderLogLine.RenderLogArguments, "--python-exit-code", "1", "--python", RemoteScript.Unoptioned(WorkerScript),
             "--", "--threads", "0", "--slot", slotId, "--format", fileFormat, "--token", token]));
         if (gpu is not null)
         {
@@ -130,7 +130,7 @@ public sealed class SshWorkerHost
         var bytes = await File.ReadAllBytesAsync(localScript, cancellationToken).ConfigureAwait(false);
         var folder = $"{workFolder}/scripts/{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}";
         var remote = folder + "/" + ScriptFiles.Worker;
-        var (code, _, _) = await connection.RunAsync($"mkdir -p {ShellQuote.Quote(folder)}", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        var (code, _, _) = await connection.RunAsync($"mkdir -p {RemoteScript.Path(folder)}", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         if (code != 0)
         {
             throw new SshFailure($"Cannot create {folder} on {connection.Host.Name}.");

@@ -28,12 +28,13 @@ internal sealed class JobRun(CliContext context)
         var spec = state.Spec;
         var logger = context.Loggers.CreateLogger<JobRun>();
         var verifier = new SceneFrameVerifier(spec.Scene);
+        var files = new FrameFiles(spec, verifier);
         var scheduler = new JobScheduler(state, lease.Journal, context.Time, WatchdogSettings.FromEnvironment(), slots.Select(s => s.Id));
         scheduler.StartRun(
             Environment.ProcessId,
             workers.ToString(),
-            doneOutputIntact: frame => FileLength(spec.FramePath(frame.Frame)) == frame.Bytes,
-            verifiedOutputBytes: frame => AdoptableBytes(spec, frame, verifier));
+            doneOutputIntact: files.DoneOutputIntact,
+            verifiedOutputBytes: files.VerifiedOutputBytes);
         workforce.Fleet?.Start(scheduler, state);
         Log.JobStarting(logger, spec.JobId, scheduler.Progress().Total - scheduler.Progress().Done, spec.BlendFile, slots.Count,
             workers.Kind == "local" ? string.Create(CultureInfo.InvariantCulture, $"this machine, {workers.ThreadsPerSlot} thread(s) each") : workers.ToString(),
@@ -146,20 +147,6 @@ internal sealed class JobRun(CliContext context)
             return status; // The journal cannot grow; the next run sees the job as interrupted and carries on.
         }
     }
-
-    private static long? AdoptableBytes(JobSpec spec, int frame, SceneFrameVerifier verifier)
-    {
-        var path = spec.FramePath(frame);
-        if (!File.Exists(path) || File.GetLastWriteTimeUtc(path) < spec.CreatedAt.UtcDateTime)
-        {
-            return null;
-        }
-
-        var check = verifier.Verify(path);
-        return check.Ok ? check.Bytes : null;
-    }
-
-    private static long? FileLength(string path) => File.Exists(path) ? new FileInfo(path).Length : null;
 
     private static void RemoveStaging(JobSpec spec)
     {

@@ -1,7 +1,9 @@
 using System.Globalization;
+using BlenderFarm.Blender.Output;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Coordinator.Progress;
 using BlenderFarm.Domain.Frames;
+using BlenderFarm.Domain.Jobs;
 
 namespace BlenderFarm.Coordinator.Commands;
 
@@ -20,8 +22,7 @@ internal static class StatusCommand
         output.WriteLine($"  Scene:   {spec.BlendFile} ('{spec.Scene.SceneName}', {spec.Scene.Width}x{spec.Scene.Height} {spec.Scene.FileFormat}, {spec.Scene.Engine})");
         output.WriteLine($"  Output:  {spec.OutputDirectory}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Frames:  {FrameSpec.Format(spec.Frames)} ({spec.Frames.Count})"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  Done {state.Count(FrameState.Done)}, failed {state.Count(FrameState.Failed)}, queued {state.Count(FrameState.Queued)}, in flight {spec.Frames.Count - state.Count(FrameState.Done) - state.Count(FrameState.Failed) - state.Count(FrameState.Queued)}"));
+        WriteCounts(output, state, running: word == "running");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Workers: {spec.Workers}, chunk {spec.Chunk}, runs {state.Runs}"));
         if (ProgressText.Cost(state.Cost) is { } cost)
         {
@@ -49,5 +50,39 @@ internal static class StatusCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// A running job's counts are its journal's. A job nobody runs is counted as resuming it would find it
+    /// (<see cref="FrameFiles"/>, the run's own rule): a done frame whose file is gone is not done, and a verified file
+    /// the journal lost (a crash, a journal cut in the middle of a record) is.
+    /// </summary>
+    private static void WriteCounts(TextWriter output, JobState state, bool running)
+    {
+        var total = state.Spec.Frames.Count;
+        if (running)
+        {
+            var done = state.Count(FrameState.Done);
+            var failed = state.Count(FrameState.Failed);
+            var queued = state.Count(FrameState.Queued);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Done {done}, failed {failed}, queued {queued}, in flight {total - done - failed - queued}"));
+            return;
+        }
+
+        var decisions = new FrameFiles(state.Spec, new SceneFrameVerifier(state.Spec.Scene)).OnResume(state);
+        var doneAfter = decisions.Where(d => d.DoneAfterStart).Select(d => d.Frame).ToHashSet();
+        var failedLeft = state.Frames.Count(f => f.State == FrameState.Failed && !doneAfter.Contains(f.Frame));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Done {doneAfter.Count}, failed {failedLeft}, queued {total - doneAfter.Count - failedLeft}, in flight 0"));
+        var adopted = decisions.Count(d => d.AdoptedBytes is not null);
+        if (adopted > 0)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {adopted} of them: verified files the journal does not list yet; resume keeps them."));
+        }
+
+        var lost = state.Frames.Count(f => f.State == FrameState.Done && !doneAfter.Contains(f.Frame));
+        if (lost > 0)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {lost} frame(s) rendered earlier lost their file; resume renders them again."));
+        }
     }
 }

@@ -20,7 +20,7 @@ public sealed partial class JobScheduler
     /// <summary>
     /// Opens a run of the job (first run or resume): journals it, queues again every frame a crashed run left in flight
     /// and every frame that failed, queues done frames whose file is no longer intact, and adopts verified files that a
-    /// crashed run wrote but had not journaled yet.
+    /// crashed run wrote but had not journaled yet: <see cref="ResumeRule"/>, which <c>status</c> shows too.
     /// </summary>
     /// <param name="doneOutputIntact">Whether a done frame's file is still there as recorded.</param>
     /// <param name="verifiedOutputBytes">For a frame not done: the size of a verified file this job wrote for it, else null.</param>
@@ -32,33 +32,23 @@ public sealed partial class JobScheduler
         lock (_lock)
         {
             var now = _time.GetUtcNow();
+            var decisions = ResumeRule.Decide(_state, doneOutputIntact, verifiedOutputBytes);
             var isResume = _state.Runs > 0;
             AppendAndApply(new RunStarted(now, processId, workers));
             AppendAndApply(new JobStatusChanged(JobStatus.Running, now, isResume ? "resumed" : null));
-            foreach (var frame in _state.Frames.ToList())
+            foreach (var decision in decisions)
             {
-                if (FrameTransitions.InFlight.Contains(frame.State))
+                if (decision.RequeueReason is { } reason)
                 {
-                    Move(frame.Frame, FrameState.Queued, null, detail: $"the coordinator stopped while it was {frame.State.ToString().ToLowerInvariant()}");
-                }
-                else if (frame.State == FrameState.Failed)
-                {
-                    Move(frame.Frame, FrameState.Queued, null, detail: "queued again on resume after: " + frame.LastError);
-                }
-                else if (frame.State == FrameState.Done && !doneOutputIntact(frame))
-                {
-                    Move(frame.Frame, FrameState.Queued, null, detail: "its file was missing or changed on resume");
+                    Move(decision.Frame, FrameState.Queued, null, detail: reason);
                 }
             }
 
-            if (isResume)
+            foreach (var decision in decisions)
             {
-                foreach (var frame in _queue.ToList())
+                if (decision.AdoptedBytes is { } bytes)
                 {
-                    if (verifiedOutputBytes(frame) is { } bytes)
-                    {
-                        Move(frame, FrameState.Done, null, detail: "adopted the verified file written before the coordinator stopped", bytes: bytes);
-                    }
+                    Move(decision.Frame, FrameState.Done, null, detail: "adopted the verified file written before the coordinator stopped", bytes: bytes);
                 }
             }
 

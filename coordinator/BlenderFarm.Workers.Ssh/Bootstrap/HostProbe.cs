@@ -27,11 +27,11 @@ public static class HostProbe
         return new HostFacts(home, work, versionLine["Blender ".Length..], GpuInventory.Parse(gpuCsv));
     }
 
-    /// <summary>A path for a remote shell line: quoted, with a leading <c>~/</c> kept expandable.</summary>
+    /// <summary>A path for a remote script: quoted, with a leading <c>~/</c> kept expandable and a leading '-' made <c>./-</c>.</summary>
     public static string RemotePath(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return path.StartsWith("~/", StringComparison.Ordinal) ? "\"$HOME\"/" + ShellQuote.Quote(path[2..]) : ShellQuote.Quote(path);
+        return path.StartsWith("~/", StringComparison.Ordinal) ? "\"$HOME\"/" + ShellQuote.Quote(path[2..]) : RemoteScript.Path(path);
     }
 
     private static string ExpandHome(string path, string home) =>

@@ -73,23 +73,32 @@ public sealed class SshConnection : IDisposable
         }
     }
 
-    /// <summary>Runs a shell command line and returns its exit code and output; throws <see cref="SshFailure"/> if the link fails.</summary>
-    public async Task<(int ExitCode, string Output, string Error)> RunAsync(string commandLine, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a POSIX shell script and returns its exit code and output; throws <see cref="SshFailure"/> if the link fails.
+    /// The script never meets the user's login shell: see <see cref="RemoteScript"/>.
+    /// </summary>
+    public async Task<(int ExitCode, string Output, string Error)> RunAsync(string script, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var command = _ssh.CreateCommand(commandLine, Encoding.UTF8);
+        using var command = _ssh.CreateCommand(RemoteScript.Command, Encoding.UTF8);
         command.CommandTimeout = timeout;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lost);
         deadline.CancelAfter(timeout + Grace);
         try
         {
             // WaitAsync: SSH.NET's Execute can deadlock (#1506) and ignore both its timeout and the token.
-            await command.ExecuteAsync(deadline.Token).WaitAsync(deadline.Token).ConfigureAwait(false);
+            var execution = command.ExecuteAsync(deadline.Token);
+            await using (var input = command.CreateInputStream())
+            {
+                await input.WriteAsync(RemoteScript.Whole(script), deadline.Token).AsTask().WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+
+            await execution.WaitAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new SshFailure($"{Host.Name} did not finish a command within {timeout.TotalSeconds:0} s{(Lost.IsCancellationRequested ? " (the host stopped answering)" : "")}.", e);
         }
-        catch (Exception e) when (e is SshException or SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is SshException or SocketException or ObjectDisposedException or InvalidOperationException or IOException)
         {
             throw new SshFailure($"The connection to {Host.Name} failed: {e.Message}", e);
         }
@@ -97,8 +106,11 @@ public sealed class SshConnection : IDisposable
         return (command.ExitStatus ?? -1, command.Result, command.Error);
     }
 
-    /// <summary>Starts a long-running command with its stdin and stdout streamed (for the Blender worker).</summary>
-    public SshProcess Start(string commandLine) => SshProcess.Start(_ssh, Host.Name, commandLine, Lost);
+    /// <summary>
+    /// Starts a long-running POSIX shell script with its stdin and stdout streamed (for the Blender worker): the script
+    /// goes first on stdin and should end by exec-ing the program that reads the rest of stdin.
+    /// </summary>
+    public SshProcess Start(string script) => SshProcess.Start(_ssh, Host.Name, script, Lost);
 
     public async Task UploadAsync(string localPath, string remotePath, CancellationToken cancellationToken)
     {

@@ -16,7 +16,7 @@ public sealed class SshProcess : IWorkerProcess
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationToken _lost;
 
-    private SshProcess(SshCommand command, string host, CancellationToken lost)
+    private SshProcess(SshCommand command, string host, string script, CancellationToken lost)
     {
         _command = command;
         _host = host;
@@ -24,11 +24,26 @@ public sealed class SshProcess : IWorkerProcess
         _execution = command.ExecuteAsync(_stop.Token);
         _input = command.CreateInputStream();
         _output = new StreamReader(command.OutputStream, Encoding.UTF8);
+        // A few hundred bytes into a fresh channel's window: the write does not wait on the host.
+        _input.Write(RemoteScript.Leading(script));
+        _input.Flush();
     }
 
+    /// <summary>Runs <see cref="RemoteScript.Command"/> on the host and sends <paramref name="script"/> as its stdin's head.</summary>
     /// <param name="lost">Cancelled when the host counts as lost: reads end and writes fail then, whatever SSH.NET's streams do.</param>
-    internal static SshProcess Start(SshClient client, string host, string commandLine, CancellationToken lost) =>
-        new(client.CreateCommand(commandLine, Encoding.UTF8), host, lost);
+    internal static SshProcess Start(SshClient client, string host, string script, CancellationToken lost)
+    {
+        var command = client.CreateCommand(RemoteScript.Command, Encoding.UTF8);
+        try
+        {
+            return new SshProcess(command, host, script, lost);
+        }
+        catch (Exception e) when (e is SshException or ObjectDisposedException or InvalidOperationException or IOException)
+        {
+            command.Dispose();
+            throw new SshFailure($"The connection to {host} failed: {e.Message}", e);
+        }
+    }
 
     public async Task WriteLineAsync(string line, CancellationToken cancellationToken)
     {

@@ -24,7 +24,7 @@ public static class RemoteJobFolder
         {
             var partial = $"{cache}/{file.Sha256}.part-{Guid.NewGuid():N}";
             await connection.UploadAsync(file.LocalPath, partial, cancellationToken).ConfigureAwait(false);
-            await Run(connection, $"mv -f {ShellQuote.Quote(partial)} {ShellQuote.Quote(cache + "/" + file.Sha256)}", cancellationToken).ConfigureAwait(false);
+            await Run(connection, $"mv -f {RemoteScript.Path(partial)} {RemoteScript.Path(cache + "/" + file.Sha256)}", cancellationToken).ConfigureAwait(false);
             uploadedFiles++;
             uploadedBytes += file.Bytes;
         }
@@ -36,7 +36,7 @@ public static class RemoteJobFolder
     private static async Task<HashSet<string>> PresentInCacheAsync(SshConnection connection, string cache, JobFiles files, CancellationToken cancellationToken)
     {
         var script = new StringBuilder();
-        script.Append(CultureInfo.InvariantCulture, $"mkdir -p {ShellQuote.Quote(cache)} && cd {ShellQuote.Quote(cache)} && for h in");
+        script.Append(CultureInfo.InvariantCulture, $"mkdir -p {RemoteScript.Path(cache)} && cd {RemoteScript.Path(cache)} && for h in");
         foreach (var hash in files.Files.Select(f => f.Sha256).Distinct())
         {
             script.Append(' ').Append(hash); // hex digits only
@@ -54,9 +54,9 @@ public static class RemoteJobFolder
         {
             var target = jobFolder + "/" + file.RelativePath;
             var folder = target[..target.LastIndexOf('/')];
-            var source = ShellQuote.Quote(cache + "/" + file.Sha256);
+            var source = RemoteScript.Path(cache + "/" + file.Sha256);
             script.Append(CultureInfo.InvariantCulture,
-                $"mkdir -p {ShellQuote.Quote(folder)}; rm -f {ShellQuote.Quote(target)}; ln {source} {ShellQuote.Quote(target)} 2>/dev/null || cp {source} {ShellQuote.Quote(target)}\n");
+                $"mkdir -p {RemoteScript.Path(folder)}; rm -f {RemoteScript.Path(target)}; ln {source} {RemoteScript.Path(target)} 2>/dev/null || cp {source} {RemoteScript.Path(target)}\n");
         }
 
         await Run(connection, script.ToString(), cancellationToken).ConfigureAwait(false);

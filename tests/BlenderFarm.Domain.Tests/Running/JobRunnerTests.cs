@@ -241,7 +241,9 @@ public sealed class JobRunnerTests
     {
         var joining = Channel.CreateUnbounded<IWorkerSlot>();
         var (farm, run) = await RunUntilTheOnlySlotIsLostAsync(joining.Reader);
-        await Task.Delay(50);
+        // No sleep: wait until the lost slot has given its frames back. That the run then waits for a newcomer, rather
+        // than ending, is proven by the newcomer finishing the job below.
+        await Until(() => farm.State.Frames.All(f => f.State == Queued));
 
         Assert.That(run.IsCompleted, Is.False, "the run waits for a slot to join");
         Assert.That(farm.Scheduler.IsFinished, Is.False);

@@ -28,7 +28,8 @@ internal sealed class SshHosts : IDisposable
 
     /// <param name="fakeNvidiaSmi">When set, each host's SSH sessions find an <c>nvidia-smi</c> that prints this (GPUs without a driver).</param>
     /// <param name="hiddenFolder">When set, the hosts do not see this folder (an empty one is mounted over it in their own mount namespace), like machines with storage of their own.</param>
-    public static SshHosts Start(string folder, int count, string? fakeNvidiaSmi = null, string? hiddenFolder = null)
+    /// <param name="user">The account the hosts are logged into (see <see cref="TestUsers"/>); this process's own when not given.</param>
+    public static SshHosts Start(string folder, int count, string? fakeNvidiaSmi = null, string? hiddenFolder = null, string? user = null)
     {
         if (!File.Exists("/usr/sbin/sshd"))
         {
@@ -42,7 +43,7 @@ internal sealed class SshHosts : IDisposable
         var hosts = new SshHosts(folder, clientKey);
         for (var i = 0; i < count; i++)
         {
-            hosts._hosts.Add(Host.Start(Path.Combine(folder, $"host{i + 1}"), NextAddress(), File.ReadAllText(clientKey + ".pub"), fakeNvidiaSmi, hiddenFolder: hiddenFolder));
+            hosts._hosts.Add(Host.Start(Path.Combine(folder, $"host{i + 1}"), NextAddress(), File.ReadAllText(clientKey + ".pub"), fakeNvidiaSmi, hiddenFolder: hiddenFolder, user: user));
         }
 
         return hosts;
@@ -58,7 +59,7 @@ internal sealed class SshHosts : IDisposable
     /// <summary>A hosts file for blenderfarm naming every host, each with its own work folder.</summary>
     public string WriteHostsFile(string path, IEnumerable<Host>? only = null)
     {
-        File.WriteAllLines(path, (only ?? _hosts).Select(h => $"{Environment.UserName}@{h.Address}:{h.Port} key=\"{ClientKey}\" dir=\"{h.WorkFolder}\""));
+        File.WriteAllLines(path, (only ?? _hosts).Select(h => $"{h.User}@{h.Address}:{h.Port} key=\"{ClientKey}\" dir=\"{h.WorkFolder}\""));
         return path;
     }
 
@@ -87,12 +88,16 @@ internal sealed class SshHosts : IDisposable
     {
         private Process? _sshd;
 
-        private Host(string folder, string address, int port)
+        private Host(string folder, string address, int port, string user)
         {
             Folder = folder;
             Address = address;
             Port = port;
+            User = user;
         }
+
+        /// <summary>The account sessions on this host run as.</summary>
+        public string User { get; }
 
         public string Folder { get; }
 
@@ -107,20 +112,34 @@ internal sealed class SshHosts : IDisposable
         /// <summary>"ssh-ed25519 AAAA..." from the host's public key.</summary>
         public string PublicKeyLine => string.Join(' ', File.ReadAllText(Path.Combine(Folder, "ssh_host_ed25519_key.pub")).Split(' ').Take(2));
 
-        public string Name => string.Create(CultureInfo.InvariantCulture, $"{Environment.UserName}@{Address}:{Port}");
+        public string Name => string.Create(CultureInfo.InvariantCulture, $"{User}@{Address}:{Port}");
 
         /// <summary>Lets one more client key in.</summary>
         public void Authorize(string publicKeyFile) => File.AppendAllText(Path.Combine(Folder, "authorized_keys"), File.ReadAllText(publicKeyFile));
 
         /// <param name="port">Where sshd listens on <paramref name="address"/>; a free port when not given.</param>
         /// <param name="environment">Variables sshd sets in every session (one <c>SetEnv</c> line: sshd ignores all but the first).</param>
+        /// <param name="user">The account sessions run as; this process's own when not given.</param>
         internal static Host Start(string folder, string address, string authorizedKey, string? fakeNvidiaSmi = null, int? port = null,
-            IReadOnlyDictionary<string, string>? environment = null, string? hiddenFolder = null)
+            IReadOnlyDictionary<string, string>? environment = null, string? hiddenFolder = null, string? user = null)
         {
             Directory.CreateDirectory(folder);
-            var host = new Host(folder, address, port ?? FreePort(address));
+            var host = new Host(folder, address, port ?? FreePort(address), user ?? Environment.UserName);
+            if (user is not null)
+            {
+                // sshd reads authorized_keys as the user, and the user's sessions write the work folder.
+                TestUsers.LetReach(user, folder);
+                Directory.CreateDirectory(host.WorkFolder);
+                Run("chown", user, host.WorkFolder);
+            }
+
             Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(folder, "ssh_host_ed25519_key"));
             File.WriteAllText(Path.Combine(folder, "authorized_keys"), authorizedKey);
+            if (user is not null)
+            {
+                // This process's umask may be 077 (the coordinator's, set by tests that run it in-process).
+                File.SetUnixFileMode(Path.Combine(folder, "authorized_keys"), (UnixFileMode)0b110_100_100);
+            }
             var config = Path.Combine(folder, "sshd_config");
             var setEnv = new List<string>();
             if (fakeNvidiaSmi is not null)

@@ -31,7 +31,7 @@ public sealed partial class SpotFleet
             var host = new HostSpec(Options.SshUser, address, Options.SshPort, _farm.Key.PrivateKeyPath, null, Options.BlenderPath, null, null);
             if (!reattached || _hostKeys.KnownKeyTypes(host.KnownHostsName).Count == 0)
             {
-                var fingerprints = await InstanceHostKey.WaitForFingerprintsAsync(_setup.Ec2, instance.Id, Options.ConsoleOutputTimeout, ConsolePoll, token).ConfigureAwait(false);
+                var fingerprints = await InstanceHostKey.WaitForFingerprintsAsync(_setup.Ec2, instance.Id, Options.ConsoleOutputTimeout, ConsolePoll, _setup.Time, token).ConfigureAwait(false);
                 await UntilReachableAsync(instance, () => InstanceHostKey.PinAsync(host, instance.Id, fingerprints, KnownHostsFile, token), token).ConfigureAwait(false);
             }
 
@@ -92,7 +92,7 @@ public sealed partial class SpotFleet
             if (found is null && _setup.Time.GetUtcNow() < deadline)
             {
                 // EC2 is eventually consistent: a new instance may be missing from Describe* for a few seconds.
-                await Task.Delay(ConsolePoll, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(ConsolePoll, _setup.Time, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -111,7 +111,7 @@ public sealed partial class SpotFleet
                 throw new InstanceUnreachableException($"Instance {instance.Id} did not start with a public address within {Options.BootTimeout.TotalMinutes:0.#} minutes.");
             }
 
-            await Task.Delay(ConsolePoll, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(ConsolePoll, _setup.Time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -128,7 +128,7 @@ public sealed partial class SpotFleet
             catch (Exception e) when (_setup.Time.GetUtcNow() < deadline
                                       && (e is InstanceUnreachableException || (e is SshFailure && e.Message.Contains("cannot be reached", StringComparison.Ordinal))))
             {
-                await Task.Delay(ConsolePoll, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(ConsolePoll, _setup.Time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -159,7 +159,7 @@ public sealed partial class SpotFleet
         var deadline = _setup.Time.GetUtcNow() + FetchGrace;
         while (ending.Any(i => i.Slots.Any(s => s.IsFetching)) && _setup.Time.GetUtcNow() < deadline)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _setup.Time).ConfigureAwait(false);
         }
 
         try

@@ -133,6 +133,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(state);
         _scheduler = scheduler;
+        scheduler.FrameChanged += OnFrameChanged;
         var reattached = _reattach.Select(r => r.InstanceId).ToHashSet(StringComparer.Ordinal);
         _costBefore = state.Instances.Values.Where(r => !reattached.Contains(r.InstanceId)).Sum(r => r.Usd);
         foreach (var owned in _reattach)
@@ -156,6 +157,11 @@ public sealed partial class SpotFleet : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_scheduler is { } scheduler)
+        {
+            scheduler.FrameChanged -= OnFrameChanged;
+        }
+
         try
         {
             await _control.ConfigureAwait(false);
@@ -169,7 +175,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
 
         if (Options.Linger > TimeSpan.Zero && Instances.Any(i => i.Stage == InstanceStage.Ready))
         {
-            await Task.Delay(Options.Linger).ConfigureAwait(false);
+            await Task.Delay(Options.Linger, _setup.Time).ConfigureAwait(false);
         }
 
         _slots.Writer.TryComplete();
@@ -208,6 +214,15 @@ public sealed partial class SpotFleet : IAsyncDisposable
         catch (BlenderFarm.Blender.UserFacingException e)
         {
             Log.Warning(_setup.Logger, $"{e.Message} Run 'blenderfarm teardown' to finish removing the farm.");
+        }
+    }
+
+    /// <summary>Tells each slot which frames the scheduler handed it (see <see cref="InstanceSlot.Observe"/>).</summary>
+    private void OnFrameChanged(FrameChanged change)
+    {
+        foreach (var slot in Instances.SelectMany(i => i.Slots))
+        {
+            slot.Observe(change);
         }
     }
 

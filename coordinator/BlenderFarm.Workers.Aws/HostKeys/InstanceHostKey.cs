@@ -17,10 +17,11 @@ public static class InstanceHostKey
 {
     private static readonly SemaphoreSlim PinGate = new(1, 1);
 
-    public static async Task<IReadOnlySet<string>> WaitForFingerprintsAsync(IAmazonEC2 ec2, string instanceId, TimeSpan timeout, TimeSpan poll, CancellationToken cancellationToken)
+    public static async Task<IReadOnlySet<string>> WaitForFingerprintsAsync(IAmazonEC2 ec2, string instanceId, TimeSpan timeout, TimeSpan poll, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ec2);
-        var deadline = DateTime.UtcNow + timeout;
+        ArgumentNullException.ThrowIfNull(time);
+        var deadline = time.GetUtcNow() + timeout;
         while (true)
         {
             GetConsoleOutputResponse? console = null;
@@ -29,7 +30,7 @@ public static class InstanceHostKey
                 console = await Ec2Access.CallAsync($"reading the console output of {instanceId}", () =>
                     ec2.GetConsoleOutputAsync(new GetConsoleOutputRequest { InstanceId = instanceId, Latest = true }, cancellationToken)).ConfigureAwait(false);
             }
-            catch (BlenderFarm.Blender.UserFacingException e) when (Ec2Access.IsNotYetVisible(e) && DateTime.UtcNow < deadline)
+            catch (BlenderFarm.Blender.UserFacingException e) when (Ec2Access.IsNotYetVisible(e) && time.GetUtcNow() < deadline)
             {
                 // EC2 is eventually consistent: a new instance may be unknown for a few seconds.
             }
@@ -43,12 +44,12 @@ public static class InstanceHostKey
                 }
             }
 
-            if (DateTime.UtcNow >= deadline)
+            if (time.GetUtcNow() >= deadline)
             {
                 throw new InstanceRefusedException($"Instance {instanceId} printed no SSH host key fingerprints to its console within {timeout.TotalMinutes:0.#} minutes, so its key cannot be checked: refusing it.");
             }
 
-            await Task.Delay(poll, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(poll, time, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -31,8 +31,7 @@ public sealed partial class SpotFleet
             var host = new HostSpec(Options.SshUser, address, Options.SshPort, _farm.Key.PrivateKeyPath, null, Options.BlenderPath, null, null);
             if (!reattached || _hostKeys.KnownKeyTypes(host.KnownHostsName).Count == 0)
             {
-                var fingerprints = await InstanceHostKey.WaitForFingerprintsAsync(_setup.Ec2, instance.Id, Options.ConsoleOutputTimeout, ConsolePoll, _setup.Time, token).ConfigureAwait(false);
-                await UntilReachableAsync(instance, () => InstanceHostKey.PinAsync(host, instance.Id, fingerprints, KnownHostsFile, token), token).ConfigureAwait(false);
+                await TrustHostKeyAsync(instance, host, token).ConfigureAwait(false);
             }
 
             var blender = await UntilReachableAsync(instance, () => InstanceBootstrap.PrepareAsync(host, _hostKeys, Options, token), token).ConfigureAwait(false);
@@ -58,6 +57,12 @@ public sealed partial class SpotFleet
         {
             // Withdrawn or the fleet is stopping: whoever did that terminates it.
         }
+        catch (BlenderChecksumException e)
+        {
+            // Every instance would download the same file and fail the same way: launching more only costs money.
+            Stop($"instance {instance.Id}: {e.Message.TrimEnd('.')}", budget: false);
+            await TerminateAsync([instance], "Blender's download did not verify").ConfigureAwait(false);
+        }
         catch (InstanceRefusedException e)
         {
             Log.Warning(_setup.Logger, e.Message);
@@ -75,6 +80,26 @@ public sealed partial class SpotFleet
             var expected = e is SshFailure or UserFacingException or InstanceUnreachableException or TimeoutException;
             await TerminateAsync([instance], $"it could not join the job{(expected ? "" : $" ({e.GetType().Name})")}: {e.Message}").ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Pins the instance's host key: the one handed to it through cloud-init as soon as sshd shows it, else (an image
+    /// without cloud-init, or console mode) the one whose fingerprint its console output lists.
+    /// </summary>
+    private async Task TrustHostKeyAsync(FleetInstance instance, HostSpec host, CancellationToken token)
+    {
+        if (instance.Launch.HostKeyLine is { } handed)
+        {
+            if (await UntilReachableAsync(instance, () => InstanceHostKey.PinHandedKeyAsync(host, handed, _hostKeys, token), token).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            Log.Info(_setup.Logger, $"instance {instance.Id} does not use the host key handed to it through cloud-init (an image without cloud-init?): checking its key against its console output instead");
+        }
+
+        var fingerprints = await InstanceHostKey.WaitForFingerprintsAsync(_setup.Ec2, instance.Id, Options.ConsoleOutputTimeout, ConsolePoll, _setup.Time, token).ConfigureAwait(false);
+        await UntilReachableAsync(instance, () => InstanceHostKey.PinAsync(host, instance.Id, fingerprints, _hostKeys, token), token).ConfigureAwait(false);
     }
 
     /// <summary>How long a leaving instance may finish bringing over frames it already rendered.</summary>

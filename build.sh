@@ -59,6 +59,11 @@ test_deps() {
     echo "build.sh: installing curl (the AWS tests' instances poll their metadata with it)" >&2
     apt_install curl
   fi
+  # The AWS Blender-install tests pack a Linux tarball with tar -J, as Blender's releases are.
+  if ! command -v xz >/dev/null 2>&1; then
+    echo "build.sh: installing xz-utils (the AWS tests pack a Blender-like tar.xz with it)" >&2
+    apt_install xz-utils
+  fi
   # The packing tests compare a packed job's frames with the original's (ImageMagick's compare).
   if ! command -v compare >/dev/null 2>&1; then
     echo "build.sh: installing imagemagick (the packing tests compare rendered frames with it)" >&2

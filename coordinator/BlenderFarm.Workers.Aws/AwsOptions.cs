@@ -42,6 +42,9 @@ public sealed record AwsOptions
     /// <summary>Official Linux build, downloaded by the instance itself when its image has no Blender.</summary>
     public Uri BlenderDownload { get; init; } = new("https://download.blender.org/release/Blender4.2/blender-4.2.3-linux-x64.tar.xz");
 
+    /// <summary>The download's official SHA-256 (lowercase hex); null: read from the checksum file Blender publishes beside it.</summary>
+    public string? BlenderSha256 { get; init; }
+
     /// <summary>Who may reach port 22, e.g. 203.0.113.7/32; null: this machine's public address, looked up at <see cref="CallerAddressService"/>.</summary>
     public string? CallerCidr { get; init; }
 
@@ -59,6 +62,9 @@ public sealed record AwsOptions
     /// <summary>How often each instance's watcher asks IMDSv2 for a spot interruption notice (AWS suggests 5 s).</summary>
     public TimeSpan InterruptionPoll { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How each instance's SSH host key becomes trusted before the first login.</summary>
+    public HostKeySource HostKeys { get; init; } = HostKeySource.CloudInit;
+
     /// <summary>How long to wait for an instance's host key fingerprints to appear in its console output.</summary>
     public TimeSpan ConsoleOutputTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
@@ -70,4 +76,17 @@ public sealed record AwsOptions
 
     /// <summary>Shell command run on each instance to mount shared storage (e.g. an EFS mount); null: files go over SFTP.</summary>
     public string? MountCommand { get; init; }
+}
+
+/// <summary>Where an instance's SSH host key comes from.</summary>
+public enum HostKeySource
+{
+    /// <summary>
+    /// A key made here for this instance alone, handed to it at launch through cloud-init user data and pinned before
+    /// it boots; an instance that presents another key (an image without cloud-init) is checked against its console.
+    /// </summary>
+    CloudInit,
+
+    /// <summary>The instance's own key, trusted when it matches a fingerprint in its console output (minutes on GPU types).</summary>
+    Console,
 }

@@ -28,6 +28,8 @@ internal static class AwsSettings
         ["port"] = "SSH port of the instances",
         ["blender"] = "Blender path on the instances",
         ["blender-url"] = "where instances download Blender when the AMI lacks it",
+        ["host-keys"] = "cloud-init (a host key made here for each instance, default) or console (the instance's own, checked against its console output)",
+        ["blender-sha256"] = "the download's official SHA-256 (default: read from Blender's checksum file beside it)",
         ["caller-cidr"] = "who may reach SSH, e.g. 203.0.113.7/32 (default: this machine's public address)",
         ["endpoint"] = "EC2 endpoint URL (a VPC endpoint)",
         ["mount-command"] = "command that mounts shared storage on each instance",
@@ -129,6 +131,16 @@ internal static class AwsSettings
                 "port" => options with { SshPort = Int(value, key, 1, 65535) },
                 "blender" => options with { BlenderPath = value },
                 "blender-url" => options with { BlenderDownload = Url(value, key) },
+                "blender-sha256" => options with { BlenderSha256 = Sha256(value) },
+                "host-keys" => options with
+                {
+                    HostKeys = value switch
+                    {
+                        "cloud-init" => HostKeySource.CloudInit,
+                        "console" => HostKeySource.Console,
+                        _ => throw new UsageException($"host-keys takes cloud-init or console, not '{value}'."),
+                    },
+                },
                 "caller-cidr" => options with { CallerCidr = Cidr(value) },
                 "endpoint" => options with { ServiceUrl = Url(value, key) },
                 "mount-command" => options with { MountCommand = value },
@@ -186,6 +198,11 @@ internal static class AwsSettings
         Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
             ? url
             : throw new UsageException($"The AWS setting {key} takes an http(s) URL, not '{value}'.");
+
+    private static string Sha256(string value) =>
+        value.Length == 64 && value.All(char.IsAsciiHexDigit)
+            ? value.ToLowerInvariant()
+            : throw new UsageException($"blender-sha256 takes the 64 hexadecimal digits Blender publishes for the download, not '{value}'.");
 
     private static string Cidr(string value)
     {

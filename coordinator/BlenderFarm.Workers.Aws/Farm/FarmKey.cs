@@ -14,6 +14,16 @@ public sealed record FarmKey(string PrivateKeyPath, string PublicKeyLine)
 {
     public static FarmKey Create(string privateKeyPath, string comment)
     {
+        var (privatePem, publicLine) = NewEd25519(comment);
+        Directory.CreateDirectory(Path.GetDirectoryName(privateKeyPath)!);
+        WritePrivate(privateKeyPath, privatePem);
+        File.WriteAllText(privateKeyPath + ".pub", publicLine + "\n");
+        return new FarmKey(privateKeyPath, publicLine);
+    }
+
+    /// <summary>A fresh ED25519 key: the private key in OpenSSH PEM format and the public key as an OpenSSH line.</summary>
+    public static (string PrivatePem, string PublicLine) NewEd25519(string comment)
+    {
         var generator = new Ed25519KeyPairGenerator();
         generator.Init(new Ed25519KeyGenerationParameters(new SecureRandom()));
         var pair = generator.GenerateKeyPair();
@@ -26,11 +36,8 @@ public sealed record FarmKey(string PrivateKeyPath, string PublicKeyLine)
         }
 
         pem.Append("-----END OPENSSH PRIVATE KEY-----\n");
-        Directory.CreateDirectory(Path.GetDirectoryName(privateKeyPath)!);
-        WritePrivate(privateKeyPath, pem.ToString());
         var publicLine = $"ssh-ed25519 {Convert.ToBase64String(OpenSshPublicKeyUtilities.EncodePublicKey((Ed25519PublicKeyParameters)pair.Public))} {comment}";
-        File.WriteAllText(privateKeyPath + ".pub", publicLine + "\n");
-        return new FarmKey(privateKeyPath, publicLine);
+        return (pem.ToString(), publicLine);
     }
 
     /// <summary>The key a farm created earlier (a resumed job reattaching to its instances), or null when it is gone.</summary>

@@ -53,7 +53,7 @@ public sealed class FarmResources
             ec2.DescribeKeyPairsAsync(new DescribeKeyPairsRequest { Filters = [new Filter("key-name", [keyName])] }, cancellationToken)).ConfigureAwait(false);
         if (existing.KeyPairs?.Any(k => k.Tags?.FirstOrDefault(t => t.Key == Tags.Owner)?.Value != ownerId) == true)
         {
-            throw new UserFacingException($"The key pair {keyName} in this account belongs to another BlenderFarm installation (another machine or data folder): it is left alone. Resubmit to get a new job id.");
+            throw new UserFacingException($"The key pair {keyName} in this account belongs to another BlenderFarm installation (another machine or data folder): it is left alone; run the job again for a new farm id.");
         }
 
         var key = FarmKey.Load(keyPath);

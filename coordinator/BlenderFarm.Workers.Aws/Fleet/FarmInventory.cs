@@ -101,19 +101,24 @@ public static class FarmInventory
     }
 
     /// <summary>
-    /// Farm ids that still own a key pair or a security group (left behind by a crash or an earlier teardown that
-    /// failed); only those of <paramref name="owner"/> unless it is null.
+    /// Farms that still own a key pair or a security group (left behind by a crash or an earlier teardown that
+    /// failed), each with its job; only those of <paramref name="owner"/> unless it is null.
     /// </summary>
-    public static async Task<IReadOnlySet<string>> FarmsWithResourcesAsync(IAmazonEC2 ec2, string? owner, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyDictionary<string, string>> FarmsWithResourcesAsync(IAmazonEC2 ec2, string? owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ec2);
         var keys = await Ec2Access.CallAsync("listing BlenderFarm's key pairs", () =>
             ec2.DescribeKeyPairsAsync(new DescribeKeyPairsRequest { Filters = [new Filter("tag-key", [Tags.Farm])] }, cancellationToken)).ConfigureAwait(false);
         var groups = await Ec2Access.CallAsync("listing BlenderFarm's security groups", () =>
             ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("tag-key", [Tags.Farm])] }, cancellationToken)).ConfigureAwait(false);
-        return (keys.KeyPairs ?? []).Select(k => k.Tags ?? []).Concat((groups.SecurityGroups ?? []).Select(g => g.Tags ?? []))
-            .Select(tags => tags.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal))
-            .Where(tags => owner is null || tags.GetValueOrDefault(Tags.Owner) == owner)
-            .Select(tags => tags[Tags.Farm]).ToHashSet(StringComparer.Ordinal);
+        var farms = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var tags in (keys.KeyPairs ?? []).Select(k => k.Tags ?? []).Concat((groups.SecurityGroups ?? []).Select(g => g.Tags ?? []))
+                     .Select(tags => tags.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal))
+                     .Where(tags => owner is null || tags.GetValueOrDefault(Tags.Owner) == owner))
+        {
+            farms.TryAdd(tags[Tags.Farm], tags.GetValueOrDefault(Tags.Job, "?"));
+        }
+
+        return farms;
     }
 }

@@ -5,7 +5,7 @@ using BlenderFarm.Workers.Ssh.Security;
 
 namespace BlenderFarm.Workers.Aws.Fleet;
 
-/// <summary>Makes a fresh instance able to render: mounts shared storage, finds Blender, or installs the official build when the image lacks it.</summary>
+/// <summary>Makes a fresh instance able to render: mounts shared storage, finds Blender, or installs the official build (checksum verified) when the image lacks it.</summary>
 public static class InstanceBootstrap
 {
     /// <summary>
@@ -32,19 +32,7 @@ public static class InstanceBootstrap
             return options.BlenderPath;
         }
 
-        var script = $$"""
-            set -e
-            if [ -x "$HOME/blender/blender" ]; then exit 0; fi
-            if command -v apt-get >/dev/null 2>&1; then
-              sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxi6 libxrender1 libxkbcommon0 libsm6 libgl1 libxxf86vm1 libxfixes3 xz-utils curl >/dev/null 2>&1 || true
-            fi
-            rm -rf "$HOME/blender.partial" && mkdir -p "$HOME/blender.partial"
-            curl -fsSL {{ShellQuote.Quote(options.BlenderDownload.ToString())}} | tar -xJ --strip-components=1 -C "$HOME/blender.partial"
-            mv "$HOME/blender.partial" "$HOME/blender"
-            """;
-        var (code, _, error) = await connection.RunAsync("sh -c " + ShellQuote.Quote(script), TimeSpan.FromMinutes(15), cancellationToken).ConfigureAwait(false);
-        return code == 0
-            ? "~/blender/blender"
-            : throw new SshFailure($"Blender could not be installed on {host.Host} from {options.BlenderDownload} (exit {code}): {error.Trim()}");
+        var (code, _, error) = await connection.RunAsync("sh -c " + ShellQuote.Quote(BlenderInstall.Script(options)), TimeSpan.FromMinutes(15), cancellationToken).ConfigureAwait(false);
+        return code == 0 ? "~/blender/blender" : throw BlenderInstall.Failure(host.Host, options, code, error);
     }
 }

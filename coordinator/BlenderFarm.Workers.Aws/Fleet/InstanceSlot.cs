@@ -1,15 +1,20 @@
 using System.Runtime.CompilerServices;
+using BlenderFarm.Domain.Frames;
+using BlenderFarm.Domain.Journal;
 using BlenderFarm.Domain.Ports;
 
 namespace BlenderFarm.Workers.Aws.Fleet;
 
 /// <summary>
 /// A slot on a spot instance: an SSH slot that also stops, and gives its frames back, the moment its instance leaves
-/// the job (interruption notice, idle, budget). It remembers when it last worked, for idle teardown.
+/// the job (interruption notice, idle, budget). It remembers when it last worked, for idle teardown, and which frames
+/// the scheduler has handed it: a chunk taken but not started yet is work, not idleness.
 /// </summary>
 public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, TimeProvider time) : IWorkerSlot
 {
+    private readonly HashSet<int> _held = [];
     private int _busy;
+    private DateTimeOffset? _idleSince = time.GetUtcNow();
     private int _fetching;
     private CancellationTokenSource? _stopAfterFetch;
 
@@ -20,8 +25,40 @@ public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, Time
     /// <summary>True while a finished frame is being brought over from the instance.</summary>
     public bool IsFetching => Volatile.Read(ref _fetching) > 0;
 
-    /// <summary>When the slot last finished work (or joined); null while it works.</summary>
-    public DateTimeOffset? IdleSince { get; private set; } = time.GetUtcNow();
+    /// <summary>When the slot last finished work (or joined); null while it works or holds frames the scheduler gave it.</summary>
+    public DateTimeOffset? IdleSince
+    {
+        get
+        {
+            lock (_held)
+            {
+                return _held.Count > 0 ? null : _idleSince;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Follows the scheduler's frame changes: a frame assigned to this slot, rendering or being brought over from it is
+    /// held; any other change lets it go. Between the scheduler handing a chunk and the render starting the slot is
+    /// not idle, or the fleet could end the instance that holds the job's last frames.
+    /// </summary>
+    public void Observe(FrameChanged change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var holds = change.To is FrameState.Assigned or FrameState.Rendering or FrameState.Transferring
+                    && string.Equals(change.Slot, Id, StringComparison.Ordinal);
+        lock (_held)
+        {
+            if (holds)
+            {
+                _held.Add(change.Frame);
+            }
+            else if (_held.Remove(change.Frame) && _held.Count == 0 && Volatile.Read(ref _busy) == 0)
+            {
+                _idleSince = time.GetUtcNow();
+            }
+        }
+    }
 
     public async IAsyncEnumerable<SlotEvent> RenderAsync(IReadOnlyList<FrameOrder> frames, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -107,14 +144,20 @@ public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, Time
     private void Began()
     {
         Interlocked.Increment(ref _busy);
-        IdleSince = null;
+        lock (_held)
+        {
+            _idleSince = null;
+        }
     }
 
     private void Ended()
     {
         if (Interlocked.Decrement(ref _busy) == 0)
         {
-            IdleSince = time.GetUtcNow();
+            lock (_held)
+            {
+                _idleSince = time.GetUtcNow();
+            }
         }
     }
 }

@@ -31,8 +31,7 @@ public sealed partial class SpotFleet
             var host = new HostSpec(Options.SshUser, address, Options.SshPort, _farm.Key.PrivateKeyPath, null, Options.BlenderPath, null, null);
             if (!reattached || _hostKeys.KnownKeyTypes(host.KnownHostsName).Count == 0)
             {
-                var fingerprints = await InstanceHostKey.WaitForFingerprintsAsync(_setup.Ec2, instance.Id, Options.ConsoleOutputTimeout, ConsolePoll, token).ConfigureAwait(false);
-                await UntilReachableAsync(instance, () => InstanceHostKey.PinAsync(host, instance.Id, fingerprints, KnownHostsFile, token), token).ConfigureAwait(false);
+                await TrustHostKeyAsync(instance, host, token).ConfigureAwait(false);
             }
 
             var blender = await UntilReachableAsync(instance, () => InstanceBootstrap.PrepareAsync(host, _hostKeys, Options, token), token).ConfigureAwait(false);
@@ -58,6 +57,12 @@ public sealed partial class SpotFleet
         {
             // Withdrawn or the fleet is stopping: whoever did that terminates it.
         }
+        catch (BlenderChecksumException e)
+        {
+            // Every instance would download the same file and fail the same way: launching more only costs money.
+            Stop($"instance {instance.Id}: {e.Message.TrimEnd('.')}", budget: false);
+            await TerminateAsync([instance], "Blender's download did not verify").ConfigureAwait(false);
+        }
         catch (InstanceRefusedException e)
         {
             Log.Warning(_setup.Logger, e.Message);
@@ -77,6 +82,26 @@ public sealed partial class SpotFleet
         }
     }
 
+    /// <summary>
+    /// Pins the instance's host key: the one handed to it through cloud-init as soon as sshd shows it, else (an image
+    /// without cloud-init, or console mode) the one whose fingerprint its console output lists.
+    /// </summary>
+    private async Task TrustHostKeyAsync(FleetInstance instance, HostSpec host, CancellationToken token)
+    {
+        if (instance.Launch.HostKeyLine is { } handed)
+        {
+            if (await UntilReachableAsync(instance, () => InstanceHostKey.PinHandedKeyAsync(host, handed, _hostKeys, token), token).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            Log.Info(_setup.Logger, $"instance {instance.Id} does not use the host key handed to it through cloud-init (an image without cloud-init?): checking its key against its console output instead");
+        }
+
+        var fingerprints = await InstanceHostKey.WaitForFingerprintsAsync(_setup.Ec2, instance.Id, Options.ConsoleOutputTimeout, ConsolePoll, _setup.Time, token).ConfigureAwait(false);
+        await UntilReachableAsync(instance, () => InstanceHostKey.PinAsync(host, instance.Id, fingerprints, _hostKeys, token), token).ConfigureAwait(false);
+    }
+
     /// <summary>How long a leaving instance may finish bringing over frames it already rendered.</summary>
     private static readonly TimeSpan FetchGrace = TimeSpan.FromSeconds(60);
 
@@ -92,7 +117,7 @@ public sealed partial class SpotFleet
             if (found is null && _setup.Time.GetUtcNow() < deadline)
             {
                 // EC2 is eventually consistent: a new instance may be missing from Describe* for a few seconds.
-                await Task.Delay(ConsolePoll, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(ConsolePoll, _setup.Time, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -111,7 +136,7 @@ public sealed partial class SpotFleet
                 throw new InstanceUnreachableException($"Instance {instance.Id} did not start with a public address within {Options.BootTimeout.TotalMinutes:0.#} minutes.");
             }
 
-            await Task.Delay(ConsolePoll, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(ConsolePoll, _setup.Time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -128,7 +153,7 @@ public sealed partial class SpotFleet
             catch (Exception e) when (_setup.Time.GetUtcNow() < deadline
                                       && (e is InstanceUnreachableException || (e is SshFailure && e.Message.Contains("cannot be reached", StringComparison.Ordinal))))
             {
-                await Task.Delay(ConsolePoll, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(ConsolePoll, _setup.Time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -159,7 +184,7 @@ public sealed partial class SpotFleet
         var deadline = _setup.Time.GetUtcNow() + FetchGrace;
         while (ending.Any(i => i.Slots.Any(s => s.IsFetching)) && _setup.Time.GetUtcNow() < deadline)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _setup.Time).ConfigureAwait(false);
         }
 
         try

@@ -101,29 +101,31 @@ public sealed partial class SpotFleet : IAsyncDisposable
             Log.Warning(setup.Logger, $"caller-cidr {cidr} opens the instances' SSH port to the whole internet (only the farm's key can log in): give your own address, e.g. 203.0.113.7/32");
         }
 
-        var keyExisted = FarmKey.Load(Path.Combine(setup.FarmFolder(setup.JobId), "id_ed25519")) is not null;
+        // The farm of this job's running instances when this machine still has its key, else a new one: its id is the
+        // owner's and a random part, so no other installation, job or earlier run ever shares its key pair or group.
+        var farmId = mine.Select(i => i.FarmId).Distinct(StringComparer.Ordinal)
+            .FirstOrDefault(f => FarmKey.Load(Path.Combine(setup.FarmFolder(f), "id_ed25519")) is not null);
+        // Without their key nobody can log in to them (it went with the machine that launched them): they only cost money.
+        orphans.AddRange(mine.Where(i => i.FarmId != farmId));
+        mine.RemoveAll(i => i.FarmId != farmId);
+        farmId ??= FarmId.New(owner);
         FarmResources farm;
         try
         {
-            farm = await FarmResources.EnsureAsync(setup.Ec2, setup.JobId, setup.JobId, owner, setup.FarmFolder(setup.JobId), cidr, cancellationToken).ConfigureAwait(false);
+            farm = await FarmResources.EnsureAsync(setup.Ec2, farmId, setup.JobId, owner, setup.FarmFolder(farmId), cidr, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception) when (mine.Count == 0)
         {
             // Refused half way (a key pair but no group, say): nothing runs on this farm, so leave nothing of it behind.
-            await RemoveHalfMadeFarmAsync(setup).ConfigureAwait(false);
+            await RemoveHalfMadeFarmAsync(setup, farmId).ConfigureAwait(false);
             throw;
-        }
-        if (!keyExisted && mine.Count > 0)
-        {
-            // Their key is gone with the machine that launched them: nobody can log in, so they only cost money.
-            orphans.AddRange(mine);
-            mine.Clear();
         }
 
         var leftovers = (await FarmInventory.FarmsWithResourcesAsync(setup.Ec2, owner, cancellationToken).ConfigureAwait(false))
-            .Where(f => f != setup.JobId && !setup.IsJobActiveElsewhere(f) && !owned.Any(i => i.FarmId == f && !orphans.Contains(i)))
+            .Where(f => f.Key != farmId && !setup.IsJobActiveElsewhere(f.Value) && !owned.Any(i => i.FarmId == f.Key && !orphans.Contains(i)))
+            .Select(f => f.Key)
             .ToList();
-        var cleanup = ReclaimOrphansAsync(setup, orphans, leftovers);
+        var cleanup = ReclaimOrphansAsync(setup, farmId, orphans, leftovers);
         return new SpotFleet(setup, farm, image, prices, mine, cleanup);
     }
 
@@ -133,6 +135,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(state);
         _scheduler = scheduler;
+        scheduler.FrameChanged += OnFrameChanged;
         var reattached = _reattach.Select(r => r.InstanceId).ToHashSet(StringComparer.Ordinal);
         _costBefore = state.Instances.Values.Where(r => !reattached.Contains(r.InstanceId)).Sum(r => r.Usd);
         foreach (var owned in _reattach)
@@ -156,6 +159,11 @@ public sealed partial class SpotFleet : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_scheduler is { } scheduler)
+        {
+            scheduler.FrameChanged -= OnFrameChanged;
+        }
+
         try
         {
             await _control.ConfigureAwait(false);
@@ -169,7 +177,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
 
         if (Options.Linger > TimeSpan.Zero && Instances.Any(i => i.Stage == InstanceStage.Ready))
         {
-            await Task.Delay(Options.Linger).ConfigureAwait(false);
+            await Task.Delay(Options.Linger, _setup.Time).ConfigureAwait(false);
         }
 
         _slots.Writer.TryComplete();
@@ -211,11 +219,20 @@ public sealed partial class SpotFleet : IAsyncDisposable
         }
     }
 
-    private static async Task RemoveHalfMadeFarmAsync(FleetSetup setup)
+    /// <summary>Tells each slot which frames the scheduler handed it (see <see cref="InstanceSlot.Observe"/>).</summary>
+    private void OnFrameChanged(FrameChanged change)
+    {
+        foreach (var slot in Instances.SelectMany(i => i.Slots))
+        {
+            slot.Observe(change);
+        }
+    }
+
+    private static async Task RemoveHalfMadeFarmAsync(FleetSetup setup, string farmId)
     {
         try
         {
-            await FarmResources.DeleteAsync(setup.Ec2, setup.JobId, OwnerId.For(setup.FarmsFolder), setup.FarmFolder(setup.JobId), TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
+            await FarmResources.DeleteAsync(setup.Ec2, farmId, OwnerId.For(setup.FarmsFolder), setup.FarmFolder(farmId), TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
         }
         catch (BlenderFarm.Blender.UserFacingException e)
         {
@@ -224,7 +241,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
     }
 
     /// <summary>Terminates orphan instances, then removes their farms' key pairs and groups and those of farms left with no instance.</summary>
-    private static async Task ReclaimOrphansAsync(FleetSetup setup, IReadOnlyList<OwnedInstance> orphans, IReadOnlyCollection<string> leftoverFarms)
+    private static async Task ReclaimOrphansAsync(FleetSetup setup, string farmId, IReadOnlyList<OwnedInstance> orphans, IReadOnlyCollection<string> leftoverFarms)
     {
         await Task.Yield();
         foreach (var orphan in orphans)
@@ -241,7 +258,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
                 await FarmInventory.WaitTerminatedAsync(setup.Ec2, [.. orphans.Select(o => o.InstanceId)], TimeSpan.FromMinutes(3), CancellationToken.None).ConfigureAwait(false);
             }
 
-            foreach (var farm in orphans.Select(o => o.FarmId).Union(leftoverFarms).Distinct().Where(f => f != setup.JobId))
+            foreach (var farm in orphans.Select(o => o.FarmId).Union(leftoverFarms).Distinct().Where(f => f != farmId))
             {
                 await FarmResources.DeleteAsync(setup.Ec2, farm, OwnerId.For(setup.FarmsFolder), setup.FarmFolder(farm), TimeSpan.FromMinutes(1), CancellationToken.None).ConfigureAwait(false);
             }

@@ -4,11 +4,12 @@ using Amazon.Runtime;
 using BlenderFarm.Blender;
 using BlenderFarm.Workers.Aws.Access;
 using BlenderFarm.Workers.Aws.Farm;
+using BlenderFarm.Workers.Aws.HostKeys;
 
 namespace BlenderFarm.Workers.Aws.Fleet;
 
-/// <summary>One launched spot instance, as EC2 reported it at launch.</summary>
-public sealed record LaunchedInstance(string InstanceId, string InstanceType, string Zone, DateTimeOffset LaunchedAt);
+/// <summary>One launched spot instance, as EC2 reported it at launch; <paramref name="HostKeyLine"/>: the host key handed to it through cloud-init, if any.</summary>
+public sealed record LaunchedInstance(string InstanceId, string InstanceType, string Zone, DateTimeOffset LaunchedAt, string? HostKeyLine = null);
 
 /// <summary>
 /// Launches one spot instance (one-time request, terminated on interruption, IMDSv2 only, tagged with farm and job),
@@ -33,12 +34,19 @@ public sealed class SpotLauncher(IAmazonEC2 ec2, AwsOptions options, FarmResourc
                     continue;
                 }
 
+                var hostKey = options.HostKeys == HostKeySource.CloudInit ? CloudInitHostKey.New() : null;
+                var request = Request(type, zone, hostKey);
                 try
                 {
-                    var response = await ec2.RunInstancesAsync(Request(type, zone), cancellationToken).ConfigureAwait(false);
+                    var response = await ec2.RunInstancesAsync(request, cancellationToken).ConfigureAwait(false);
                     var instance = response.Reservation.Instances[0];
                     return (new LaunchedInstance(instance.InstanceId, type, instance.Placement?.AvailabilityZone ?? zone ?? "",
-                        instance.LaunchTime is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : DateTimeOffset.UtcNow), refusals);
+                        instance.LaunchTime is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : DateTimeOffset.UtcNow, hostKey?.PublicKeyLine), refusals);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    await TerminateLaunchedByAsync(request).ConfigureAwait(false);
+                    throw;
                 }
                 catch (AmazonEC2Exception e) when (Ec2Errors.KindOf(e.ErrorCode) == Ec2ErrorKind.Capacity)
                 {
@@ -58,7 +66,30 @@ public sealed class SpotLauncher(IAmazonEC2 ec2, AwsOptions options, FarmResourc
         return (null, refusals);
     }
 
-    private RunInstancesRequest Request(string type, string? zone)
+    /// <summary>How long the clean-up after a cancelled launch may take before it gives up (teardown finds the rest).</summary>
+    private static readonly TimeSpan CancelledLaunchPatience = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Stopped (Ctrl+C) while RunInstances was in flight: EC2 may have launched the instance without us hearing of it.
+    /// RunInstances is idempotent by client token, so the same request again returns the instance that call launched
+    /// (or launches it, if the first never arrived), and that instance is terminated at once.
+    /// </summary>
+    private async Task TerminateLaunchedByAsync(RunInstancesRequest request)
+    {
+        using var patience = new CancellationTokenSource(CancelledLaunchPatience);
+        try
+        {
+            var again = await ec2.RunInstancesAsync(request, patience.Token).ConfigureAwait(false);
+            var ids = (again.Reservation?.Instances ?? []).Select(i => i.InstanceId).ToList();
+            await FarmInventory.TerminateAsync(ec2, ids, patience.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AmazonServiceException or UserFacingException or OperationCanceledException or HttpRequestException)
+        {
+            // Nothing more can be done now: the farm's group stays while such an instance runs, and 'teardown' ends both.
+        }
+    }
+
+    private RunInstancesRequest Request(string type, string? zone, CloudInitHostKey? hostKey)
     {
         var request = new RunInstancesRequest
         {
@@ -91,6 +122,11 @@ public sealed class SpotLauncher(IAmazonEC2 ec2, AwsOptions options, FarmResourc
                 farm.TagsFor(ResourceType.Volume),
             ],
         };
+        if (hostKey is not null)
+        {
+            request.UserData = hostKey.UserData;
+        }
+
         if (zone is not null)
         {
             request.Placement = new Placement { AvailabilityZone = zone };

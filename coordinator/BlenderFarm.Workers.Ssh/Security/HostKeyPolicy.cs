@@ -47,6 +47,16 @@ public sealed class HostKeyPolicy(IReadOnlyList<string> userKnownHostsFiles, str
         return null;
     }
 
+    /// <summary>
+    /// Pins a key that was verified another way (a cloud instance's key matched against its console output, or the
+    /// key handed to it at launch) in BlenderFarm's own file, 0600 like every pin.
+    /// </summary>
+    public void PinVerified(string knownHostsName, byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Pin(knownHostsName, KnownHosts.KeyType(key), key);
+    }
+
     private KnownHosts Load() => KnownHosts.Load([.. userKnownHostsFiles, pinnedKnownHostsFile]);
 
     private void Pin(string name, string keyType, byte[] key)

@@ -120,6 +120,7 @@ internal sealed class SshHosts : IDisposable
         /// <param name="port">Where sshd listens on <paramref name="address"/>; a free port when not given.</param>
         /// <param name="environment">Variables sshd sets in every session (one <c>SetEnv</c> line: sshd ignores all but the first).</param>
         /// <param name="user">The account sessions run as; this process's own when not given.</param>
+        /// <remarks>A host key already in <paramref name="folder"/> (ssh_host_ed25519_key) is used; otherwise one is made.</remarks>
         internal static Host Start(string folder, string address, string authorizedKey, string? fakeNvidiaSmi = null, int? port = null,
             IReadOnlyDictionary<string, string>? environment = null, string? hiddenFolder = null, string? user = null)
         {
@@ -133,7 +134,11 @@ internal sealed class SshHosts : IDisposable
                 Run("chown", user, host.WorkFolder);
             }
 
-            Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(folder, "ssh_host_ed25519_key"));
+            if (!File.Exists(Path.Combine(folder, "ssh_host_ed25519_key")))
+            {
+                Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(folder, "ssh_host_ed25519_key"));
+            }
+
             File.WriteAllText(Path.Combine(folder, "authorized_keys"), authorizedKey);
             if (user is not null)
             {

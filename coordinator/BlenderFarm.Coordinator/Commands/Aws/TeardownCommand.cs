@@ -42,7 +42,7 @@ internal static class TeardownCommand
             throw new BlenderFarm.Blender.UserFacingException("Some instances are still shutting down after 5 minutes: run 'blenderfarm teardown' again to remove their key pairs and security groups.");
         }
 
-        var farms = (await FarmInventory.FarmsWithResourcesAsync(ec2, owner, CancellationToken.None).ConfigureAwait(false))
+        var farms = (await FarmInventory.FarmsWithResourcesAsync(ec2, owner, CancellationToken.None).ConfigureAwait(false)).Keys
             .Union(live.Select(i => i.FarmId))
             .Union(Directory.Exists(farmsFolder) ? Directory.GetDirectories(farmsFolder).Select(Path.GetFileName).OfType<string>() : [])
             .ToList();

@@ -26,6 +26,9 @@ internal sealed partial class FakeEc2
     /// <summary>When set, instances launched afterwards print another key's fingerprint and key to their console.</summary>
     public bool WrongConsoleFingerprints { get; set; }
 
+    /// <summary>Instances launched from now on ignore their user data, as an image without cloud-init does (they keep their own host key).</summary>
+    public bool WithoutCloudInit { get; set; }
+
     /// <summary>Every instance ever launched, in launch order.</summary>
     public IReadOnlyList<FakeInstanceView> Instances => Snapshot(() => _instances.Values.OrderBy(i => i.LaunchedAt).Select(i => i.View()));
 
@@ -246,17 +249,23 @@ internal sealed partial class FakeEc2
             _instances[id] = instance;
             launched.Add(instance);
             var wrongKey = WrongConsoleFingerprints;
-            instance.Started = Task.Run(() => BootMachine(instance, keyPair?.PublicKey ?? "", wrongKey));
+            var cloudInit = !WithoutCloudInit;
+            instance.Started = Task.Run(() => BootMachine(instance, keyPair?.PublicKey ?? "", wrongKey, cloudInit));
         }
 
         return Reservation(reservationId, launched);
     }
 
-    private void BootMachine(FakeInstance instance, string authorizedKey, bool wrongConsoleKey)
+    private void BootMachine(FakeInstance instance, string authorizedKey, bool wrongConsoleKey, bool cloudInit)
     {
         try
         {
             Directory.CreateDirectory(Path.Combine(instance.Home));
+            if (cloudInit && instance.UserData is { } userData)
+            {
+                CloudConfig.InstallHostKeys(userData, instance.Folder);
+            }
+
             string? impostor = null;
             if (wrongConsoleKey)
             {

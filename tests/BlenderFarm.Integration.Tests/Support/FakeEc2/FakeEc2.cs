@@ -23,6 +23,8 @@ internal sealed partial class FakeEc2 : IDisposable
     private readonly FakeMetadata _metadata;
     private readonly Dictionary<string, (string Code, string Message)> _injected = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _throttled = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _held = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _releaseHeld = new();
 
     static FakeEc2() => Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
 
@@ -96,6 +98,18 @@ internal sealed partial class FakeEc2 : IDisposable
         }
     }
 
+    /// <summary>
+    /// The next <paramref name="times"/> <paramref name="action"/> requests are carried out but never answered (until
+    /// the fake is disposed), as when the connection is lost or the caller gives up after EC2 acted.
+    /// </summary>
+    public void HoldAnswers(string action, int times)
+    {
+        lock (_gate)
+        {
+            _held[action] = times;
+        }
+    }
+
     public static FakeEc2 Start(string folder)
     {
         if (!File.Exists("/usr/sbin/sshd"))
@@ -111,6 +125,7 @@ internal sealed partial class FakeEc2 : IDisposable
 
     public void Dispose()
     {
+        _releaseHeld.Cancel();
         _listener.Close();
         _metadata.Dispose();
         List<FakeInstance> all;
@@ -164,6 +179,7 @@ internal sealed partial class FakeEc2 : IDisposable
         var action = request.Action ?? "(none)";
         byte[] answer;
         var status = HttpStatusCode.OK;
+        var hold = false;
         try
         {
             lock (_gate)
@@ -184,6 +200,11 @@ internal sealed partial class FakeEc2 : IDisposable
                     }
 
                     answer = Ec2Xml.Success(action, _actions[action](request));
+                    if (_held.GetValueOrDefault(action) > 0)
+                    {
+                        _held[action]--;
+                        hold = true;
+                    }
                 }
                 catch (Ec2Error error)
                 {
@@ -191,6 +212,13 @@ internal sealed partial class FakeEc2 : IDisposable
                     status = error.Status;
                     answer = Ec2Xml.Error(error);
                 }
+            }
+
+            if (hold)
+            {
+                await Task.Delay(Timeout.Infinite, _releaseHeld.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                context.Response.Abort();
+                return;
             }
 
             await Ec2Xml.WriteAsync(context.Response, status, answer);

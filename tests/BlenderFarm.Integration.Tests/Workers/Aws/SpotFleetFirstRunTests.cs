@@ -69,7 +69,33 @@ public sealed partial class SpotFleetTests
         Assert.That(result.Stderr, Does.Contain("UnauthorizedOperation").And.Not.Contain("   at "));
         Assert.That(fake.Calls, Does.Contain("ImportKeyPair"), "the key pair was imported before the group was refused");
         await AssertTornDownAsync(workspace, fake, "halfway");
-        Assert.That(Directory.Exists(Path.Combine(workspace.Cli.Home, "aws", "halfway")), Is.False, "the farm's local key folder is gone");
+        Assert.That(FarmFolders(workspace), Is.Empty, "the farm's local key folder is gone");
+    }
+
+    [Test]
+    public async Task Ctrl_C_while_RunInstances_is_in_flight_terminates_the_instance_that_call_launched_and_leaves_nothing()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        fake.UseIn(workspace);
+        // EC2 launches the instance but its answer never comes: the coordinator cannot know the instance's id.
+        fake.HoldAnswers("RunInstances", 1);
+        var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
+        using var run = workspace.Cli.Start("render", scene, "--workers", Workers(fake, "max-instances=1"), "--output", workspace.PathOf("frames"), "--job-id", "ctrl-c");
+
+        await Poll.UntilAsync(() => fake.Instances.Count > 0 || run.Process.HasExited, TimeSpan.FromMinutes(1), "EC2 launched the instance");
+        using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", run.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await interrupt!.WaitForExitAsync();
+        }
+
+        var result = await run.WaitAsync(TimeSpan.FromMinutes(4));
+
+        Assert.That(result.Stderr, Does.Not.Contain("   at "), result.ToString());
+        Assert.That(fake.Instances, Has.Count.EqualTo(1), "asking EC2 again with the call's client token launched nothing new\n" + result);
+        Assert.That(fake.Calls.Count(c => c == "RunInstances"), Is.EqualTo(2), "the interrupted launch was looked up by its client token");
+        Assert.That(result.Stderr, Does.Not.Contain("teardown"), "nothing was left for 'blenderfarm teardown'\n" + result);
+        await AssertTornDownAsync(workspace, fake, "ctrl-c");
     }
 
     [Test]

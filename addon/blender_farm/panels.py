@@ -2,10 +2,12 @@
 first (status, progress, ETA, cost, where the frames go), settings and the Render button, per-slot details in a
 collapsible sub-panel. Long messages are wrapped to the region's width as measured with blf, never cut."""
 
+import os
+
 import blf
 import bpy
 
-from . import preferences, status, texts
+from . import coordinator, estimate, preferences, status, texts
 
 
 def workers_kind(context):
@@ -23,7 +25,8 @@ def label_width(context, icon=True):
     scale = context.preferences.system.ui_scale
     region = context.region
     width = region.width if region is not None else 300
-    return max(40, width - (44 + (22 if icon else 0)) * scale)
+    # 44 px of panel margins, 12 more for a box's (4.3 and 5.2 draw a box's labels narrower than 3.4).
+    return max(40, width - (56 + (22 if icon else 0)) * scale)
 
 
 def text_width(context, text):
@@ -43,6 +46,47 @@ def wrapped_labels(layout, context, text, icon="NONE"):
     lines = texts.wrap(text, label_width(context), lambda s: text_width(context, s))
     for index, line in enumerate(lines):
         layout.label(text=line, icon=icon if index == 0 else ("BLANK1" if icon != "NONE" else "NONE"))
+
+
+def frames_text(context, settings):
+    """The frames the job would render, in the coordinator's syntax (1-250x2)."""
+    if not settings.use_scene_frames:
+        return settings.frames.strip()
+    scene = context.scene
+    return "%d-%dx%d" % (scene.frame_start, scene.frame_end, scene.frame_step)
+
+
+def estimate_key(context, settings, prefs):
+    """What the AWS estimate depends on: the saved file (and when it was saved), the workers and the frames."""
+    path = bpy.data.filepath
+    try:
+        saved = os.stat(path).st_mtime_ns
+    except OSError:
+        saved = 0
+    return (path, saved, preferences.workers_spec("AWS", prefs), frames_text(context, settings))
+
+
+def draw_estimate(layout, context, settings, prefs):
+    """The AWS figures before the first click (estimate.py fetches them off the main thread)."""
+    if not bpy.data.filepath:
+        wrapped_labels(layout, context, "Save the file to see the AWS estimate.", icon="INFO")
+        return
+    key = estimate_key(context, settings, prefs)
+    path, _saved, spec, frames = key
+
+    def command():
+        found = coordinator.find_coordinator(prefs.coordinator_path, os.path.dirname(__file__))
+        return [found, "plan", path, "--workers", spec, "--frames", frames, "--blender", bpy.app.binary_path, "--json"]
+
+    estimate.request(key, command)
+    running, figures, error = estimate.current()
+    if running:
+        wrapped_labels(layout, context, "Estimating: spot prices and one sample frame here...", icon="TIME")
+    elif figures:
+        for index, line in enumerate(texts.estimate_lines(figures)):
+            wrapped_labels(layout, context, line, icon="FUND" if index == 0 else "BLANK1")
+    elif error:
+        wrapped_labels(layout, context, error, icon="ERROR")
 
 
 class RENDER_PT_blender_farm(bpy.types.Panel):
@@ -76,7 +120,10 @@ class RENDER_PT_blender_farm(bpy.types.Panel):
             sub.prop(scene, "frame_step", text="Step")
         else:
             col.prop(settings, "frames")
-        col.prop(settings, "chunk_auto", text="Auto Chunks")
+        layout.prop(settings, "chunk_auto")  # full width too: in the split, 4.3 cuts it to "Auto Chu..."
+        col = layout.column()
+        col.use_property_split = True
+        col.use_property_decorate = False
         if not settings.chunk_auto:
             col.prop(settings, "chunk_size")
         col.prop(settings, "workers")
@@ -98,12 +145,13 @@ class RENDER_PT_blender_farm(bpy.types.Panel):
         if kind == "LOCAL":
             col.prop(prefs, "local_slots", text="Slots")
         elif kind == "SSH":
-            col.prop(prefs, "ssh_hosts_file", text="Hosts File")
+            col.prop(prefs, "ssh_hosts_file", text="Hosts")
         else:
             col.prop(prefs, "aws_region", text="Region")
-            col.prop(prefs, "aws_instance_types", text="Instance Types")
+            col.prop(prefs, "aws_instance_types", text="Types")
+            draw_estimate(col.box().column(align=True), context, settings, prefs)
         if settings.workers == "DEFAULT":
-            col.label(text="Preferences: " + texts.WORKERS_NAME.get(kind, kind))
+            wrapped_labels(col, context, "Preferences: " + texts.WORKERS_NAME.get(kind, kind))
 
     @staticmethod
     def _draw_job(layout, context, job_id, job):

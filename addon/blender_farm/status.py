@@ -7,7 +7,7 @@ import time
 import bpy
 from bpy.app.handlers import persistent
 
-from . import client, coordinator, preferences, rpc, texts
+from . import client, coordinator, estimate, preferences, rpc, texts
 
 VERSION = "0.1.0"
 CLIENT = client.FarmClient(VERSION)
@@ -212,6 +212,7 @@ def tick():
             handle(item)
             changed = True
         settings = scene_settings()
+        changed = estimate.take_fresh() or changed  # an AWS estimate arrived: show it
         if settings is not None and settings.job_id and settings.job_id != _watched["job"] \
                 and time.monotonic() >= _watched["retry_at"]:
             watch(settings.job_id)

@@ -80,3 +80,21 @@ def _longest_fit(word, width, measure):
     while cut < len(word) and measure(word[:cut + 1]) <= width:
         cut += 1
     return cut
+
+
+def estimate_lines(figures):
+    """The panel's lines for a `plan --json` answer (dict): instances and price, then time and cost when a sample
+    frame gave them."""
+    lines = ["Estimate: %d frames on %d x %s" % (figures["frames"], figures["instances"], figures["instanceType"]),
+             "$%.4f/h each (%s)" % (figures["usdPerHour"], figures["zone"])]
+    if figures.get("estimateUsd") is not None:
+        lines.append("About %s, ~$%.2f (limit $%.2f)" % (
+            _duration(figures["estimateSeconds"]), figures["estimateUsd"], figures["maxCostUsd"]))
+    else:
+        lines.append("Limit $%.2f; no sample frame, no cost yet" % figures["maxCostUsd"])
+    return lines
+
+
+def _duration(seconds):
+    minutes = int(round(seconds / 60.0))
+    return "%dh%02dm" % (minutes // 60, minutes % 60) if minutes >= 60 else "%d min" % max(1, minutes)

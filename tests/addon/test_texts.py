@@ -52,6 +52,15 @@ class WordsTests(unittest.TestCase):
         self.assertIn("tex.png", sentence)
         self.assertIn("Render Anyway", sentence)
 
+    def test_the_aws_estimate_names_instances_price_time_and_cost(self):
+        figures = {"frames": 40, "instances": 4, "instanceType": "g4dn.xlarge", "zone": "us-east-1a",
+                   "usdPerHour": 0.2104, "maxCostUsd": 10.0, "sampleSeconds": 12.5, "estimateSeconds": 425.0,
+                   "estimateUsd": 0.1}
+        self.assertEqual(texts.estimate_lines(figures), [
+            "Estimate: 40 frames on 4 x g4dn.xlarge", "$0.2104/h each (us-east-1a)", "About 7 min, ~$0.10 (limit $10.00)"])
+        figures.update(estimateUsd=None, estimateSeconds=None, sampleSeconds=None)
+        self.assertEqual(texts.estimate_lines(figures)[2], "Limit $10.00; no sample frame, no cost yet")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -14,7 +14,9 @@ namespace BlenderFarm.Coordinator.Commands.Aws;
 /// <summary>
 /// <c>blenderfarm plan FILE.blend --workers aws[:N]</c>: what a job on AWS would use and cost, launching nothing:
 /// the instance types with their current spot prices and, from one frame rendered here at the job's settings, an
-/// estimate of time and money (an upper bound: a cloud GPU usually renders faster than this machine).
+/// estimate of time and money (an upper bound: a cloud GPU usually renders faster than this machine). With
+/// <c>--json</c> it prints the same figures as one JSON object instead (<see cref="PlanFigures"/>, read by the
+/// add-on's panel before the first click).
 /// </summary>
 internal static class PlanCommand
 {
@@ -23,7 +25,8 @@ internal static class PlanCommand
 
     public static async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
     {
-        var line = CommandLine.Parse("plan", arguments, new HashSet<string>([.. AwsCommandLine.ValueOptions, "frames", "blender"]), new HashSet<string> { "no-sample" });
+        var line = CommandLine.Parse("plan", arguments, new HashSet<string>([.. AwsCommandLine.ValueOptions, "frames", "blender"]), new HashSet<string> { "no-sample", "json" });
+        var json = line.Flag("json");
         var file = BlendFileCheck.EnsureLooksLikeBlend(line.Single("FILE.blend", required: true)!);
         var options = AwsCommandLine.Options(context, line);
         var blender = BlenderLocator.Find(line.Value("blender"));
@@ -34,7 +37,7 @@ internal static class PlanCommand
 
         using var ec2 = Ec2Access.Open(options);
         var prices = await SpotPrices.CurrentAsync(ec2, options.InstanceTypes, null, CancellationToken.None).ConfigureAwait(false);
-        var output = context.Out;
+        var output = json ? TextWriter.Null : context.Out;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Plan for {Path.GetFileName(file)}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.Engine}) on up to {options.MaxInstances} spot instance(s) in {AwsCommandLine.Region(ec2)}; --max-cost ${options.MaxCostUsd:0.00}"));
         output.WriteLine($"{"TYPE",-14} {"CHEAPEST ZONE",-14} SPOT USD/HOUR");
@@ -56,15 +59,16 @@ internal static class PlanCommand
             throw new UserFacingException($"None of {string.Join(", ", options.InstanceTypes)} has a spot price in this region: choose other instance types.");
         }
 
+        var first = cheapest[0];
+        var instances = Math.Min(options.MaxInstances, frames.Count);
         if (line.Flag("no-sample"))
         {
             output.WriteLine("No sample frame rendered (--no-sample): no cost estimate. Nothing was launched.");
+            PlanFigures.Write(json, context.Out, new PlanFigures(frames.Count, instances, first.InstanceType, first.Zone, first.UsdPerHour, options.MaxCostUsd, null, null, null));
             return ExitCodes.Ok;
         }
 
         var seconds = await RenderSampleAsync(blender, file, frames[0]).ConfigureAwait(false);
-        var first = cheapest[0];
-        var instances = Math.Min(options.MaxInstances, frames.Count);
         var renderHours = frames.Count * seconds / 3600;
         var wall = TimeSpan.FromHours(renderHours / instances) + StartUp;
         var usd = first.UsdPerHour * (renderHours + instances * StartUp.TotalHours);
@@ -73,6 +77,7 @@ internal static class PlanCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Estimate: about {ProgressText.Duration(wall)} on {instances} {first.InstanceType} instance(s), ~${usd:0.00} including ~{StartUp.TotalMinutes:0} min start-up each{(usd > options.MaxCostUsd ? $" (over the --max-cost of ${options.MaxCostUsd:0.00}: the job would pause there)" : "")}."));
         output.WriteLine("Nothing was launched.");
+        PlanFigures.Write(json, context.Out, new PlanFigures(frames.Count, instances, first.InstanceType, first.Zone, first.UsdPerHour, options.MaxCostUsd, seconds, wall.TotalSeconds, usd));
         return ExitCodes.Ok;
     }
 

@@ -36,6 +36,35 @@ public sealed class AwsCommandsTests
     }
 
     [Test]
+    public async Task Plan_with_json_gives_the_panel_instances_price_and_estimate_as_one_object()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
+        fake.UseIn(workspace);
+
+        var result = await workspace.Cli.RunAsync("plan", scene, "--workers", Workers(fake, "max-instances=3,max-cost=5,types=g4dn.xlarge+g5.xlarge"), "--frames", "1-2", "--json");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), "only the JSON object, which the add-on reads: " + result.Stdout);
+        var plan = System.Text.Json.JsonDocument.Parse(lines[0]).RootElement;
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan.GetProperty("frames").GetInt32(), Is.EqualTo(2));
+            Assert.That(plan.GetProperty("instances").GetInt32(), Is.EqualTo(2), "no more instances than frames");
+            Assert.That(plan.GetProperty("instanceType").GetString(), Is.EqualTo("g4dn.xlarge"));
+            Assert.That(plan.GetProperty("zone").GetString(), Is.EqualTo("us-east-1a"));
+            Assert.That(plan.GetProperty("usdPerHour").GetDouble(), Is.EqualTo(0.2104).Within(1e-9));
+            Assert.That(plan.GetProperty("maxCostUsd").GetDouble(), Is.EqualTo(5));
+            Assert.That(plan.GetProperty("sampleSeconds").GetDouble(), Is.GreaterThan(0));
+            Assert.That(plan.GetProperty("estimateSeconds").GetDouble(), Is.GreaterThan(300), "five minutes of start-up at least");
+            Assert.That(plan.GetProperty("estimateUsd").GetDouble(), Is.GreaterThan(0));
+        });
+        Assert.That(fake.Calls, Has.None.AnyOf("RunInstances", "ImportKeyPair", "CreateSecurityGroup"));
+    }
+
+    [Test]
     public async Task Instances_lists_what_runs_and_teardown_terminates_this_installations_and_with_all_owners_the_rest()
     {
         using var workspace = new Workspace();

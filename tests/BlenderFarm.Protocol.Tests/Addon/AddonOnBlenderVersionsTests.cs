@@ -52,6 +52,32 @@ public sealed class AddonOnBlenderVersionsTests
             .Select(path => new TestCaseData(path).SetArgDisplayNames(Path.GetFileName(path)));
     }
 
+    /// <summary>Blender 4.2+ (the extension system): the blender-MAJOR.MINOR wrappers.</summary>
+    public static IEnumerable<TestCaseData> ExtensionBlenders() =>
+        Blenders().Where(c => Path.GetFileName((string)c.Arguments[0]!).StartsWith("blender-", StringComparison.Ordinal));
+
+    [TestCaseSource(nameof(ExtensionBlenders))]
+    public async Task The_zips_manifest_is_the_one_blenders_own_split_platform_build_writes_for_linux_x64(string blender)
+    {
+        var built = Path.Combine(_work, "split-" + Path.GetFileName(blender));
+        Directory.CreateDirectory(built);
+        var (code, output) = await Repo.RunAsync(blender,
+            ["-b", "--factory-startup", "-c", "extension", "build", "--split-platforms", "--source-dir", Path.Combine(Repo.Root, "addon", "blender_farm"), "--output-dir", built]);
+        Assert.That(code, Is.Zero, output);
+
+        var theirs = ManifestOf(Directory.GetFiles(built, "blender_farm-*-linux_x64.zip").Single(), "blender_manifest.toml");
+        var ours = ManifestOf(_zip, "blender_farm/blender_manifest.toml");
+        Assert.That(ours, Is.EqualTo(theirs), "the packaged manifest says what Blender's own build says: every platform in the source list, linux-x64 in [build.generated]");
+        Assert.That(ours, Does.Contain("[build.generated]\nplatforms = [\"linux-x64\"]"));
+    }
+
+    private static string ManifestOf(string zip, string entry)
+    {
+        using var archive = System.IO.Compression.ZipFile.OpenRead(zip);
+        using var reader = new StreamReader(archive.GetEntry(entry)!.Open());
+        return reader.ReadToEnd();
+    }
+
     [TestCaseSource(nameof(Blenders))]
     public async Task The_legacy_install_registers_and_the_Render_operator_renders_every_frame_once_on_this_computer(string blender)
     {
@@ -107,6 +133,8 @@ public sealed class AddonOnBlenderVersionsTests
             Assert.That(changes.Where(c => c.To == FrameState.Done).GroupBy(c => c.Frame).ToDictionary(g => g.Key, g => g.Count()),
                 Is.EqualTo(new Dictionary<int, int> { [1] = 1, [2] = 1, [3] = 1, [4] = 1 }), "each frame done exactly once");
             Assert.That(result.GetProperty("texture_pixels").GetProperty("red").GetInt32(), Is.GreaterThan(200), "the packed texture is in the frames");
+            Assert.That(result.GetProperty("missing_message").GetString(), Does.Contain($"gone.png (image 'GoneTexture', looked for at {Path.Combine(project, "textures", "gone.png")})"),
+                "a missing file is named once, by its datablock (5.x's bpy.data.all_ids named it twice)");
         });
     }
 }

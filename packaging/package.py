@@ -42,6 +42,13 @@ def publish(rid, folder, configuration):
     subprocess.run(command, check=True)
 
 
+def generated_table(platform):
+    """What `blender -c extension build --split-platforms` appends to each platform's manifest (the source manifest
+    keeps every platform; Blender reads [build.generated] over it, and refuses the table in a source manifest)."""
+    return ('\n\n# BEGIN GENERATED CONTENT.\n# This must not be included in source manifests.\n[build.generated]\n'
+            'platforms = ["%s"]\nwheels = []\n# END GENERATED CONTENT.\n' % platform)
+
+
 def add_file(archive, source, name, executable=False):
     info = zipfile.ZipInfo(name, date_time=time.localtime(os.stat(source).st_mtime)[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
@@ -61,7 +68,7 @@ def build_zip(platform, publish_folder, out):
                 continue
             if name == "blender_manifest.toml":
                 with open(source, encoding="utf-8") as handle:
-                    text = re.sub(r"^platforms\s*=.*$", 'platforms = ["%s"]' % platform, handle.read(), flags=re.M)
+                    text = handle.read() + generated_table(platform)
                 archive.writestr(zipfile.ZipInfo("blender_farm/" + name, time.localtime()[:6]), text,
                                  compress_type=zipfile.ZIP_DEFLATED)
             else:

@@ -307,12 +307,14 @@ def _strips(scan):
 
 
 KNOWN = {"images", "movieclips", "sounds", "fonts", "libraries", "cache_files", "volumes"}
+# Blender 5.x's bpy.data.all_ids holds every datablock again: each one is already listed from its own collection.
+ALIASES = {"all_ids"}
 
 
 def _unknown(scan):
     """Datablocks with a file path that this scanner does not know: listed as warnings, never dropped."""
     for name in dir(bpy.data):
-        if name in KNOWN or name.startswith("_"):
+        if name in KNOWN or name in ALIASES or name.startswith("_"):
             continue
         collection = getattr(bpy.data, name, None)
         if not isinstance(collection, bpy.types.bpy_prop_collection):

@@ -42,7 +42,7 @@ internal static class JobSubmission
         var requestedFrames = request.Frames is null ? null : FrameSpec.Parse(request.Frames);
         var blendFile = BlendFileCheck.EnsureLooksLikeBlend(request.BlendFile);
         var blender = BlenderLocator.Find(request.Blender);
-        var report = await SceneInspector.InspectAsync(blender, blendFile, context.ScriptFolder, CancellationToken.None).ConfigureAwait(false);
+        var report = await BlendVersionCheck.InspectAsync(blender, blendFile, context.ScriptFolder, logger, CancellationToken.None).ConfigureAwait(false);
         var scene = report.Scene;
         if (!report.HasCamera)
         {

@@ -20,6 +20,7 @@ internal static class StatusCommand
         var word = JobDescription.StatusWord(context.Store, state);
         output.WriteLine($"Job {jobId}: {word}{(state.StatusReason is { } reason && word != "running" ? " (" + reason + ")" : "")}");
         output.WriteLine($"  Scene:   {spec.BlendFile} ('{spec.Scene.SceneName}', {spec.Scene.Width}x{spec.Scene.Height} {spec.Scene.FileFormat}, {spec.Scene.Engine})");
+        output.WriteLine($"  Blender: {(spec.Scene.FileBlenderVersion is { } saved ? $"file saved by {saved}, " : "")}scene read by {spec.Scene.BlenderVersion} ({spec.BlenderPath})");
         output.WriteLine($"  Output:  {spec.OutputDirectory}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Frames:  {FrameSpec.Format(spec.Frames)} ({spec.Frames.Count})"));
         WriteCounts(output, state, running: word == "running");

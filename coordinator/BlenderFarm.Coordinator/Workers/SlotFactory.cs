@@ -3,6 +3,7 @@ using BlenderFarm.Blender;
 using BlenderFarm.Blender.Discovery;
 using BlenderFarm.Blender.Scripts;
 using BlenderFarm.Coordinator.Cli;
+using BlenderFarm.Coordinator.Commands;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Running;
@@ -74,7 +75,7 @@ internal static class SlotFactory
             }
         }
 
-        return [.. prepared.SelectMany(h => h.CreateSlots(options))];
+        return [.. BlendVersionCheck.HostsThatCanRead(prepared, spec.BlendFile, spec.Scene.FileBlenderVersion, logger).SelectMany(h => h.CreateSlots(options))];
     }
 
     /// <summary>Checks AWS (credentials, image, prices), reclaims earlier runs' instances and sets up the farm; launches happen once the job runs.</summary>

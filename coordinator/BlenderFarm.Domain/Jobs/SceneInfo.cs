@@ -2,7 +2,7 @@ using MessagePack;
 
 namespace BlenderFarm.Domain.Jobs;
 
-/// <summary>What Blender itself reported about the scene a job renders.</summary>
+/// <summary>What Blender itself reported about the scene a job renders; FileBlenderVersion is the release that saved the .blend (its header), when known.</summary>
 [MessagePackObject]
 public sealed record SceneInfo(
     [property: Key(0)] string SceneName,
@@ -15,4 +15,5 @@ public sealed record SceneInfo(
     [property: Key(7)] string FileExtension,
     [property: Key(8)] string OutputStem,
     [property: Key(9)] string Engine,
-    [property: Key(10)] string BlenderVersion);
+    [property: Key(10)] string BlenderVersion,
+    [property: Key(11)] string? FileBlenderVersion = null);

@@ -87,9 +87,11 @@ if options.get("exit_on_frames"):
     )
     handler.use_module = True
 
-bpy.ops.wm.save_as_mainfile(filepath=out_path)
+# "compress": true or false saves zstd-compressed or plain; without it, the Blender's own default (5.x compresses).
+compression = {"compress": options["compress"]} if "compress" in options else {}
+bpy.ops.wm.save_as_mainfile(filepath=out_path, **compression)
 bpy.ops.file.make_paths_relative()
-bpy.ops.wm.save_mainfile()
+bpy.ops.wm.save_mainfile(**compression)
 if options.get("texture") and options.get("delete_texture_after"):
     import os
     os.remove(options["texture"])

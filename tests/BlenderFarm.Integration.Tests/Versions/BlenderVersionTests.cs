@@ -70,6 +70,27 @@ public sealed class BlenderVersionTests
         Assert.That(expected.Select(p => decoded[p]), Has.All.Matches<DecodedFrame>(d => d.Ok && d.Width == 32 && d.Height == 24 && d.Mean > 0));
     }
 
+    [TestCaseSource(typeof(Blenders), nameof(Blenders.All))]
+    public async Task Bench_runs_end_to_end_and_reports_every_frames_time(string blender)
+    {
+        using var workspace = new Workspace();
+        var scene = await Support.Blender.MakeSceneAsync(workspace.PathOf("bench.blend"), new { end = 2, width = 32, height = 24 }, blender);
+        var work = workspace.PathOf("bench");
+
+        var result = await workspace.Cli.RunAsync("bench", scene, "--frames", "1-2", "--slots", "2", "--blender", blender, "--output", work);
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Stdout, Does.Contain("Benchmark: bench.blend, 2 frames, 2 slots"));
+        var sum = System.Text.RegularExpressions.Regex.Match(result.Stdout, @"ideal: sum of frame times \((?<s>[0-9.]+) s\)");
+        Assert.That(sum.Success && double.Parse(sum.Groups["s"].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, Is.True,
+            "one blender -a's frame times were read from this version's log: " + result.Stdout);
+        var frames = new[] { "single", "placeholder", "farm" }
+            .SelectMany(run => new[] { 1, 2 }.Select(f => Path.Combine(work, run, $"frame_{f:0000}.png"))).ToList();
+        var decoded = await Support.Blender.DecodeAsync(frames);
+        Assert.That(frames.Select(p => decoded.TryGetValue(p, out var d) && d.Ok && d.Width == 32 && d.Height == 24), Has.All.True,
+            "each of the three runs wrote both frames: " + string.Join(", ", Directory.GetFiles(work, "*", SearchOption.AllDirectories)));
+    }
+
     private static IEnumerable<TestCaseData> BlendersAndEngines() =>
         Blenders.Executables().SelectMany(path => new[] { "CYCLES", "EEVEE" }.Select(engine =>
             new TestCaseData(path, engine).SetArgDisplayNames(Path.GetFileName(path), engine)));

@@ -49,6 +49,10 @@ def main():
     import blender_farm
     from blender_farm import status
     result["addon_file"] = blender_farm.__file__
+    result["blender"] = bpy.app.version_string
+    result["enabled_modules"] = [a.module for a in bpy.context.preferences.addons if a.module.endswith("blender_farm")]
+    result["render_operator"] = hasattr(bpy.types, "BLENDER_FARM_OT_render")
+    result["panels"] = [name for name in dir(bpy.types) if name.startswith("RENDER_PT_blender_farm")]
     prefs = bpy.context.preferences.addons["blender_farm"].preferences
     prefs.workers_kind, prefs.local_slots = "LOCAL", 2
 
@@ -86,6 +90,11 @@ def main():
     output = final["outputFolder"]
     frames = sorted(f for f in os.listdir(output) if f.endswith(".png"))
     result["frames"] = frames
+    result["decoded"] = []
+    for name in frames:
+        image = bpy.data.images.load(os.path.join(output, name))
+        result["decoded"].append({"name": name, "width": image.size[0], "height": image.size[1]})
+        bpy.data.images.remove(image)
 
     # What the same scene looks like without its texture: render frame 1 of shot_plain.blend here.
     bpy.ops.wm.open_mainfile(filepath=os.path.join(PROJECT, "shot_plain.blend"))

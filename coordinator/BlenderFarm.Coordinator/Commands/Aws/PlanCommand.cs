@@ -8,6 +8,7 @@ using BlenderFarm.Domain.Frames;
 using BlenderFarm.Workers.Aws;
 using BlenderFarm.Workers.Aws.Access;
 using BlenderFarm.Workers.Aws.Pricing;
+using Microsoft.Extensions.Logging;
 
 namespace BlenderFarm.Coordinator.Commands.Aws;
 
@@ -30,7 +31,7 @@ internal static class PlanCommand
         var file = BlendFileCheck.EnsureLooksLikeBlend(line.Single("FILE.blend", required: true)!);
         var options = AwsCommandLine.Options(context, line);
         var blender = BlenderLocator.Find(line.Value("blender"));
-        var report = await SceneInspector.InspectAsync(blender, file, context.ScriptFolder, CancellationToken.None).ConfigureAwait(false);
+        var report = await BlendVersionCheck.InspectAsync(blender, file, context.ScriptFolder, context.Loggers.CreateLogger("plan"), CancellationToken.None).ConfigureAwait(false);
         var scene = report.Scene;
         var frames = line.Value("frames") is { } text ? FrameSpec.Parse(text) : FrameSpec.FromScene(scene.FrameStart, scene.FrameEnd, scene.FrameStep);
         FrameSpec.EnsureInsideScene(frames, scene.FrameStart, scene.FrameEnd);
@@ -40,6 +41,7 @@ internal static class PlanCommand
         var output = json ? TextWriter.Null : context.Out;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Plan for {Path.GetFileName(file)}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.Engine}) on up to {options.MaxInstances} spot instance(s) in {AwsCommandLine.Region(ec2)}; --max-cost ${options.MaxCostUsd:0.00}"));
+        output.WriteLine($"Blender: {(scene.FileBlenderVersion is { } saved ? $"the file was saved by {saved}; instances need Blender {saved} or newer (an older major version cannot read it). " : "")}Read here by Blender {scene.BlenderVersion}.");
         output.WriteLine($"{"TYPE",-14} {"CHEAPEST ZONE",-14} SPOT USD/HOUR");
         var cheapest = new List<SpotQuote>();
         foreach (var type in options.InstanceTypes)

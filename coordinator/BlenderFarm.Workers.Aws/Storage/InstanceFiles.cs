@@ -42,7 +42,7 @@ public static class InstanceFiles
         if (code != 0)
         {
             var reason = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? $"exit code {code}";
-            throw new SshFailure($"{host.Name} could not fetch the job's files from S3 bucket {store.Bucket}: {reason}");
+            throw new JobFilesUnavailableException($"{host.Name} could not fetch the job's files from S3 bucket {store.Bucket}: {reason}");
         }
 
         var fetched = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -80,7 +80,7 @@ public sealed class InstanceFilesTests
         store.S3.Deny("presigned");
         var watch = Stopwatch.StartNew();
 
-        var error = Assert.ThrowsAsync<SshFailure>(() => InstanceFiles.FetchAsync(host, policy, content, job, CancellationToken.None))!;
+        var error = Assert.ThrowsAsync<JobFilesUnavailableException>(() => InstanceFiles.FetchAsync(host, policy, content, job, CancellationToken.None))!;
 
         Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)));
         Assert.That(error.Message, Does.StartWith($"{host.Name} could not fetch the job's files from S3 bucket {store.Bucket}: {job.Files[0].Sha256}: S3 answered HTTP 403 AccessDenied (User is not authorized"));
@@ -97,7 +97,7 @@ public sealed class InstanceFilesTests
         var (host, policy) = Instance(hosts, store.Workspace);
         store.S3.Dispose();
 
-        var error = Assert.ThrowsAsync<SshFailure>(() => InstanceFiles.FetchAsync(host, policy, content, job, CancellationToken.None))!;
+        var error = Assert.ThrowsAsync<JobFilesUnavailableException>(() => InstanceFiles.FetchAsync(host, policy, content, job, CancellationToken.None))!;
 
         Assert.That(error.Message, Does.Contain("S3 could not be reached: curl: (7)"));
     }

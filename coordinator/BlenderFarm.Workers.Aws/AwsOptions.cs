@@ -76,6 +76,9 @@ public sealed record AwsOptions
 
     /// <summary>Shell command run on each instance to mount shared storage (e.g. an EFS mount); null: files go over SFTP.</summary>
     public string? MountCommand { get; init; }
+
+    /// <summary>Job files go up once to the owner's S3 bucket and instances fetch them there; null: SFTP to each instance.</summary>
+    public Storage.StorageOptions? Storage { get; init; }
 }
 
 /// <summary>Where an instance's SSH host key comes from.</summary>

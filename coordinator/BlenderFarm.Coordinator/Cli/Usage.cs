@@ -20,7 +20,7 @@ internal static class Usage
           blenderfarm bench [FILE.blend] [--frames SPEC] [--slots N] [--blender PATH] [--output DIR] [--ssh HOSTS]
           blenderfarm plan FILE.blend [--workers aws[:N]] [--frames SPEC] [--no-sample] [AWS options]   (prices, estimate)
           blenderfarm instances [AWS options]      (what BlenderFarm has running on AWS, with cost so far)
-          blenderfarm teardown [--all-owners] [AWS options]   (terminate BlenderFarm's instances, remove keys and groups)
+          blenderfarm teardown [--all-owners] [--delete-bucket] [AWS options]   (terminate BlenderFarm's instances, remove keys and groups; --delete-bucket: the S3 job files too)
           blenderfarm serve [--transport unix|tcp] [--idle-exit SECONDS]   (the Blender add-on's JSON-RPC server)
           blenderfarm help
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Workers.Aws;
+using BlenderFarm.Workers.Aws.Storage;
 
 namespace BlenderFarm.Coordinator.Workers;
 
@@ -39,6 +40,9 @@ internal static class AwsSettings
         ["interruption-poll"] = "seconds between each instance's checks for a spot interruption notice",
         ["boot-timeout"] = "seconds an instance may take to accept SSH",
         ["console-timeout"] = "seconds to wait for host key fingerprints in the console output",
+        ["storage"] = "how job files reach instances: s3 (uploaded once, the default) or sftp (to each instance)",
+        ["s3-endpoint"] = "S3 endpoint URL (a VPC endpoint); with 'endpoint' set and no s3-endpoint, files go over SFTP",
+        ["storage-days"] = "days S3 keeps job files and frames before its lifecycle rule deletes them (default 7)",
     };
 
     /// <summary>Flags that set a key directly.</summary>
@@ -150,11 +154,29 @@ internal static class AwsSettings
                 "interruption-poll" => options with { InterruptionPoll = Seconds(value, key) },
                 "boot-timeout" => options with { BootTimeout = Seconds(value, key) },
                 "console-timeout" => options with { ConsoleOutputTimeout = Seconds(value, key) },
+                "storage" or "s3-endpoint" or "storage-days" => options,
                 _ => throw new UsageException($"Unknown AWS setting '{key}'."),
             };
         }
 
-        return options;
+        return options with { Storage = ToStorage(pairs) };
+    }
+
+    /// <summary>S3 for job files unless storage=sftp, or a custom EC2 endpoint came without an S3 one.</summary>
+    private static StorageOptions? ToStorage(IReadOnlyDictionary<string, string> pairs)
+    {
+        var kind = pairs.GetValueOrDefault("storage", "s3");
+        if (kind is not ("s3" or "sftp"))
+        {
+            throw new UsageException($"The AWS setting storage takes s3 or sftp, not '{kind}'.");
+        }
+
+        var storage = new StorageOptions
+        {
+            ServiceUrl = pairs.TryGetValue("s3-endpoint", out var url) ? Url(url, "s3-endpoint") : null,
+            ExpiryDays = pairs.TryGetValue("storage-days", out var days) ? Int(days, "storage-days", 1, 3650) : 7,
+        };
+        return kind == "sftp" || (pairs.ContainsKey("endpoint") && storage.ServiceUrl is null) ? null : storage;
     }
 
     /// <summary>Adds one key=value (an empty value leaves the key unset) and returns the key.</summary>

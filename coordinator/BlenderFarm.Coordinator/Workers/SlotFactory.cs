@@ -8,7 +8,9 @@ using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Running;
 using BlenderFarm.Workers.Aws.Access;
+using BlenderFarm.Workers.Aws.Farm;
 using BlenderFarm.Workers.Aws.Fleet;
+using BlenderFarm.Workers.Aws.Storage;
 using BlenderFarm.Workers.Local;
 using BlenderFarm.Workers.Ssh;
 using BlenderFarm.Workers.Ssh.Hosts;
@@ -85,9 +87,12 @@ internal static class SlotFactory
         var options = AwsSettings.ToOptions(workers.Aws!);
         var ec2 = Ec2Access.Open(options);
         var (files, hostOptions) = await PlanRemoteJobAsync(context, workers, spec, blenderPath, logger, cancellationToken).ConfigureAwait(false);
-        var setup = new FleetSetup(ec2, options, spec.JobId, Path.Combine(context.Store.Root, "aws"), files, hostOptions, context.Time, logger)
+        var farms = Path.Combine(context.Store.Root, "aws");
+        var store = options.Storage is null ? null : await JobUpload.UploadAsync(options, OwnerId.For(farms), files, context.Time, logger, cancellationToken).ConfigureAwait(false);
+        var setup = new FleetSetup(ec2, options, spec.JobId, farms, files, hostOptions, context.Time, logger)
         {
             IsJobActiveElsewhere = context.Store.IsTaken,
+            Store = store,
         };
         var fleet = await SpotFleet.PrepareAsync(setup, cancellationToken).ConfigureAwait(false);
         Log.Info(logger, string.Create(CultureInfo.InvariantCulture,

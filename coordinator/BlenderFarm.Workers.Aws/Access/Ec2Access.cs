@@ -14,6 +14,24 @@ public static class Ec2Access
 {
     public static IAmazonEC2 Open(AwsOptions options)
     {
+        var (credentials, region) = Resolve(options);
+        var config = new AmazonEC2Config { MaxErrorRetry = 3, Timeout = TimeSpan.FromSeconds(30) };
+        if (options.ServiceUrl is { } url)
+        {
+            config.ServiceURL = url.ToString();
+            config.AuthenticationRegion = region;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+        }
+
+        return new AmazonEC2Client(credentials, config);
+    }
+
+    /// <summary>The user's credentials and region (the S3 store opens its client with the same).</summary>
+    internal static (AWSCredentials Credentials, string Region) Resolve(AwsOptions options)
+    {
         ArgumentNullException.ThrowIfNull(options);
         var profileName = new[] { options.Profile, Environment.GetEnvironmentVariable("AWS_PROFILE") }.FirstOrDefault(p => !string.IsNullOrEmpty(p)) ?? "default";
         var chain = new CredentialProfileStoreChain();
@@ -31,18 +49,7 @@ public static class Ec2Access
             ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION")
             ?? (hasProfile ? profile!.Region?.SystemName : null)
             ?? throw new UserFacingException("No AWS region is set: pass --aws-region (e.g. us-east-1), set AWS_REGION, or set one in your AWS profile.");
-        var config = new AmazonEC2Config { MaxErrorRetry = 3, Timeout = TimeSpan.FromSeconds(30) };
-        if (options.ServiceUrl is { } url)
-        {
-            config.ServiceURL = url.ToString();
-            config.AuthenticationRegion = region;
-        }
-        else
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
-        }
-
-        return new AmazonEC2Client(credentials, config);
+        return (credentials, region);
     }
 
     /// <summary>The region <paramref name="ec2"/> was opened for.</summary>

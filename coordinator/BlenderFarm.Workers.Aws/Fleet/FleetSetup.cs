@@ -13,5 +13,8 @@ public sealed record FleetSetup(IAmazonEC2 Ec2, AwsOptions Options, string JobId
     /// <summary>True when another coordinator holds that job now: its instances are not orphans.</summary>
     public Func<string, bool> IsJobActiveElsewhere { get; init; } = _ => false;
 
+    /// <summary>The owner's S3 store holding the job's files (already uploaded); null: files go over SFTP to each instance.</summary>
+    public Storage.ContentStore? Store { get; init; }
+
     public string FarmFolder(string farmId) => Path.Combine(FarmsFolder, farmId);
 }

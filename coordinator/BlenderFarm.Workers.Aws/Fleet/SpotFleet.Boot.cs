@@ -1,6 +1,7 @@
 using BlenderFarm.Blender;
 using BlenderFarm.Workers.Aws.Access;
 using BlenderFarm.Workers.Aws.HostKeys;
+using BlenderFarm.Workers.Aws.Storage;
 using BlenderFarm.Workers.Ssh;
 using BlenderFarm.Workers.Ssh.Hosts;
 using BlenderFarm.Workers.Ssh.Remote;
@@ -36,6 +37,11 @@ public sealed partial class SpotFleet
 
             var blender = await UntilReachableAsync(instance, () => InstanceBootstrap.PrepareAsync(host, _hostKeys, Options, token), token).ConfigureAwait(false);
             host = host with { BlenderPath = blender };
+            if (_setup.Store is { } store)
+            {
+                await UntilReachableAsync(instance, () => InstanceFiles.FetchAsync(host, _hostKeys, store, _setup.Files, token), token).ConfigureAwait(false);
+            }
+
             var prepared = await SshWorkerHost.PrepareAsync(host, _hostOptions, _setup.Files, token).ConfigureAwait(false);
             var slots = prepared.CreateSlots(_hostOptions).Select(s => new InstanceSlot(s, instance, _setup.Time)).ToList();
             instance.BecameReady(slots);
@@ -72,6 +78,11 @@ public sealed partial class SpotFleet
             }
 
             await TerminateAsync([instance], "its host key could not be verified").ConfigureAwait(false);
+        }
+        catch (JobFilesUnavailableException e)
+        {
+            Stop(e.Message, budget: false); // every instance would fail the same way
+            await TerminateAsync([instance], "it could not fetch the job's files").ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // an instance must never be left running unused: whatever went wrong, it is terminated and said why
         catch (Exception e)

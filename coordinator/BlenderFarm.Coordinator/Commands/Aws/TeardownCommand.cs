@@ -2,6 +2,7 @@ using System.Globalization;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Workers.Aws.Farm;
 using BlenderFarm.Workers.Aws.Fleet;
+using BlenderFarm.Workers.Aws.Storage;
 
 namespace BlenderFarm.Coordinator.Commands.Aws;
 
@@ -14,7 +15,7 @@ internal static class TeardownCommand
 {
     public static async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
     {
-        var line = CommandLine.Parse("teardown", arguments, AwsCommandLine.ValueOptions, new HashSet<string> { "all-owners" });
+        var line = CommandLine.Parse("teardown", arguments, AwsCommandLine.ValueOptions, new HashSet<string> { "all-owners", "delete-bucket" });
         line.Single("argument", required: false);
         var (options, ec2, all) = await AwsCommandLine.OpenAsync(context, line).ConfigureAwait(false);
         using var client = ec2;
@@ -53,6 +54,11 @@ internal static class TeardownCommand
 
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Terminated {ids.Count} instance(s) and removed {farms.Count} farm(s)' key pairs, security groups and keys: nothing of BlenderFarm is left in {AwsCommandLine.Region(ec2)}."));
+        if (options.Storage is { } storage)
+        {
+            context.Out.WriteLine(await JobStorageTeardown.RunAsync(options, storage, OwnerId.For(farmsFolder), line.Flag("delete-bucket")).ConfigureAwait(false));
+        }
+
         return ExitCodes.Ok;
     }
 }

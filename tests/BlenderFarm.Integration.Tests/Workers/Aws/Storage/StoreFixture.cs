@@ -68,7 +68,7 @@ internal sealed class StoreFixture : IDisposable
             using var stream = File.OpenRead(full);
             return new JobFile(p, full, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)), new FileInfo(full).Length);
         }).ToList();
-        return new JobFiles(list, list[0].RelativePath, new Dictionary<string, string>(), []);
+        return new JobFiles(list, list[0].RelativePath);
     }
 
     public void Dispose()

@@ -26,7 +26,7 @@ public sealed class TeardownBucketTests
         await File.WriteAllBytesAsync(file, new byte[3_000_000]);
         var store = new ContentStore(client, bucket, new StorageOptions { ServiceUrl = s3.ServiceUrl }, TimeProvider.System);
         var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)));
-        await store.UploadAsync(new BlenderFarm.Workers.Ssh.Sync.JobFiles([new("texture.png", file, sha, 3_000_000)], "texture.png", new Dictionary<string, string>(), []), null, CancellationToken.None);
+        await store.UploadAsync(new BlenderFarm.Workers.Ssh.Sync.JobFiles([new("texture.png", file, sha, 3_000_000)], "texture.png"), null, CancellationToken.None);
         var workers = $"aws:endpoint={ec2.ServiceUrl},s3-endpoint={s3.ServiceUrl},region={ec2.Region},caller-cidr=127.0.0.1/32";
 
         var kept = await workspace.Cli.RunAsync("teardown", "--workers", workers);

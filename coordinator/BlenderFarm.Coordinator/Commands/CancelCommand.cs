@@ -2,7 +2,6 @@ using System.Globalization;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Domain.Frames;
 using BlenderFarm.Domain.Jobs;
-using BlenderFarm.Domain.Journal;
 
 namespace BlenderFarm.Coordinator.Commands;
 
@@ -22,12 +21,12 @@ internal static class CancelCommand
         {
             if (lease is not null)
             {
-                if (context.Store.Read(jobId).Status is JobStatus.Completed or JobStatus.Cancelled)
+                var state = context.Store.Read(jobId);
+                if (JobTransitions.Cancellable.Contains(state.Status))
                 {
-                    return Report(context, jobId);
+                    state.ChangeStatus(lease.Journal, JobStatus.Cancelled, context.Time.GetUtcNow(), "cancelled by the user");
                 }
 
-                lease.Journal.Append(new JobStatusChanged(JobStatus.Cancelled, context.Time.GetUtcNow(), "cancelled by the user"));
                 return Report(context, jobId);
             }
         }

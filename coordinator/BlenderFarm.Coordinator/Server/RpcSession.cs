@@ -149,9 +149,9 @@ internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger 
             if (lease is not null)
             {
                 var state = host.Store.Read(request.JobId);
-                if (state.Status is not (Domain.Jobs.JobStatus.Completed or Domain.Jobs.JobStatus.Cancelled))
+                if (Domain.Jobs.JobTransitions.Cancellable.Contains(state.Status))
                 {
-                    lease.Journal.Append(new JobStatusChanged(Domain.Jobs.JobStatus.Cancelled, host.Time.GetUtcNow(), "cancelled by the user"));
+                    state.ChangeStatus(lease.Journal, Domain.Jobs.JobStatus.Cancelled, host.Time.GetUtcNow(), "cancelled by the user");
                 }
 
                 return Task.FromResult(host.Describe(request.JobId));

@@ -32,7 +32,7 @@ public sealed partial class JobScheduler
             var now = _time.GetUtcNow();
             var isResume = _state.Runs > 0;
             AppendAndApply(new RunStarted(now, processId, workers));
-            AppendAndApply(new JobStatusChanged(JobStatus.Running, now, isResume ? "resumed" : null));
+            _state.ChangeStatus(_journal, JobStatus.Running, now, isResume ? "resumed" : null);
             foreach (var frame in _state.Frames.ToList())
             {
                 if (FrameTransitions.InFlight.Contains(frame.State))
@@ -76,7 +76,7 @@ public sealed partial class JobScheduler
                 reason ??= failed.Count == 0 ? null : DescribeUnfinished(failed);
             }
 
-            AppendAndApply(new JobStatusChanged(status.Value, _time.GetUtcNow(), reason));
+            _state.ChangeStatus(_journal, status.Value, _time.GetUtcNow(), reason);
             Signal();
             return status.Value;
         }

@@ -5,9 +5,9 @@ using BlenderFarm.Application.Jobs;
 using BlenderFarm.Blender;
 using BlenderFarm.Blender.Discovery;
 using BlenderFarm.Coordinator.Cli;
-using BlenderFarm.Coordinator.Commands;
 using BlenderFarm.Coordinator.Workers;
 using BlenderFarm.Domain.Frames;
+using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Journal;
 using BlenderFarm.Protocol;
 using Microsoft.Extensions.Logging;
@@ -77,17 +77,25 @@ internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger 
         WorkersSpec workers;
         try
         {
-            workers = WorkersSpec.Parse(request.Workers).WithAwsSettings(host.Store.Root, null);
+            workers = ProtocolWorkers.ToSpec(request.Workers, host.Store.Root);
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is ArgumentException or UsageException)
         {
-            throw Refuse(Methods.JobSubmit, RpcErrorCode.WorkersUnavailable, e.Message.Replace("--workers ", "Workers ", StringComparison.Ordinal));
+            throw Refuse(Methods.JobSubmit, RpcErrorCode.WorkersUnavailable, e.Message);
         }
 
         var jobId = JobStore.NewJobId(host.Time);
-        var submit = new SubmitJob(blendFile, request.Frames, request.OutputFolder, workers,
-            RenderCommand.ParseChunk(string.IsNullOrWhiteSpace(request.Chunk) ? null : request.Chunk),
-            request.BlenderPath, request.AllowMissing, jobId);
+        ChunkPolicy chunk;
+        try
+        {
+            chunk = string.IsNullOrWhiteSpace(request.Chunk) ? ChunkPolicy.Auto : ChunkPolicy.Parse(request.Chunk);
+        }
+        catch (ArgumentException e)
+        {
+            throw Refuse(Methods.JobSubmit, RpcErrorCode.InvalidJob, e.Message);
+        }
+
+        var submit = new SubmitJob(blendFile, request.Frames, request.OutputFolder, workers, chunk, request.BlenderPath, request.AllowMissing, jobId);
         _watched[jobId] = 0;
         try
         {

@@ -7,7 +7,7 @@ import os
 import blf
 import bpy
 
-from . import coordinator, estimate, preferences, status, texts
+from . import coordinator, estimate, preferences, status, texts, workers
 
 
 def workers_kind(context):
@@ -63,7 +63,7 @@ def estimate_key(context, settings, prefs):
         saved = os.stat(path).st_mtime_ns
     except OSError:
         saved = 0
-    return (path, saved, preferences.workers_spec("AWS", prefs), frames_text(context, settings))
+    return (path, saved, workers.cli_text(preferences.workers_spec("AWS", prefs)), frames_text(context, settings))
 
 
 def draw_estimate(layout, context, settings, prefs):

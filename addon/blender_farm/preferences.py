@@ -5,7 +5,7 @@ import os
 import bpy
 from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 
-from . import coordinator
+from . import coordinator, workers
 
 ADDON_ID = __package__
 
@@ -62,14 +62,11 @@ def get(context=None):
 
 
 def workers_spec(kind, prefs):
-    """The coordinator's --workers text for a kind (LOCAL, SSH, AWS) and the preferences."""
-    if kind == "LOCAL":
-        return "local:%d" % prefs.local_slots if prefs.local_slots > 0 else "local"
-    if kind == "SSH":
-        return "ssh:" + bpy.path.abspath(prefs.ssh_hosts_file)
-    return "aws:region=%s,profile=%s,types=%s,max-instances=%d,max-cost=%.2f" % (
-        prefs.aws_region, prefs.aws_profile, prefs.aws_instance_types.replace(" ", ""),
-        prefs.aws_max_instances, prefs.aws_max_cost)
+    """The protocol's typed workers description for a kind (LOCAL, SSH, AWS) and the preferences."""
+    return workers.describe(
+        kind, local_slots=prefs.local_slots, hosts_file=bpy.path.abspath(prefs.ssh_hosts_file),
+        aws_region=prefs.aws_region, aws_profile=prefs.aws_profile, aws_instance_types=prefs.aws_instance_types,
+        aws_max_instances=prefs.aws_max_instances, aws_max_cost=prefs.aws_max_cost)
 
 
 classes = (BlenderFarmPreferences,)

@@ -10,7 +10,7 @@ import json
 import socket
 import threading
 
-PROTOCOL_VERSION = 1  # Must equal BlenderFarm.Protocol.ProtocolInfo.Version.
+PROTOCOL_VERSION = 2  # Must equal BlenderFarm.Protocol.ProtocolInfo.Version.
 
 
 class ErrorCode:

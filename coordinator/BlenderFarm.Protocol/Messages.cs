@@ -44,8 +44,8 @@ public sealed record SubmitRequest
     /// <summary><c>auto</c> or a frame count; null means auto.</summary>
     public string? Chunk { get; init; }
 
-    /// <summary>Workers in the CLI's <c>--workers</c> syntax, e.g. <c>local:2</c>; null for the default.</summary>
-    public string? Workers { get; init; }
+    /// <summary>What to render on; null for the default (local slots).</summary>
+    public WorkersInfo? Workers { get; init; }
 
     /// <summary>Absolute folder for the finished frames; null for one next to the job folder's .blend.</summary>
     public string? OutputFolder { get; init; }

@@ -7,7 +7,7 @@ namespace BlenderFarm.Protocol;
 public static class ProtocolInfo
 {
     /// <summary>The protocol version this build speaks. The add-on's <c>rpc.PROTOCOL_VERSION</c> must equal it.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>What the server calls itself in the handshake.</summary>
     public const string ServerName = "blenderfarm";

@@ -1,3 +1,5 @@
+using BlenderFarm.Application;
+using BlenderFarm.Coordinator.Commands;
 using BlenderFarm.Coordinator.Progress;
 using BlenderFarm.Domain.Journal;
 using Microsoft.Extensions.Logging;
@@ -9,6 +11,8 @@ namespace BlenderFarm.Coordinator.Cli;
 internal sealed class CliContext(
     JobStore store, ILoggerFactory loggers, TimeProvider time, TextWriter output, bool progressOnTerminal, Func<IProgressDisplay>? progressDisplay = null)
 {
+    private JobService? _jobs;
+
     public JobStore Store { get; } = store;
 
     public ILoggerFactory Loggers { get; } = loggers;
@@ -17,6 +21,9 @@ internal sealed class CliContext(
 
     /// <summary>Standard output: results a user may pipe (summaries, listings). Progress and logs go to stderr.</summary>
     public TextWriter Out { get; } = output;
+
+    /// <summary>The job service every command and the server go through (one per process).</summary>
+    public JobService Jobs => _jobs ??= new JobService(Store, new JobEngine(this), Time);
 
     public string ScriptFolder => Path.Combine(Store.Root, "scripts");
 

@@ -1,5 +1,6 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
+using BlenderFarm.Application.Jobs;
+using BlenderFarm.Application.Ports;
 using BlenderFarm.Blender.Output;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Coordinator.Progress;
@@ -15,51 +16,66 @@ using Microsoft.Extensions.Logging;
 namespace BlenderFarm.Coordinator.Commands;
 
 /// <summary>
-/// One run of a job, first or resumed: builds the slots, opens the run in the journal, renders until every frame
-/// ended, and turns Ctrl+C, a cancel request or a full disk into a journaled pause or cancel. Returns the exit code.
+/// One run of a job, first or resumed: opens the run in the journal, renders until every frame ended, and turns a
+/// stop request (cancel, pause), another process's cancel request or a full disk into a journaled status. Returns
+/// how it ended with the one sentence that tells the user (the CLI prints it, the server sends it in job.ended).
 /// </summary>
 internal sealed class JobRun(CliContext context)
 {
     /// <param name="workforce">What to render on, made ready by <see cref="SlotFactory"/> before the run (disposed here).</param>
-    public async Task<int> RunAsync(JobLease lease, JobState state, WorkersSpec workers, Workforce workforce)
+    /// <param name="started">Called once the run is journaled and its slots are about to start.</param>
+    public async Task<JobOutcome> RunAsync(
+        JobLease lease, JobState state, WorkersSpec workers, Workforce workforce, IJobObserver observer, RunControl control, Action started)
     {
         ArgumentNullException.ThrowIfNull(workforce);
-        var slots = workforce.Slots;
+        ArgumentNullException.ThrowIfNull(observer);
+        ArgumentNullException.ThrowIfNull(control);
+        ArgumentNullException.ThrowIfNull(started);
         var spec = state.Spec;
         var logger = context.Loggers.CreateLogger<JobRun>();
         var verifier = new SceneFrameVerifier(spec.Scene);
         var files = new FrameFiles(spec, verifier);
-        var scheduler = new JobScheduler(state, lease.Journal, context.Time, WatchdogSettings.FromEnvironment(), slots.Select(s => s.Id));
-        scheduler.StartRun(
-            Environment.ProcessId,
-            workers.ToString(),
-            doneOutputIntact: files.DoneOutputIntact,
-            verifiedOutputBytes: files.VerifiedOutputBytes);
-        workforce.Fleet?.Start(scheduler, state);
-        Log.JobStarting(logger, spec.JobId, scheduler.Progress().Total - scheduler.Progress().Done, spec.BlendFile, slots.Count,
-            workers.Kind == "local" ? string.Create(CultureInfo.InvariantCulture, $"this machine, {workers.ThreadsPerSlot} thread(s) each") : workers.ToString(),
-            spec.OutputDirectory);
+        var scheduler = new JobScheduler(state, lease.Journal, context.Time, WatchdogSettings.FromEnvironment(), workforce.Slots.Select(s => s.Id));
+        state.StatusChanged += observer.OnStatusChanged;
+        try
+        {
+            scheduler.StartRun(
+                Environment.ProcessId,
+                workers.ToString(),
+                doneOutputIntact: files.DoneOutputIntact,
+                verifiedOutputBytes: files.VerifiedOutputBytes);
+            workforce.Fleet?.Start(scheduler, state);
+            Log.JobStarting(logger, spec.JobId, scheduler.Progress().Total - scheduler.Progress().Done, spec.BlendFile, workforce.Slots.Count,
+                workers.Kind == "local" ? string.Create(CultureInfo.InvariantCulture, $"this machine, {workers.ThreadsPerSlot} thread(s) each") : workers.ToString(),
+                spec.OutputDirectory);
+            scheduler.FrameChanged += change => observer.OnFrameChanged(change, scheduler.Progress());
+            observer.OnStarted(spec, scheduler.Progress());
+            started();
+            return await RenderAsync(lease, state, workforce, observer, control, scheduler, verifier, logger).ConfigureAwait(false);
+        }
+        finally
+        {
+            state.StatusChanged -= observer.OnStatusChanged;
+        }
+    }
 
-        var display = context.CreateProgressDisplay();
-        scheduler.FrameChanged += change => display.OnFrameChanged(change, scheduler.Progress());
-        using var stop = new CancellationTokenSource();
-        var cancelRequested = false;
-        using var interrupt = OnInterrupt(stop);
-        var watcher = WatchAsync(lease, scheduler, display, () => { cancelRequested = true; stop.Cancel(); }, stop.Token);
-
-        var runner = new JobRunner(scheduler, slots, verifier, context.Loggers.CreateLogger<JobRunner>(), workforce.Fleet?.Slots);
+    private async Task<JobOutcome> RenderAsync(
+        JobLease lease, JobState state, Workforce workforce, IJobObserver observer, RunControl control, JobScheduler scheduler, SceneFrameVerifier verifier, ILogger logger)
+    {
+        var spec = state.Spec;
+        using var watching = new CancellationTokenSource();
+        var watcher = WatchAsync(lease, scheduler, observer, control, watching.Token);
+        var runner = new JobRunner(scheduler, workforce.Slots, verifier, context.Loggers.CreateLogger<JobRunner>(), workforce.Fleet?.Slots);
         JobStatus status;
         string? pauseReason = null;
         try
         {
-            await runner.RunAsync(stop.Token).ConfigureAwait(false);
+            await runner.RunAsync(control.Token).ConfigureAwait(false);
             (status, pauseReason) = FinishAfterRun(scheduler, workforce.Fleet);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (control.StopAs is { } stopAs)
         {
-            status = cancelRequested
-                ? scheduler.Finish(JobStatus.Cancelled, "cancelled by the user")
-                : scheduler.Finish(JobStatus.Paused, "stopped by the user (Ctrl+C)");
+            status = scheduler.Finish(stopAs, control.Reason);
         }
         catch (DiskFullException full)
         {
@@ -69,10 +85,9 @@ internal sealed class JobRun(CliContext context)
         }
         finally
         {
-            await stop.CancelAsync().ConfigureAwait(false);
+            await watching.CancelAsync().ConfigureAwait(false);
             await watcher.ConfigureAwait(false);
-            display.Refresh(scheduler.Progress());
-            display.Dispose(); // ends the live line before the summary is printed
+            observer.OnEnded(scheduler.Progress()); // ends the live line before the summary is printed
             await workforce.DisposeAsync().ConfigureAwait(false); // cloud instances are terminated here, whatever happened
         }
 
@@ -81,7 +96,7 @@ internal sealed class JobRun(CliContext context)
             RemoveStaging(spec);
         }
 
-        return Summarize(context.Out, spec, context.Store.Read(spec.JobId), status, scheduler.Progress(), pauseReason);
+        return new JobOutcome(spec.JobId, status, Summarize(spec, state, status, scheduler.Progress(), pauseReason));
     }
 
     /// <summary>How the run ended when the runner returned: as the scheduler sees it, unless the fleet stopped early.</summary>
@@ -103,17 +118,18 @@ internal sealed class JobRun(CliContext context)
         return (scheduler.Finish(JobStatus.Failed, reason), null);
     }
 
-    private static async Task WatchAsync(JobLease lease, JobScheduler scheduler, IProgressDisplay display, Action cancel, CancellationToken token)
+    /// <summary>Refreshes the observers a few times a second, and turns another process's cancel request into a cancel.</summary>
+    private static async Task WatchAsync(JobLease lease, JobScheduler scheduler, IJobObserver observer, RunControl control, CancellationToken token)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
         try
         {
             while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
             {
-                display.Refresh(scheduler.Progress());
+                observer.OnProgress(scheduler.Progress());
                 if (lease.IsCancelRequested)
                 {
-                    cancel();
+                    control.Cancel(JobMessages.CancelledByUser);
                 }
             }
         }
@@ -121,19 +137,6 @@ internal sealed class JobRun(CliContext context)
         {
             // The run is over.
         }
-    }
-
-    private static IDisposable OnInterrupt(CancellationTokenSource stop)
-    {
-        void Handler(PosixSignalContext signal)
-        {
-            signal.Cancel = true;
-            stop.Cancel();
-        }
-
-        return new Registrations(
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, Handler),
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handler));
     }
 
     private static JobStatus TryFinish(JobScheduler scheduler, JobStatus status, string reason)
@@ -160,44 +163,26 @@ internal sealed class JobRun(CliContext context)
         }
     }
 
-    private static int Summarize(TextWriter output, JobSpec spec, JobState state, JobStatus status, JobProgress progress, string? pauseReason)
+    /// <summary>The one sentence that tells the user how the run ended.</summary>
+    private static string Summarize(JobSpec spec, JobState state, JobStatus status, JobProgress progress, string? pauseReason)
     {
         var done = state.Count(FrameState.Done);
         var total = spec.Frames.Count;
         var elapsed = ProgressText.Duration(progress.Elapsed);
-        switch (status)
+        return status switch
         {
-            case JobStatus.Completed:
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Job {spec.JobId} completed: {done}/{total} frames in {elapsed} ({ProgressText.Rate(progress.FramesPerMinute)}){CostNote(state)}, in {spec.OutputDirectory}"));
-                return ExitCodes.Ok;
-            case JobStatus.Cancelled:
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Job {spec.JobId} cancelled with {done}/{total} frames done, in {spec.OutputDirectory}"));
-                return ExitCodes.Cancelled;
-            case JobStatus.Paused:
-                output.WriteLine(pauseReason ?? string.Create(CultureInfo.InvariantCulture,
-                    $"Job {spec.JobId} paused with {done}/{total} frames done: run 'blenderfarm resume {spec.JobId}' to finish it."));
-                return ExitCodes.Paused;
-            default:
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Job {spec.JobId} failed with {done}/{total} frames done: {state.StatusReason}. Run 'blenderfarm resume {spec.JobId}' to try the rest again."));
-                return ExitCodes.JobFailed;
-        }
+            JobStatus.Completed => string.Create(CultureInfo.InvariantCulture,
+                $"Job {spec.JobId} completed: {done}/{total} frames in {elapsed} ({ProgressText.Rate(progress.FramesPerMinute)}){CostNote(state)}, in {spec.OutputDirectory}"),
+            JobStatus.Cancelled => string.Create(CultureInfo.InvariantCulture,
+                $"Job {spec.JobId} cancelled with {done}/{total} frames done, in {spec.OutputDirectory}"),
+            JobStatus.Paused => pauseReason ?? string.Create(CultureInfo.InvariantCulture,
+                $"Job {spec.JobId} paused with {done}/{total} frames done: run 'blenderfarm resume {spec.JobId}' to finish it."),
+            _ => string.Create(CultureInfo.InvariantCulture,
+                $"Job {spec.JobId} failed with {done}/{total} frames done: {state.StatusReason}. Run 'blenderfarm resume {spec.JobId}' to try the rest again."),
+        };
     }
 
     private static string CostNote(JobState state) => ProgressText.Cost(state.Cost) is { } cost
         ? string.Create(CultureInfo.InvariantCulture, $", {cost} on {state.Instances.Count} spot instance(s)")
         : "";
-
-    private sealed class Registrations(params IDisposable[] items) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var item in items)
-            {
-                item.Dispose();
-            }
-        }
-    }
 }

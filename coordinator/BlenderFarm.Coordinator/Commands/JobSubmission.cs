@@ -1,4 +1,5 @@
 using System.Globalization;
+using BlenderFarm.Application.Jobs;
 using BlenderFarm.Blender;
 using BlenderFarm.Blender.Discovery;
 using BlenderFarm.Coordinator.Cli;
@@ -31,12 +32,23 @@ internal sealed record RenderRequest(
 }
 
 /// <summary>
-/// Turns a render request into a job: checks the file, finds Blender, asks Blender about the scene, checks the
-/// frames and the output folder, then journals the job and runs it. Every refusal is one sentence.
+/// Turns a submit request into a job: checks the file, finds Blender, asks Blender about the scene, checks the frames
+/// and the output folder, makes the workers ready, then journals the job. Every refusal is one sentence.
 /// </summary>
 internal static class JobSubmission
 {
-    public static async Task<int> SubmitAndRunAsync(CliContext context, RenderRequest request)
+    /// <summary><c>render</c>, <c>demo</c> and <c>bench</c>: submits through the job service and waits for the run.</summary>
+    public static Task<int> SubmitAndRunAsync(CliContext context, RenderRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var jobId = request.JobId ?? (request.Hosts.Count > 0 ? JobStore.NewJobId(context.Time) : null);
+        var workers = request.Hosts.Count > 0 ? WriteHostsFile(context, jobId!, request) : request.Workers;
+        var submit = new SubmitJob(request.BlendFile, request.Frames, request.Output, workers, request.Chunk, request.Blender, request.AllowMissing, jobId);
+        return CliJobRun.RunAsync(context, (service, observer) => service.SubmitAsync(submit, observer, CancellationToken.None));
+    }
+
+    /// <summary>Checks a new job, makes its workers ready and journals it; the returned run holds the job.</summary>
+    public static async Task<PreparedJobRun> PrepareAsync(CliContext context, SubmitJob request)
     {
         var logger = context.Loggers.CreateLogger<JobRun>();
         var requestedFrames = request.Frames is null ? null : FrameSpec.Parse(request.Frames);
@@ -69,7 +81,7 @@ internal static class JobSubmission
         var output = PrepareOutputFolder(request.Output ?? DefaultOutput(blendFile));
 
         var jobId = request.JobId ?? JobStore.NewJobId(context.Time);
-        var workers = request.Hosts.Count > 0 ? WriteHostsFile(context, jobId, request) : request.Workers;
+        var workers = (WorkersSpec)request.Workers;
         var spec = new JobSpec(jobId, blendFile, output, frames, scene, request.Chunk, workers.ToString(), blender, context.Time.GetUtcNow());
 
         // Hosts are reached and made ready before the job exists: a bad host refuses the job, it does not start it.
@@ -85,15 +97,23 @@ internal static class JobSubmission
             throw;
         }
 
-        using var owned = lease;
-        if (workers.Shared is { } shared)
+        var prepared = new PreparedJobRun(context, lease, JobState.New(spec), workers, workforce);
+        try
         {
-            await File.WriteAllTextAsync(SharedStorageFile(context, jobId), System.Text.Json.JsonSerializer.Serialize(shared)).ConfigureAwait(false);
-        }
+            if (workers.Shared is { } shared)
+            {
+                await File.WriteAllTextAsync(SharedStorageFile(context, jobId), System.Text.Json.JsonSerializer.Serialize(shared)).ConfigureAwait(false);
+            }
 
-        await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Job {jobId}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.FileFormat}, {scene.Engine}) on {workers}; resume with 'blenderfarm resume {jobId}'")).ConfigureAwait(false);
-        return await new JobRun(context).RunAsync(lease, JobState.New(spec), workers, workforce).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"Job {jobId}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.FileFormat}, {scene.Engine}) on {workers}; resume with 'blenderfarm resume {jobId}'")).ConfigureAwait(false);
+            return prepared;
+        }
+        catch
+        {
+            await prepared.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Hosts given with --host are kept as a hosts file in the job's folder, so resume finds them.</summary>

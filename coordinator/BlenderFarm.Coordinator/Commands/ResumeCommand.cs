@@ -1,7 +1,7 @@
-using BlenderFarm.Blender;
-using BlenderFarm.Blender.Discovery;
+using BlenderFarm.Application.Jobs;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Coordinator.Workers;
+using BlenderFarm.Domain.Jobs;
 
 namespace BlenderFarm.Coordinator.Commands;
 
@@ -17,38 +17,35 @@ internal static class ResumeCommand
     public static async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
     {
         var line = CommandLine.Parse("resume", arguments, ValueOptions, FlagOptions);
-        var jobId = context.Store.Resolve(line.Single("JOB", required: false));
-        using var lease = context.Store.TryTake(jobId);
-        if (lease is null)
+        var jobId = context.Jobs.Resolve(line.Single("JOB", required: false));
+        var workers = WorkersFor(context, line, context.Jobs.Inspect(jobId).State.Spec);
+        try
         {
-            await Console.Error.WriteLineAsync($"blenderfarm: job {jobId} is being rendered by another blenderfarm process; 'blenderfarm status {jobId}' shows its progress.").ConfigureAwait(false);
+            return await CliJobRun.RunAsync(context, (service, observer) =>
+                service.ResumeAsync(new ResumeJob(jobId, workers, line.Value("blender")), observer, CancellationToken.None)).ConfigureAwait(false);
+        }
+        catch (JobBusyException busy)
+        {
+            await Console.Error.WriteLineAsync("blenderfarm: " + busy.Message).ConfigureAwait(false);
             return ExitCodes.Busy;
         }
+    }
 
-        var state = context.Store.Read(jobId);
-        var spec = state.Spec;
-        if (!File.Exists(spec.BlendFile))
-        {
-            throw new UserFacingException($"The job's scene {spec.BlendFile} is gone: put it back to resume job {jobId}.");
-        }
-
+    /// <summary>
+    /// The workers a resumed job renders on: what the command line says, else what the job used, with the shared storage kept in the job's folder.
+    /// </summary>
+    public static WorkersSpec WorkersFor(CliContext context, CommandLine? line, JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        line ??= CommandLine.Parse("resume", [], ValueOptions, FlagOptions);
         var workers = RenderCommand.WorkersFrom(context, line, line.Value("workers") ?? spec.Workers);
-        var sharedFile = JobSubmission.SharedStorageFile(context, jobId);
+        var sharedFile = JobSubmission.SharedStorageFile(context, spec.JobId);
         if (line.Value("shared-storage") is null && line.Value("workers") is null && File.Exists(sharedFile))
         {
-            var kept = System.Text.Json.JsonSerializer.Deserialize<BlenderFarm.Workers.Ssh.Sync.SharedStorage>(await File.ReadAllTextAsync(sharedFile).ConfigureAwait(false))!;
-            workers = workers.WithSharedStorage(kept.Folder, kept.MountCommand);
+            var kept = System.Text.Json.JsonSerializer.Deserialize<BlenderFarm.Workers.Ssh.Sync.SharedStorage>(File.ReadAllText(sharedFile))!;
+            return workers.WithSharedStorage(kept.Folder, kept.MountCommand);
         }
-        else
-        {
-            workers = workers.WithSharedStorage(line.Value("shared-storage"), line.Value("mount-command"));
-        }
-        var blender = line.Value("blender") is { } chosen || !File.Exists(spec.BlenderPath)
-            ? BlenderLocator.Find(line.Value("blender"))
-            : spec.BlenderPath;
-        JobSubmission.PrepareOutputFolder(spec.OutputDirectory);
-        var workforce = await SlotFactory.CreateAsync(context, workers, spec, blender, CancellationToken.None).ConfigureAwait(false);
-        await Console.Error.WriteLineAsync($"Resuming job {jobId} on {workers}").ConfigureAwait(false);
-        return await new JobRun(context).RunAsync(lease, state, workers, workforce).ConfigureAwait(false);
+
+        return workers.WithSharedStorage(line.Value("shared-storage"), line.Value("mount-command"));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BlenderFarm.Blender.Output;
+using BlenderFarm.Application.Jobs;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Coordinator.Progress;
 using BlenderFarm.Domain.Frames;
@@ -13,17 +14,16 @@ internal static class StatusCommand
     public static int Run(CliContext context, IReadOnlyList<string> arguments)
     {
         var line = CommandLine.Parse("status", arguments, CommandLine.NoOptions, CommandLine.NoOptions);
-        var jobId = context.Store.Resolve(line.Single("JOB", required: false));
-        var state = context.Store.Read(jobId);
+        var jobId = context.Jobs.Resolve(line.Single("JOB", required: false));
+        var (job, state) = context.Jobs.Inspect(jobId);
         var spec = state.Spec;
         var output = context.Out;
-        var word = JobDescription.StatusWord(context.Store, state);
-        output.WriteLine($"Job {jobId}: {word}{(state.StatusReason is { } reason && word != "running" ? " (" + reason + ")" : "")}");
+        output.WriteLine($"Job {jobId}: {Word(job.Phase)}{(job.Reason is { } reason ? " (" + reason + ")" : "")}");
         output.WriteLine($"  Scene:   {spec.BlendFile} ('{spec.Scene.SceneName}', {spec.Scene.Width}x{spec.Scene.Height} {spec.Scene.FileFormat}, {spec.Scene.Engine})");
         output.WriteLine($"  Blender: {(spec.Scene.FileBlenderVersion is { } saved ? $"file saved by {saved}, " : "")}scene read by {spec.Scene.BlenderVersion} ({spec.BlenderPath})");
         output.WriteLine($"  Output:  {spec.OutputDirectory}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Frames:  {FrameSpec.Format(spec.Frames)} ({spec.Frames.Count})"));
-        WriteCounts(output, state, running: word == "running");
+        WriteCounts(output, state, running: job.Phase == JobPhase.Running);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Workers: {spec.Workers}, chunk {spec.Chunk}, runs {state.Runs}"));
         if (ProgressText.Cost(state.Cost) is { } cost)
         {
@@ -45,7 +45,7 @@ internal static class StatusCommand
             output.WriteLine($"  {slot} retired: {why}");
         }
 
-        if (word is "interrupted" or "paused" or "failed" or "cancelled")
+        if (job.CanResume)
         {
             output.WriteLine($"  Run 'blenderfarm resume {jobId}' to finish it.");
         }
@@ -86,4 +86,7 @@ internal static class StatusCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {lost} frame(s) rendered earlier lost their file; resume renders them again."));
         }
     }
+
+    /// <summary>How a phase reads in the CLI's listings and sentences.</summary>
+    public static string Word(JobPhase phase) => phase.ToString().ToLowerInvariant();
 }

@@ -1,68 +1,74 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
+using BlenderFarm.Application;
+using BlenderFarm.Application.Jobs;
 using BlenderFarm.Coordinator.Cli;
-using BlenderFarm.Coordinator.Commands;
-using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Journal;
 using BlenderFarm.Protocol;
 using Microsoft.Extensions.Logging;
 using StreamJsonRpc;
+using JobPhase = BlenderFarm.Protocol.JobPhase;
 
 namespace BlenderFarm.Coordinator.Server;
 
 /// <summary>
-/// The jobs this server renders, each through the same JobSubmission/JobRun machinery as the CLI (so each is
-/// journaled and resumable), and the connections watching them. Thread-safe.
+/// The server's side of the job service: the same <see cref="JobService"/> the CLI uses (so each job is journaled
+/// and resumable), the connections watching jobs, and the notifications they get. Thread-safe.
 /// </summary>
-internal sealed partial class JobHost(JobStore store, ILoggerFactory loggers, TimeProvider time)
+internal sealed class JobHost
 {
-    private readonly ConcurrentDictionary<string, LiveJob> _live = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RpcSession, byte> _sessions = new();
-    private readonly ILogger _logger = loggers.CreateLogger<JobHost>();
+    private readonly ILogger _logger;
 
-    public JobStore Store { get; } = store;
+    public JobHost(JobStore store, ILoggerFactory loggers, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(loggers);
+        _logger = loggers.CreateLogger<JobHost>();
+        Time = time;
+        Jobs = new CliContext(store, loggers, time, TextWriter.Null, progressOnTerminal: false).Jobs;
+    }
 
-    public TimeProvider Time { get; } = time;
+    public JobService Jobs { get; }
 
-    public int RunningJobs => _live.Count;
+    public JobStore Store => Jobs.Store;
+
+    public TimeProvider Time { get; }
+
+    public int RunningJobs => Jobs.RunningJobs;
 
     public int Sessions => _sessions.Count;
 
     /// <summary>Every run that is still going, for a clean shutdown.</summary>
-    public IEnumerable<Task> Runs => _live.Values.Select(j => j.Run).OfType<Task>();
+    public IEnumerable<Task> Runs => Jobs.Runs;
 
     public void Attach(RpcSession session) => _sessions[session] = 0;
 
     public void Detach(RpcSession session) => _sessions.TryRemove(session, out _);
 
-    /// <summary>Starts a job and returns once it is journaled and rendering; a refused job throws its one sentence.</summary>
-    public Task<JobSpec> SubmitAsync(RenderRequest request) =>
-        StartAsync(request.JobId!, context => JobSubmission.SubmitAndRunAsync(context, request));
-
-    /// <summary>Resumes a job in this process, like <c>blenderfarm resume</c>.</summary>
-    public Task<JobSpec> ResumeAsync(string jobId) =>
-        StartAsync(jobId, context => ResumeCommand.RunAsync(context, [jobId]));
-
-    public bool IsLive(string jobId) => _live.ContainsKey(jobId);
-
-    /// <summary>The job's status: live figures while this process renders it, its journal otherwise.</summary>
-    public JobStatusInfo Describe(string jobId)
+    /// <summary>Starts a job (its id chosen by the caller) and returns once it is journaled and rendering.</summary>
+    public async Task SubmitAsync(SubmitJob request, CancellationToken cancellationToken)
     {
-        EnsureExists(jobId);
-        var state = Store.Read(jobId);
-        return _live.TryGetValue(jobId, out var live) && live.Progress is { } progress
-            ? JobStatusMapping.FromLive(Store, state, progress, live.LastFrame)
-            : JobStatusMapping.FromJournal(Store, state) is var journal && live is not null
-                ? journal with { Phase = JobPhase.Running, Reason = null, Live = true }
-                : JobStatusMapping.FromJournal(Store, state);
+        ArgumentNullException.ThrowIfNull(request);
+        var run = await Jobs.SubmitAsync(request, new RpcJobObserver(request.JobId!, this, Time), cancellationToken).ConfigureAwait(false);
+        AnnounceEnd(run);
     }
 
-    /// <summary>Throws JobNotFound unless the store has a job with exactly this id.</summary>
-    public void EnsureExists(string jobId)
+    /// <summary>Resumes a job in this process, on the workers it used.</summary>
+    public async Task ResumeAsync(string jobId, CancellationToken cancellationToken)
     {
-        if (!JobIdPattern().IsMatch(jobId) || !File.Exists(Store.JournalPath(jobId)))
+        var run = await Jobs.ResumeAsync(new ResumeJob(jobId, null, null), new RpcJobObserver(jobId, this, Time), cancellationToken).ConfigureAwait(false);
+        AnnounceEnd(run);
+    }
+
+    /// <summary>The job's status in the protocol's terms; JobNotFound unless the store has exactly this id.</summary>
+    public JobStatusInfo Describe(string jobId)
+    {
+        try
         {
-            throw RpcErrors.Create(RpcErrorCode.JobNotFound, $"There is no job '{jobId}' in {Store.JobsFolder}.");
+            return JobStatusMapping.ToProtocol(Jobs.Describe(jobId));
+        }
+        catch (KeyNotFoundException e)
+        {
+            throw RpcErrors.Create(RpcErrorCode.JobNotFound, e.Message);
         }
     }
 
@@ -75,68 +81,22 @@ internal sealed partial class JobHost(JobStore store, ILoggerFactory loggers, Ti
         }
     }
 
-    private async Task<JobSpec> StartAsync(string jobId, Func<CliContext, Task<int>> run)
+    private void AnnounceEnd(RunningJob run) =>
+        _ = run.Completion.ContinueWith(t => Ended(run.Spec.JobId, t), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    private void Ended(string jobId, Task<JobOutcome> run)
     {
-        var live = new LiveJob(jobId);
-        if (!_live.TryAdd(jobId, live))
-        {
-            throw RpcErrors.Create(RpcErrorCode.JobStateConflict, $"Job {jobId} is already rendering in this coordinator.");
-        }
-
-        var context = new CliContext(Store, loggers, Time, live.Output, progressOnTerminal: false,
-            progressDisplay: () =>
-            {
-                live.MarkStarted(Store.Read(jobId).Spec);
-                return new RpcProgressDisplay(live, this, Time);
-            });
-        live.Run = Task.Run(() => run(context));
-        _ = live.Run.ContinueWith(t => Ended(live, t), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        var first = await Task.WhenAny(live.Started, live.Run).ConfigureAwait(false);
-        if (first == live.Started)
-        {
-            return await live.Started.ConfigureAwait(false);
-        }
-
-        var code = await live.Run.ConfigureAwait(false); // Throws the refusal, if that is why it ended.
-        throw code == ExitCodes.Busy
-            ? RpcErrors.Create(RpcErrorCode.JobBusy, $"Job {jobId} is being rendered by another blenderfarm process.")
-            : RpcErrors.Create(RpcErrorCode.InvalidJob, FirstLine(live.Output.ToString()) ?? $"Job {jobId} did not start (exit code {code}).");
-    }
-
-    private void Ended(LiveJob live, Task<int> run)
-    {
-        _live.TryRemove(live.JobId, out _);
-        if (!live.Started.IsCompleted)
-        {
-            return; // Refused before it started: the submitter got the error.
-        }
-
-        var message = FirstLine(live.Output.ToString())
-            ?? (run.Exception?.GetBaseException().Message is { } error ? $"Job {live.JobId} stopped on an error: {error}" : $"Job {live.JobId} ended.");
-        var status = Describe(live.JobId);
-        var phase = run.IsCompletedSuccessfully
-            ? run.Result switch
-            {
-                ExitCodes.Ok => JobPhase.Completed,
-                ExitCodes.Cancelled => JobPhase.Cancelled,
-                ExitCodes.Paused => JobPhase.Paused,
-                _ => JobPhase.Failed,
-            }
-            : JobPhase.Failed;
+        var (phase, message) = run.IsCompletedSuccessfully
+            ? (JobStatusMapping.Phase(run.Result.Status), run.Result.Message)
+            : (JobPhase.Failed, JobMessages.StoppedOnError(jobId, run.Exception?.GetBaseException().Message ?? "the run stopped"));
         if (run.Exception is { } exception)
         {
-            ServerLog.JobCrashed(_logger, exception, live.JobId);
+            ServerLog.JobCrashed(_logger, exception, jobId);
         }
 
-        ServerLog.JobEnded(_logger, live.JobId, phase.ToString(), message);
-        Publish(live.JobId, Notifications.JobEnded, new JobEndedInfo { JobId = live.JobId, Phase = phase, Message = message, Status = status with { Phase = phase } });
+        ServerLog.JobEnded(_logger, jobId, phase.ToString(), message);
+        Publish(jobId, Notifications.JobEnded, new JobEndedInfo { JobId = jobId, Phase = phase, Message = message, Status = Describe(jobId) with { Phase = phase } });
     }
-
-    private static string? FirstLine(string text) =>
-        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-    private static partial Regex JobIdPattern();
 }
 
 /// <summary>Protocol errors with their numeric codes.</summary>

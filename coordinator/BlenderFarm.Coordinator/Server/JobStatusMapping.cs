@@ -1,92 +1,69 @@
-using BlenderFarm.Coordinator.Commands;
-using BlenderFarm.Domain.Frames;
+using BlenderFarm.Application.Jobs;
 using BlenderFarm.Domain.Jobs;
-using BlenderFarm.Domain.Journal;
-using BlenderFarm.Domain.Scheduling;
 using BlenderFarm.Protocol;
+using Phase = BlenderFarm.Protocol.JobPhase;
 
 namespace BlenderFarm.Coordinator.Server;
 
-/// <summary>Turns a job's journal state and, while it runs here, its live snapshot into the protocol's status.</summary>
+/// <summary>Turns the job service's typed summaries into the protocol's status records: type to type, never through words.</summary>
 internal static class JobStatusMapping
 {
-    public static JobStatusInfo FromJournal(JobStore store, JobState state)
+    public static JobStatusInfo ToProtocol(JobSummary job)
     {
-        var spec = state.Spec;
-        var done = state.Count(FrameState.Done);
-        var failed = state.Count(FrameState.Failed);
-        var queued = state.Count(FrameState.Queued);
-        var phase = Phase(JobDescription.StatusWord(store, state));
+        ArgumentNullException.ThrowIfNull(job);
         return new JobStatusInfo
         {
-            JobId = spec.JobId,
-            Phase = phase,
-            Reason = phase is JobPhase.Running ? null : state.StatusReason,
-            BlendFile = spec.BlendFile,
-            OutputFolder = spec.OutputDirectory,
-            Workers = spec.Workers,
-            Total = spec.Frames.Count,
-            Done = done,
-            Failed = failed,
-            Queued = queued,
-            InFlight = spec.Frames.Count - done - failed - queued,
-            LastFrame = LastFrame(state),
-            Cost = state.Cost,
+            JobId = job.JobId,
+            Phase = Phase(job.Phase),
+            Reason = job.Reason,
+            BlendFile = job.BlendFile,
+            OutputFolder = job.OutputFolder,
+            Workers = job.Workers,
+            Total = job.Total,
+            Done = job.Done,
+            Failed = job.Failed,
+            Queued = job.Queued,
+            InFlight = job.InFlight,
+            FramesPerMinute = job.Live?.FramesPerMinute,
+            EtaSeconds = job.Live?.Eta?.TotalSeconds,
+            ElapsedSeconds = job.Live?.Elapsed.TotalSeconds ?? 0,
+            Cost = job.Cost,
+            Live = job.IsLive,
+            LastFrame = job.LastFrame is { } last
+                ? new FrameDoneInfo { JobId = job.JobId, Frame = last.Frame, Path = last.Path, Slot = last.Slot, RenderSeconds = last.RenderSeconds }
+                : null,
+            Slots = job.Live is { } live
+                ? [.. live.Slots.Select(s => new SlotInfo
+                {
+                    Slot = s.Slot,
+                    Doing = s.Doing,
+                    Frame = s.Frame,
+                    Sample = s.Sample,
+                    Samples = s.Samples,
+                    Retired = s.Retired,
+                })]
+                : [],
         };
     }
 
-    public static JobStatusInfo FromLive(JobStore store, JobState state, JobProgress progress, FrameDoneInfo? lastFrame)
+    public static Phase Phase(Application.Jobs.JobPhase phase) => phase switch
     {
-        var journal = FromJournal(store, state);
-        return journal with
-        {
-            Phase = JobPhase.Running,
-            Reason = null,
-            Total = progress.Total,
-            Done = progress.Done,
-            Failed = progress.Failed,
-            Queued = progress.Queued,
-            InFlight = progress.InFlight,
-            FramesPerMinute = progress.FramesPerMinute,
-            EtaSeconds = progress.Eta?.TotalSeconds,
-            ElapsedSeconds = progress.Elapsed.TotalSeconds,
-            Cost = progress.Cost,
-            Live = true,
-            LastFrame = lastFrame ?? journal.LastFrame,
-            Slots = [.. progress.Slots.Select(s => new SlotInfo
-            {
-                Slot = s.Slot,
-                Doing = s.Doing,
-                Frame = s.Frame,
-                Sample = s.Sample,
-                Samples = s.Samples,
-                Retired = s.Retired,
-            })],
-        };
-    }
-
-    public static JobPhase Phase(string statusWord) => statusWord switch
-    {
-        "running" => JobPhase.Running,
-        "completed" => JobPhase.Completed,
-        "failed" => JobPhase.Failed,
-        "cancelled" => JobPhase.Cancelled,
-        "paused" => JobPhase.Paused,
-        _ => JobPhase.Interrupted,
+        Application.Jobs.JobPhase.Running => Protocol.JobPhase.Running,
+        Application.Jobs.JobPhase.Completed => Protocol.JobPhase.Completed,
+        Application.Jobs.JobPhase.Failed => Protocol.JobPhase.Failed,
+        Application.Jobs.JobPhase.Cancelled => Protocol.JobPhase.Cancelled,
+        Application.Jobs.JobPhase.Paused => Protocol.JobPhase.Paused,
+        Application.Jobs.JobPhase.Interrupted => Protocol.JobPhase.Interrupted,
+        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "A phase the protocol does not have."),
     };
 
-    private static FrameDoneInfo? LastFrame(JobState state)
+    /// <summary>The phase a run ended in (job.ended).</summary>
+    public static Phase Phase(JobStatus status) => status switch
     {
-        var last = state.Frames.Where(f => f.State == FrameState.Done).MaxBy(f => f.ChangedAt);
-        return last is null
-            ? null
-            : new FrameDoneInfo
-            {
-                JobId = state.Spec.JobId,
-                Frame = last.Frame,
-                Path = state.Spec.FramePath(last.Frame),
-                Slot = last.Slot,
-                RenderSeconds = last.RenderSeconds,
-            };
-    }
+        JobStatus.Completed => Protocol.JobPhase.Completed,
+        JobStatus.Cancelled => Protocol.JobPhase.Cancelled,
+        JobStatus.Paused => Protocol.JobPhase.Paused,
+        JobStatus.Running => Protocol.JobPhase.Running,
+        _ => Protocol.JobPhase.Failed,
+    };
 }

@@ -1,16 +1,18 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using BlenderFarm.Application.Jobs;
 using BlenderFarm.Blender;
 using BlenderFarm.Blender.Discovery;
 using BlenderFarm.Coordinator.Cli;
-using BlenderFarm.Coordinator.Commands;
 using BlenderFarm.Coordinator.Workers;
 using BlenderFarm.Domain.Frames;
+using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Journal;
 using BlenderFarm.Protocol;
 using Microsoft.Extensions.Logging;
 using StreamJsonRpc;
+using JobPhase = BlenderFarm.Protocol.JobPhase;
 
 namespace BlenderFarm.Coordinator.Server;
 
@@ -75,21 +77,29 @@ internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger 
         WorkersSpec workers;
         try
         {
-            workers = WorkersSpec.Parse(request.Workers).WithAwsSettings(host.Store.Root, null);
+            workers = ProtocolWorkers.ToSpec(request.Workers, host.Store.Root);
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is ArgumentException or UsageException)
         {
-            throw Refuse(Methods.JobSubmit, RpcErrorCode.WorkersUnavailable, e.Message.Replace("--workers ", "Workers ", StringComparison.Ordinal));
+            throw Refuse(Methods.JobSubmit, RpcErrorCode.WorkersUnavailable, e.Message);
         }
 
         var jobId = JobStore.NewJobId(host.Time);
-        var render = new RenderRequest(blendFile, request.Frames, request.OutputFolder, workers,
-            RenderCommand.ParseChunk(string.IsNullOrWhiteSpace(request.Chunk) ? null : request.Chunk),
-            request.BlenderPath, request.AllowMissing, jobId);
+        ChunkPolicy chunk;
+        try
+        {
+            chunk = string.IsNullOrWhiteSpace(request.Chunk) ? ChunkPolicy.Auto : ChunkPolicy.Parse(request.Chunk);
+        }
+        catch (ArgumentException e)
+        {
+            throw Refuse(Methods.JobSubmit, RpcErrorCode.InvalidJob, e.Message);
+        }
+
+        var submit = new SubmitJob(blendFile, request.Frames, request.OutputFolder, workers, chunk, request.BlenderPath, request.AllowMissing, jobId);
         _watched[jobId] = 0;
         try
         {
-            await host.SubmitAsync(render).ConfigureAwait(false);
+            await host.SubmitAsync(submit, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not LocalRpcException)
         {
@@ -115,51 +125,19 @@ internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger 
     public Task<JobListReply> ListAsync(JobListRequest request, CancellationToken cancellationToken)
     {
         EnsureGreeted();
-        var ids = host.Store.JobIds();
-        if (request?.Limit is > 0 and var limit)
-        {
-            ids = [.. ids.Skip(Math.Max(0, ids.Count - limit))];
-        }
-
-        var jobs = new List<JobStatusInfo>();
-        foreach (var id in ids)
-        {
-            try
-            {
-                jobs.Add(host.Describe(id));
-            }
-            catch (InvalidDataException)
-            {
-                // An unreadable journal is listed by `blenderfarm jobs`; the add-on skips it.
-            }
-        }
-
+        // An unreadable journal is listed by `blenderfarm jobs`; the add-on skips it.
+        var jobs = host.Jobs.List(request?.Limit).Where(j => j.Job is not null).Select(j => JobStatusMapping.ToProtocol(j.Job!)).ToList();
         return Task.FromResult(new JobListReply { Jobs = jobs });
     }
 
-    public Task<JobStatusInfo> CancelAsync(JobRequest request, CancellationToken cancellationToken)
+    public async Task<JobStatusInfo> CancelAsync(JobRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         EnsureGreeted();
-        host.EnsureExists(request.JobId);
+        host.Describe(request.JobId); // JobNotFound before anything else
         _watched[request.JobId] = 0;
-        if (!host.IsLive(request.JobId))
-        {
-            using var lease = host.Store.TryTake(request.JobId);
-            if (lease is not null)
-            {
-                var state = host.Store.Read(request.JobId);
-                if (state.Status is not (Domain.Jobs.JobStatus.Completed or Domain.Jobs.JobStatus.Cancelled))
-                {
-                    lease.Journal.Append(new JobStatusChanged(Domain.Jobs.JobStatus.Cancelled, host.Time.GetUtcNow(), "cancelled by the user"));
-                }
-
-                return Task.FromResult(host.Describe(request.JobId));
-            }
-        }
-
-        host.Store.RequestCancel(request.JobId); // The run (here or in another process) stops within a second.
-        return Task.FromResult(host.Describe(request.JobId));
+        var result = await host.Jobs.CancelAsync(new CancelJob(request.JobId, Wait: false), cancellationToken).ConfigureAwait(false);
+        return JobStatusMapping.ToProtocol(result.Job);
     }
 
     public Task<JobStatusInfo> WatchAsync(JobRequest request, CancellationToken cancellationToken)
@@ -178,13 +156,13 @@ internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger 
         var status = host.Describe(request.JobId);
         if (status.Phase is JobPhase.Completed)
         {
-            throw Refuse(Methods.JobResume, RpcErrorCode.JobStateConflict, $"Job {request.JobId} is already complete: every frame is rendered.");
+            throw Refuse(Methods.JobResume, RpcErrorCode.JobStateConflict, JobMessages.AlreadyComplete(request.JobId));
         }
 
         _watched[request.JobId] = 0;
         try
         {
-            await host.ResumeAsync(request.JobId).ConfigureAwait(false);
+            await host.ResumeAsync(request.JobId, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not LocalRpcException)
         {
@@ -214,6 +192,8 @@ internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger 
     private static RpcErrorCode CodeFor(Exception e) => e switch
     {
         MissingSceneFilesException => RpcErrorCode.MissingFiles,
+        JobBusyException => RpcErrorCode.JobBusy,
+        JobConflictException => RpcErrorCode.JobStateConflict,
         UserFacingException or UsageException or FrameSpecException or IOException or UnauthorizedAccessException => RpcErrorCode.InvalidJob,
         KeyNotFoundException => RpcErrorCode.JobNotFound,
         _ => RpcErrorCode.Internal,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using BlenderFarm.Application.Jobs;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Protocol;
 using Microsoft.Extensions.Logging;
@@ -54,6 +55,7 @@ internal static class ServeCommand
             ServeFiles.RemoveEndpoint(home);
             await accepting.ConfigureAwait(false);
             ServerLog.Stopping(logger, host.RunningJobs);
+            host.Jobs.PauseAll(JobMessages.StoppedByUser); // resumable: the next serve or `blenderfarm resume` carries on
             await Task.WhenAll(host.Runs).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
         }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BlenderFarm.Application.Jobs;
 using BlenderFarm.Coordinator.Cli;
 
 namespace BlenderFarm.Coordinator.Workers;
@@ -7,7 +8,7 @@ namespace BlenderFarm.Coordinator.Workers;
 /// Where a job renders: <c>local[:N]</c> is N slots on this machine; <c>ssh:HOSTS</c> is the hosts listed in the
 /// hosts file HOSTS, each with one slot per GPU; <c>aws[:N]</c> is up to N spot instances BlenderFarm launches.
 /// </summary>
-internal sealed record WorkersSpec(string Kind, int Slots, string? HostsFile = null)
+internal sealed record WorkersSpec(string Kind, int Slots, string? HostsFile = null) : IWorkersChoice
 {
     /// <summary>How SSH hosts are reached; only used with <c>ssh</c>.</summary>
     public SshSettings Ssh { get; init; } = SshSettings.Default;

@@ -71,6 +71,39 @@ public sealed class JobState
 
     public static JobState New(JobSpec spec) => new(spec);
 
+    /// <summary>
+    /// The one way a job's status changes, for every writer (a run opening and ending, a cancel): checks the change
+    /// against <see cref="JobTransitions"/>, journals it, then applies it. A refused change throws
+    /// <see cref="JobTransitionException"/> and journals nothing.
+    /// </summary>
+    public JobStatusChanged ChangeStatus(IJobJournal journal, JobStatus to, DateTimeOffset at, string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        return ChangeStatus(journal.Append, to, at, reason);
+    }
+
+    /// <summary>
+    /// The same change, with the record handed to <paramref name="append"/> (the scheduler's group-commit append, which
+    /// makes it durable with the records around it) before it is applied.
+    /// </summary>
+    public JobStatusChanged ChangeStatus(Action<JournalRecord> append, JobStatus to, DateTimeOffset at, string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(append);
+        if (!JobTransitions.IsAllowed(Status, to))
+        {
+            throw new JobTransitionException(Spec.JobId, Status, to);
+        }
+
+        var record = new JobStatusChanged(to, at, reason);
+        append(record);
+        Apply(record);
+        StatusChanged?.Invoke(record);
+        return record;
+    }
+
+    /// <summary>Raised after each status change made through <see cref="ChangeStatus"/> (not on replay).</summary>
+    public event Action<JobStatusChanged>? StatusChanged;
+
     public void Apply(JournalRecord record)
     {
         switch (record)
@@ -89,6 +122,12 @@ public sealed class JobState
                 _retiredSlots[retired.Slot] = retired.Reason;
                 break;
             case JobStatusChanged status:
+                if (!JobTransitions.IsAllowed(Status, status.Status))
+                {
+                    throw new InvalidDataException(
+                        $"The journal moves the job from {Status} to {status.Status}, which the job's rules do not allow.");
+                }
+
                 Status = status.Status;
                 StatusReason = status.Reason;
                 StatusChangedAt = status.At;

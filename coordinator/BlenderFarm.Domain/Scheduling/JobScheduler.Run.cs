@@ -35,7 +35,7 @@ public sealed partial class JobScheduler
             var decisions = ResumeRule.Decide(_state, doneOutputIntact, verifiedOutputBytes);
             var isResume = _state.Runs > 0;
             AppendAndApply(new RunStarted(now, processId, workers));
-            AppendAndApply(new JobStatusChanged(JobStatus.Running, now, isResume ? "resumed" : null));
+            _state.ChangeStatus(Append, JobStatus.Running, now, isResume ? "resumed" : null);
             foreach (var decision in decisions)
             {
                 if (decision.RequeueReason is { } reason)
@@ -72,7 +72,7 @@ public sealed partial class JobScheduler
                 reason ??= failed.Count == 0 ? null : DescribeUnfinished(failed);
             }
 
-            AppendAndApply(new JobStatusChanged(status.Value, _time.GetUtcNow(), reason));
+            _state.ChangeStatus(Append, status.Value, _time.GetUtcNow(), reason);
             WakeAll();
             durable = _durable;
         }
@@ -175,7 +175,10 @@ public sealed partial class JobScheduler
     /// </summary>
     private void AppendAndApply(JournalRecord record)
     {
-        _durable = _journal.AppendAsync(record);
+        Append(record);
         _state.Apply(record);
     }
+
+    /// <summary>Appends the record without applying it (for changes <see cref="JobState"/> applies itself).</summary>
+    private void Append(JournalRecord record) => _durable = _journal.AppendAsync(record);
 }

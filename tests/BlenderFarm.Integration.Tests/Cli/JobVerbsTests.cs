@@ -66,7 +66,7 @@ public sealed class JobVerbsTests
         var second = await workspace.Cli.RunAsync("resume", "job-b");
 
         Assert.That(second.ExitCode, Is.EqualTo(5), second.ToString());
-        Assert.That(second.Stderr.Trim(), Is.EqualTo("blenderfarm: job job-b is being rendered by another blenderfarm process; 'blenderfarm status job-b' shows its progress."));
+        Assert.That(second.Stderr.Trim(), Is.EqualTo("blenderfarm: Job job-b is being rendered by another blenderfarm process; 'blenderfarm status job-b' shows its progress."));
         Assert.That((await run.WaitAsync(TimeSpan.FromMinutes(2))).ExitCode, Is.Zero);
     }
 }

@@ -22,7 +22,7 @@ public sealed class WireFormatTests
         var result = reply.GetProperty("result");
         Assert.Multiple(() =>
         {
-            Assert.That(result.GetProperty("protocolVersion").GetInt32(), Is.EqualTo(1));
+            Assert.That(result.GetProperty("protocolVersion").GetInt32(), Is.EqualTo(2));
             Assert.That(result.GetProperty("server").GetString(), Is.EqualTo("blenderfarm"));
             Assert.That(result.GetProperty("serverVersion").GetString(), Is.EqualTo("0.1.0"));
             Assert.That(result.GetProperty("processId").GetInt32(), Is.EqualTo(Environment.ProcessId));
@@ -42,8 +42,8 @@ public sealed class WireFormatTests
         Assert.Multiple(() =>
         {
             Assert.That(error.GetProperty("code").GetInt32(), Is.EqualTo(1001));
-            Assert.That(error.GetProperty("message").GetString(), Does.Contain("protocol 99").And.Contain("speaks 1").And.Contain("same BlenderFarm zip"));
-            Assert.That(error.GetProperty("data").GetProperty("serverVersion").GetInt32(), Is.EqualTo(1));
+            Assert.That(error.GetProperty("message").GetString(), Does.Contain("protocol 99").And.Contain("speaks 2").And.Contain("same BlenderFarm zip"));
+            Assert.That(error.GetProperty("data").GetProperty("serverVersion").GetInt32(), Is.EqualTo(2));
             Assert.That(error.GetProperty("data").GetProperty("clientVersion").GetInt32(), Is.EqualTo(99));
         });
         var after = await client.CallAsync(Methods.JobList);
@@ -127,15 +127,15 @@ public sealed class WireFormatTests
 
         var noFolder = await client.CallAsync(Methods.JobSubmit, """{"jobFolder":"/no/such/folder","blendFile":"shot.blend"}""");
         var escape = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new { jobFolder = folder, blendFile = "../x.blend" }));
-        var workers = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new { jobFolder = folder, blendFile = "shot.blend", workers = "mainframe:9" }));
-        var notBlend = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new { jobFolder = folder, blendFile = "shot.blend", workers = "local:1" }));
+        var workers = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new { jobFolder = folder, blendFile = "shot.blend", workers = new { kind = "ssh", hostsFile = "/no/such/farm/hosts.txt" } }));
+        var notBlend = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new { jobFolder = folder, blendFile = "shot.blend", workers = new { kind = "local", slots = 1 } }));
 
         Assert.Multiple(() =>
         {
             Assert.That(noFolder.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1010));
             Assert.That(escape.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1010));
             Assert.That(workers.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1012));
-            Assert.That(workers.GetProperty("error").GetProperty("message").GetString(), Does.Contain("mainframe"));
+            Assert.That(workers.GetProperty("error").GetProperty("message").GetString(), Does.Contain("/no/such/farm/hosts.txt"));
             Assert.That(notBlend.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1010));
             Assert.That(notBlend.GetProperty("error").GetProperty("message").GetString(), Does.Not.Contain("   at "), "one sentence, no stack trace");
         });

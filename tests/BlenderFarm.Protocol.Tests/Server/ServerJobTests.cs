@@ -25,7 +25,7 @@ public sealed class ServerJobTests
 
         var reply = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new
         {
-            jobFolder = _scenes, blendFile = "shot.blend", frames = "1-4", chunk = "2", workers = "local:2", outputFolder = output,
+            jobFolder = _scenes, blendFile = "shot.blend", frames = "1-4", chunk = "2", workers = new { kind = "local", slots = 2 }, outputFolder = output,
         }));
         var jobId = reply.GetProperty("result").GetProperty("jobId").GetString()!;
         Assert.That(reply.GetProperty("result").GetProperty("status").GetProperty("phase").GetString(), Is.EqualTo("running"));
@@ -54,10 +54,24 @@ public sealed class ServerJobTests
         await using var client = new RawRpcClient(harness.Connect());
         await client.HandshakeAsync();
 
-        var refused = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new { jobFolder = _scenes, blendFile = "missing.blend", workers = "local:1", outputFolder = Path.Combine(harness.Home, "a") }));
+        var refused = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new { jobFolder = _scenes, blendFile = "missing.blend", workers = new { kind = "local", slots = 1 }, outputFolder = Path.Combine(harness.Home, "a") }));
 
         Assert.That(refused.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1011));
         Assert.That(refused.GetProperty("error").GetProperty("message").GetString(), Does.Contain("gone.png"));
+        Assert.That(harness.Store.JobIds(), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_bad_chunk_size_is_refused_with_code_1010_and_one_sentence_before_any_job_exists()
+    {
+        await using var harness = new ServerHarness();
+        await using var client = new RawRpcClient(harness.Connect());
+        await client.HandshakeAsync();
+
+        var refused = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new { jobFolder = _scenes, blendFile = "shot.blend", chunk = "0", workers = new { kind = "local", slots = 1 }, outputFolder = Path.Combine(harness.Home, "b") }));
+
+        Assert.That(refused.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(1010));
+        Assert.That(refused.GetProperty("error").GetProperty("message").GetString(), Does.Contain("'0'"));
         Assert.That(harness.Store.JobIds(), Is.Empty);
     }
 
@@ -69,7 +83,7 @@ public sealed class ServerJobTests
         await client.HandshakeAsync();
         var reply = await client.CallAsync(Methods.JobSubmit, JsonSerializer.Serialize(new
         {
-            jobFolder = _scenes, blendFile = "shot.blend", frames = "1-4", chunk = "1", workers = "local:1", outputFolder = Path.Combine(harness.Home, "c"),
+            jobFolder = _scenes, blendFile = "shot.blend", frames = "1-4", chunk = "1", workers = new { kind = "local", slots = 1 }, outputFolder = Path.Combine(harness.Home, "c"),
         }));
         var jobId = reply.GetProperty("result").GetProperty("jobId").GetString()!;
 

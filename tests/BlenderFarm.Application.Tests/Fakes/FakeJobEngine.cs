@@ -1,0 +1,42 @@
+using BlenderFarm.Application.Jobs;
+using BlenderFarm.Application.Ports;
+using BlenderFarm.Domain.Journal;
+using BlenderFarm.Domain.Tests.Support;
+
+namespace BlenderFarm.Application.Tests.Fakes;
+
+/// <summary>
+/// An engine that journals real jobs in a real job store but renders nothing: each run waits until the test finishes
+/// it or the service stops it, and lets the test drive its observer.
+/// </summary>
+internal sealed class FakeJobEngine(JobStore store, TimeProvider time) : IJobEngine
+{
+    private readonly List<FakeRun> _runs = [];
+
+    public IReadOnlyList<FakeRun> Runs => _runs;
+
+    public FakeRun Last => _runs[^1];
+
+    public Task<IPreparedRun> PrepareAsync(SubmitJob request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var spec = TestJobs.Spec(TestJobs.Frames(1, 4), jobId: request.JobId ?? "job-1");
+        var run = new FakeRun(store.Create(spec), Domain.Jobs.JobState.New(spec), time);
+        _runs.Add(run);
+        return Task.FromResult<IPreparedRun>(run);
+    }
+
+    public Task<IPreparedRun?> PrepareResumeAsync(ResumeJob request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var lease = store.TryTake(request.JobId);
+        if (lease is null)
+        {
+            return Task.FromResult<IPreparedRun?>(null);
+        }
+
+        var run = new FakeRun(lease, store.Read(request.JobId), time);
+        _runs.Add(run);
+        return Task.FromResult<IPreparedRun?>(run);
+    }
+}

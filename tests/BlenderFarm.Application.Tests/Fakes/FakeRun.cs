@@ -1,0 +1,46 @@
+using BlenderFarm.Application.Jobs;
+using BlenderFarm.Application.Ports;
+using BlenderFarm.Domain.Jobs;
+using BlenderFarm.Domain.Journal;
+using BlenderFarm.Domain.Scheduling;
+
+namespace BlenderFarm.Application.Tests.Fakes;
+
+/// <summary>A run that journals its start and end through the job's state machine and waits in between.</summary>
+internal sealed class FakeRun(JobLease lease, JobState state, TimeProvider time) : IPreparedRun
+{
+    private readonly TaskCompletionSource _finish = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public JobState State { get; } = state;
+
+    public IJobObserver? Observer { get; private set; }
+
+    public bool Disposed { get; private set; }
+
+    public async Task<JobOutcome> RunAsync(IJobObserver observer, RunControl control, Action started)
+    {
+        ArgumentNullException.ThrowIfNull(control);
+        State.StatusChanged += observer.OnStatusChanged;
+        State.ChangeStatus(lease.Journal, JobStatus.Running, time.GetUtcNow(), null);
+        Observer = observer;
+        observer.OnStarted(State.Spec, Progress(done: 0));
+        started();
+        await Task.WhenAny(_finish.Task, Task.Delay(Timeout.Infinite, control.Token)).ConfigureAwait(false);
+        var status = control.StopAs ?? JobStatus.Completed;
+        State.ChangeStatus(lease.Journal, status, time.GetUtcNow(), control.Reason);
+        observer.OnEnded(Progress(done: 0));
+        return new JobOutcome(State.Spec.JobId, status, $"Job {State.Spec.JobId} ended {status}.");
+    }
+
+    public void Finish() => _finish.TrySetResult();
+
+    public JobProgress Progress(int done) =>
+        new(State.Spec.Frames.Count, done, 0, State.Spec.Frames.Count - done, 0, null, null, TimeSpan.FromSeconds(done), [], 0);
+
+    public ValueTask DisposeAsync()
+    {
+        Disposed = true;
+        lease.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

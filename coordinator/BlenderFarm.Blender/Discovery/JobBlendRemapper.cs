@@ -27,7 +27,7 @@ public static class JobBlendRemapper
         {
             var copy = Path.Combine(stagingFolder, Path.Combine(blend.Target.Split('/')));
             Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(blend.Original, copy, overwrite: true);
+            CopyUnderUmask(blend.Original, copy);
             copies[blend.Target] = copy;
             specs.Add(new()
             {
@@ -57,5 +57,16 @@ public static class JobBlendRemapper
         }
 
         return copies;
+    }
+
+    /// <summary>
+    /// Copies the bytes only: a new file gets this process's umask (077 in the coordinator, so the copy in
+    /// BLENDERFARM_HOME is 0600), where File.Copy would carry the original's mode (often 0644) into the private home.
+    /// </summary>
+    private static void CopyUnderUmask(string source, string target)
+    {
+        using var from = File.OpenRead(source);
+        using var to = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None);
+        from.CopyTo(to);
     }
 }

@@ -26,6 +26,8 @@ internal sealed partial class FakeS3 : IDisposable
     private long _bytesFromPresigned;
     private int _partsInFlight;
     private int _maxPartsInFlight;
+    private int _holdPartsUntil;
+    private TaskCompletionSource _partsTogether = CompletedGate();
 
     private FakeS3()
     {
@@ -53,6 +55,24 @@ internal sealed partial class FakeS3 : IDisposable
 
     /// <summary>Bytes received through presigned PUT URLs.</summary>
     public long BytesFromPresigned => Interlocked.Read(ref _bytesFromPresigned);
+
+    /// <summary>
+    /// Holds every UploadPart request (before reading its body) until <paramref name="count"/> are in flight at once,
+    /// or 30 s passed: a client that sends parts one at a time then shows <see cref="MaxConcurrentParts"/> 1 whatever
+    /// the machine's load, and one that sends them in parallel shows <paramref name="count"/> without racing the clock.
+    /// </summary>
+    public void HoldPartsUntilInFlight(int count)
+    {
+        Volatile.Write(ref _holdPartsUntil, count);
+        Volatile.Write(ref _partsTogether, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+    }
+
+    private static TaskCompletionSource CompletedGate()
+    {
+        var gate = new TaskCompletionSource();
+        gate.SetResult();
+        return gate;
+    }
 
     /// <summary>The most UploadPart requests the fake was receiving at one time.</summary>
     public int MaxConcurrentParts => Volatile.Read(ref _maxPartsInFlight);
@@ -141,6 +161,21 @@ internal sealed partial class FakeS3 : IDisposable
             int max;
             while ((max = Volatile.Read(ref _maxPartsInFlight)) < now && Interlocked.CompareExchange(ref _maxPartsInFlight, now, max) != max)
             {
+            }
+
+            var gate = Volatile.Read(ref _partsTogether);
+            if (now >= Volatile.Read(ref _holdPartsUntil))
+            {
+                gate.TrySetResult();
+            }
+
+            try
+            {
+                await gate.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                // Let the parts through one by one: MaxConcurrentParts then tells the test what happened.
             }
         }
 

@@ -63,6 +63,7 @@ public sealed class ContentStoreTests
         using var store = new StoreFixture(new StorageOptions { MultipartThreshold = 6 << 20, PartSize = 5 << 20, Parallelism = 4 });
         var content = await store.OpenAsync();
         var job = store.Job(("shot.blend", 100_000, 1), ("cache/fluid.vdb", (21 << 20) + 123, 9));
+        store.S3.HoldPartsUntilInFlight(2);
         var reports = new List<TransferProgress>();
 
         var summary = await content.UploadAsync(job, new SyncProgress<TransferProgress>(reports.Add), CancellationToken.None);

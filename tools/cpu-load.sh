@@ -4,8 +4,10 @@
 # suite when BLENDERFARM_CI_LOAD=1, to prove the tests do not depend on an idle machine.
 #
 #   tools/cpu-load.sh [BLENDER]     BLENDER defaults to `blender` on PATH
+#   BLENDERFARM_LOAD_THREADS=N      Cycles threads per render (default 0: every core)
 set -euo pipefail
 blender="${1:-blender}"
+threads="${BLENDERFARM_LOAD_THREADS:-0}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/bf-cpu-load.XXXXXX")
 renders=0
 child=
@@ -17,9 +19,9 @@ stop() {
   exit 0
 }
 trap stop TERM INT
-echo "cpu-load: rendering in a loop with $blender on every core (pid $$)" >&2
+echo "cpu-load: rendering in a loop with $blender, $threads thread(s) (0: every core) (pid $$)" >&2
 while :; do
-  "$blender" -b --factory-startup -t 0 --python-expr "
+  "$blender" -b --factory-startup -t "$threads" --python-expr "
 import bpy
 scene = bpy.context.scene
 scene.render.engine = 'CYCLES'

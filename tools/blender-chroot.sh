@@ -57,6 +57,11 @@ binds=\${BLENDER_CHROOT_BINDS:-}
 for path in /proc /dev /tmp /var/tmp /root /home /work $repo_word \${binds//:/ }; do
   [ -d "\$path" ] || continue
   mkdir -p "\$root\$path"
+  # A mount left from an earlier folder at this path (deleted and made again, as each CI clone is) still shows the
+  # deleted folder: take it off unless it is this very folder, then mount the folder there now.
+  while mountpoint -q "\$root\$path" && [ "\$(stat -Lc %d:%i "\$path")" != "\$(stat -Lc %d:%i "\$root\$path" 2>/dev/null)" ]; do
+    umount -l "\$root\$path" 2>/dev/null || break
+  done
   mountpoint -q "\$root\$path" || mount --rbind "\$path" "\$root\$path" 2>/dev/null || mountpoint -q "\$root\$path"
 done
 cwd=\$(pwd)

@@ -164,7 +164,7 @@ public sealed class AddonInBlenderTests
         {
             var (code, output) = await Repo.RunAsync("xvfb-run",
                 ["-a", "-s", "-screen 0 1280x900x24", Blender.Discovery.BlenderLocator.Find(null), "--factory-startup", Path.Combine(_scenes, "shot.blend"),
-                 "--python", Path.Combine(Repo.BlenderScripts, "screenshot_test.py"), "--", _zip, screenshot, resultPath],
+                 "--python-exit-code", "1", "--python", Path.Combine(Repo.BlenderScripts, "screenshot_test.py"), "--", _zip, screenshot, resultPath],
                 BlenderEnvironment(work, home), timeoutSeconds: 240);
             Assert.That(File.Exists(resultPath), Is.True, $"Blender under Xvfb (exit {code}) wrote no result:\n{output}");
             var result = JsonDocument.Parse(await File.ReadAllTextAsync(resultPath)).RootElement;
@@ -230,7 +230,7 @@ public sealed class AddonInBlenderTests
         var resultPath = Path.Combine(work, phase + ".json");
         var (code, output) = await Repo.RunAsync("xvfb-run",
             ["-a", "-s", "-screen 0 1280x900x24", Blender.Discovery.BlenderLocator.Find(null), "--factory-startup", Path.Combine(project, "shot.blend"),
-             "--python", Path.Combine(Repo.BlenderScripts, "reopen_test.py"), "--", ZipFor(work), phase, resultPath],
+             "--python-exit-code", "1", "--python", Path.Combine(Repo.BlenderScripts, "reopen_test.py"), "--", ZipFor(work), phase, resultPath],
             environment, timeoutSeconds: 240);
         Assert.That(File.Exists(resultPath), Is.True, $"Blender under Xvfb ({phase}, exit {code}) wrote no result:\n{output}");
         var result = JsonDocument.Parse(await File.ReadAllTextAsync(resultPath)).RootElement.Clone();

@@ -76,7 +76,7 @@ public sealed class PanelInBlenderTests
         Assert.That(File.Exists(blend), Is.True, saved.Output);
         var (code, output) = await Repo.RunAsync("xvfb-run",
             ["-a", "-s", $"-screen 0 {screenWidth}x2000x24", "sh", Path.Combine(Repo.BlenderScripts, "xcapture.sh"), requests,
-             blender, "--factory-startup", blend, "--python", Path.Combine(Repo.BlenderScripts, "panel_widths_test.py"), "--",
+             blender, "--factory-startup", blend, "--python-exit-code", "1", "--python", Path.Combine(Repo.BlenderScripts, "panel_widths_test.py"), "--",
              Path.Combine(Repo.Root, "addon", "blender_farm"), shots, resultPath, name, requests],
             environment, timeoutSeconds: 400);
         Directory.Delete(requests, recursive: true);

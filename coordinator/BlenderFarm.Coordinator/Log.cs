@@ -14,6 +14,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "frame {Frame} will be retried ({Slot}): {Reason}")]
     public static partial void FrameRetried(ILogger logger, int frame, string slot, string reason);
 
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "{Workers}")]
+    public static partial void WorkersChanged(ILogger logger, string workers);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "job {JobId}: {Frames} frame(s) of {File} on {Slots} slot(s) ({Where}), output in {Output}")]
     public static partial void JobStarting(ILogger logger, string jobId, int frames, string file, int slots, string where, string output);
 

@@ -64,7 +64,7 @@ internal sealed class JobRun(CliContext context)
     {
         var spec = state.Spec;
         using var watching = new CancellationTokenSource();
-        var watcher = WatchAsync(lease, scheduler, observer, control, watching.Token);
+        var watcher = WatchAsync(lease, scheduler, workforce.Fleet, observer, control, watching.Token);
         var runner = new JobRunner(scheduler, workforce.Slots, verifier, context.Loggers.CreateLogger<JobRunner>(), workforce.Fleet?.Slots);
         JobStatus status;
         string? pauseReason = null;
@@ -119,14 +119,16 @@ internal sealed class JobRun(CliContext context)
     }
 
     /// <summary>Refreshes the observers a few times a second, and turns another process's cancel request into a cancel.</summary>
-    private static async Task WatchAsync(JobLease lease, JobScheduler scheduler, IJobObserver observer, RunControl control, CancellationToken token)
+    private static async Task WatchAsync(
+        JobLease lease, JobScheduler scheduler, BlenderFarm.Workers.Aws.Fleet.SpotFleet? fleet, IJobObserver observer, RunControl control, CancellationToken token)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
         try
         {
             while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
             {
-                observer.OnProgress(scheduler.Progress());
+                var progress = scheduler.Progress();
+                observer.OnProgress(fleet is null ? progress : progress with { Workers = fleet.Activity });
                 if (lease.IsCancelRequested)
                 {
                     control.Cancel(JobMessages.CancelledByUser);

@@ -5,9 +5,11 @@ using Microsoft.Extensions.Logging;
 
 namespace BlenderFarm.Coordinator.Progress;
 
-/// <summary>Plain log lines, one per frame that ends or is retried, for logs and pipes.</summary>
+/// <summary>Plain log lines, one per frame that ends or is retried and one when the cloud instances' states change, for logs and pipes.</summary>
 internal sealed class LogProgress(ILogger<LogProgress> logger) : IProgressDisplay
 {
+    private string? _workers;
+
     public void OnFrameChanged(FrameChanged change, JobProgress progress)
     {
         switch (change.To)
@@ -25,8 +27,14 @@ internal sealed class LogProgress(ILogger<LogProgress> logger) : IProgressDispla
         }
     }
 
+    /// <summary>Logs what the cloud instances are doing each time it changes ("aws: 1 rendering, 1 booting").</summary>
     public void Refresh(JobProgress progress)
     {
+        ArgumentNullException.ThrowIfNull(progress);
+        if (progress.Workers is { } workers && Interlocked.Exchange(ref _workers, workers) != workers)
+        {
+            Log.WorkersChanged(logger, workers);
+        }
     }
 
     public void Dispose()

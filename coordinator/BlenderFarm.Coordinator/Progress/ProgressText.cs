@@ -25,6 +25,11 @@ internal static class ProgressText
             builder.Append(" | ").Append(cost);
         }
 
+        if (p.Workers is { } workers)
+        {
+            builder.Append(" | ").Append(workers);
+        }
+
         foreach (var slot in p.Slots)
         {
             builder.Append(" | ").Append(slot.Slot).Append(": ");

@@ -11,4 +11,8 @@ public sealed record JobProgress(
     TimeSpan? Eta,
     TimeSpan Elapsed,
     IReadOnlyList<SlotActivity> Slots,
-    double Cost);
+    double Cost)
+{
+    /// <summary>What the run's cloud instances are doing, e.g. "aws: 2 rendering, 1 booting"; null without cloud instances.</summary>
+    public string? Workers { get; init; }
+}

@@ -16,6 +16,22 @@ public enum InstanceStage
     Terminated,
 }
 
+/// <summary>What a booting instance is busy with, for the progress line.</summary>
+public enum BootStep
+{
+    /// <summary>Waiting for EC2 to run it and for its host key.</summary>
+    Booting,
+
+    /// <summary>Downloading and installing the official Blender build (an image without Blender).</summary>
+    InstallingBlender,
+
+    /// <summary>Fetching the job's files from S3.</summary>
+    FetchingFiles,
+
+    /// <summary>Copying the job over SSH and checking its GPUs.</summary>
+    Syncing,
+}
+
 /// <summary>One spot instance of the farm: what it costs, where it is in its life, and its slots.</summary>
 public sealed class FleetInstance(LaunchedInstance launch, double pricePerHour)
 {
@@ -34,6 +50,32 @@ public sealed class FleetInstance(LaunchedInstance launch, double pricePerHour)
     public string? Address { get; set; }
 
     public string? WithdrawReason { get; private set; }
+
+    /// <summary>What it is doing while <see cref="Stage"/> is <see cref="InstanceStage.Booting"/>.</summary>
+    public BootStep Step { get; set; }
+
+    /// <summary>True once EC2 gave it a spot interruption notice.</summary>
+    public bool Interrupted { get; private set; }
+
+    /// <summary>
+    /// What it is doing, in a few words for the progress line: "booting", "installing Blender", "fetching files",
+    /// "syncing", "rendering" (a slot holds frames), "idle", "leaving", or "interrupted" (even once terminated: the
+    /// user should see that a replacement was needed); null when it was terminated for any other reason.
+    /// </summary>
+    public string? Doing => Stage switch
+    {
+        _ when Interrupted => "interrupted",
+        InstanceStage.Booting => Step switch
+        {
+            BootStep.InstallingBlender => "installing Blender",
+            BootStep.FetchingFiles => "fetching files",
+            BootStep.Syncing => "syncing",
+            _ => "booting",
+        },
+        InstanceStage.Ready => Slots.Any(s => s.IdleSince is null) ? "rendering" : "idle",
+        InstanceStage.Withdrawn => "leaving",
+        _ => null,
+    };
 
     public DateTimeOffset? TerminatedAt { get; private set; }
 
@@ -84,6 +126,9 @@ public sealed class FleetInstance(LaunchedInstance launch, double pricePerHour)
         _withdrawn.Cancel();
         return true;
     }
+
+    /// <summary>Marks it as interrupted by EC2 (a spot interruption notice), before it is withdrawn.</summary>
+    public void MarkInterrupted() => Interrupted = true;
 
     /// <summary>Gives the claim back when TerminateInstances failed, so teardown tries again.</summary>
     public void ReleaseTermination()

@@ -12,9 +12,11 @@ public static class InstanceBootstrap
     /// Over one connection: runs the user's mount command if there is one (e.g. an EFS or NFS mount of an asset
     /// library the scene uses by absolute path), then finds Blender or installs it. Returns the Blender path to use.
     /// </summary>
-    public static async Task<string> PrepareAsync(HostSpec host, HostKeyPolicy hostKeys, AwsOptions options, CancellationToken cancellationToken)
+    /// <param name="installing">Called when Blender is missing and its download begins.</param>
+    public static async Task<string> PrepareAsync(HostSpec host, HostKeyPolicy hostKeys, AwsOptions options, Action installing, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(installing);
         using var connection = await SshConnection.ConnectAsync(host, hostKeys, cancellationToken).ConfigureAwait(false);
         if (options.MountCommand is { } mount)
         {
@@ -32,6 +34,7 @@ public static class InstanceBootstrap
             return options.BlenderPath;
         }
 
+        installing();
         var (code, _, error) = await connection.RunAsync("sh -c " + ShellQuote.Quote(BlenderInstall.Script(options)), TimeSpan.FromMinutes(15), cancellationToken).ConfigureAwait(false);
         return code == 0 ? "~/blender/blender" : throw BlenderInstall.Failure(host.Host, options, code, error);
     }

@@ -35,13 +35,15 @@ public sealed partial class SpotFleet
                 await TrustHostKeyAsync(instance, host, token).ConfigureAwait(false);
             }
 
-            var blender = await UntilReachableAsync(instance, () => InstanceBootstrap.PrepareAsync(host, _hostKeys, Options, token), token).ConfigureAwait(false);
+            var blender = await UntilReachableAsync(instance, () => InstanceBootstrap.PrepareAsync(host, _hostKeys, Options, () => instance.Step = BootStep.InstallingBlender, token), token).ConfigureAwait(false);
             host = host with { BlenderPath = blender };
             if (_setup.Store is { } store)
             {
+                instance.Step = BootStep.FetchingFiles;
                 await UntilReachableAsync(instance, () => InstanceFiles.FetchAsync(host, _hostKeys, store, _setup.Files, token), token).ConfigureAwait(false);
             }
 
+            instance.Step = BootStep.Syncing;
             var prepared = await SshWorkerHost.PrepareAsync(host, _hostOptions, _setup.Files, token).ConfigureAwait(false);
             var slots = prepared.CreateSlots(_hostOptions).Select(s => new InstanceSlot(s, instance, _setup.Time)).ToList();
             instance.BecameReady(slots);
@@ -57,6 +59,11 @@ public sealed partial class SpotFleet
             }
 
             var notice = await InterruptionWatcher.WaitForNoticeAsync(host, _hostKeys, Options.InterruptionPoll, token).ConfigureAwait(false);
+            if (notice is not null)
+            {
+                instance.MarkInterrupted();
+            }
+
             await TerminateAsync([instance], notice is null ? "it stopped answering SSH" : $"spot interruption notice {notice}").ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)

@@ -22,6 +22,7 @@ public sealed partial class SpotFleet
     private DateTimeOffset _nextLaunch = DateTimeOffset.MinValue;
     private int _capacityRounds;
     private int _refused;
+    private int _launching;
 
     private async Task ControlAsync(CancellationToken cancellationToken)
     {
@@ -129,6 +130,19 @@ public sealed partial class SpotFleet
             return;
         }
 
+        Interlocked.Increment(ref _launching); // the progress line says "launching" until the instance is tracked
+        try
+        {
+            await LaunchAndTrackAsync(liveCount, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _launching);
+        }
+    }
+
+    private async Task LaunchAndTrackAsync(int liveCount, CancellationToken cancellationToken)
+    {
         LaunchedInstance? launched;
         IReadOnlyList<string> refusals;
         try

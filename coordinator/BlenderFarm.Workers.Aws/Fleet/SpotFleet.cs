@@ -61,6 +61,9 @@ public sealed partial class SpotFleet : IAsyncDisposable
     /// <summary>True when the money limit ended the fleet: the job pauses and can be resumed with a higher limit.</summary>
     public bool BudgetReached { get; private set; }
 
+    /// <summary>What the instances are doing, for the progress line: "aws: 2 rendering, 1 booting, 1 interrupted".</summary>
+    public string Activity => FleetActivity.Describe(Instances, Volatile.Read(ref _launching));
+
     public string ImageDescription => $"{_image.ImageId} ({_image.Name})";
 
     public IReadOnlyList<FleetInstance> Instances

@@ -9,6 +9,7 @@ internal sealed class StaticFileServer : IDisposable
     private readonly HttpListener _listener = new();
     private readonly string _folder;
     private readonly Task _serving;
+    private readonly Dictionary<string, Task> _holds = new(StringComparer.Ordinal);
 
     private StaticFileServer(string folder, int port)
     {
@@ -23,6 +24,18 @@ internal sealed class StaticFileServer : IDisposable
 
     /// <summary>Paths that were asked for, in order.</summary>
     public List<string> Requests { get; } = [];
+
+    /// <summary>Requests for <paramref name="name"/> wait, without an answer, until the returned source is completed.</summary>
+    public TaskCompletionSource Hold(string name)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (Requests)
+        {
+            _holds[name] = release.Task;
+        }
+
+        return release;
+    }
 
     public static StaticFileServer Start(string folder)
     {
@@ -54,22 +67,39 @@ internal sealed class StaticFileServer : IDisposable
             }
 
             var name = Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/'));
+            Task? held;
             lock (Requests)
             {
                 Requests.Add(name);
+                held = _holds.GetValueOrDefault(name);
             }
 
-            var path = Path.Combine(_folder, name);
-            using var response = context.Response;
-            if (name.Length == 0 || name.Contains("..", StringComparison.Ordinal) || !File.Exists(path))
+            if (held is not null)
             {
-                response.StatusCode = 404;
+                _ = Task.Run(async () =>
+                {
+                    await held;
+                    await AnswerAsync(context, name);
+                });
                 continue;
             }
 
-            var bytes = await File.ReadAllBytesAsync(path);
-            response.ContentLength64 = bytes.Length;
-            await response.OutputStream.WriteAsync(bytes);
+            await AnswerAsync(context, name);
         }
+    }
+
+    private async Task AnswerAsync(HttpListenerContext context, string name)
+    {
+        var path = Path.Combine(_folder, name);
+        using var response = context.Response;
+        if (name.Length == 0 || name.Contains("..", StringComparison.Ordinal) || !File.Exists(path))
+        {
+            response.StatusCode = 404;
+            return;
+        }
+
+        var bytes = await File.ReadAllBytesAsync(path);
+        response.ContentLength64 = bytes.Length;
+        await response.OutputStream.WriteAsync(bytes);
     }
 }

@@ -24,6 +24,14 @@ public sealed class ProgressTextTests
         Assert.That(ProgressText.Cost(0), Is.Null);
     }
 
+    [Test]
+    public void The_line_says_what_the_cloud_instances_are_doing_before_the_slots()
+    {
+        var line = ProgressText.Line(Progress(cost: 0.4234) with { Workers = "aws: 2 rendering, 1 booting, 1 interrupted" }, 200);
+
+        Assert.That(line, Is.EqualTo("[##########..........] 5/10 done | 2.5 frames/min | ETA 2m00s | $0.42 | aws: 2 rendering, 1 booting, 1 interrupted | cloud-1: 6 3/8"));
+    }
+
     private static JobProgress Progress(double cost) =>
         new(10, 5, 0, 4, 1, 2.5, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(2), [new SlotActivity("cloud-1", "rendering 6", 6, 3, 8, false)], cost);
 }

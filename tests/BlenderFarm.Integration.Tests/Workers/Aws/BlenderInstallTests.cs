@@ -26,13 +26,20 @@ public sealed partial class SpotFleetTests
         File.WriteAllText(Path.Combine(release, "blender-9.9.9.sha256"),
             $"{new string('a', 64)}  blender-9.9.9-windows-x64.zip\n{hash}  {Tarball}\n{new string('b', 64)}  blender-9.9.9-macos-arm64.dmg\n");
         using var server = StaticFileServer.Start(release);
+        var download = server.Hold(Tarball);
         var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
         var output = workspace.PathOf("frames");
 
-        var result = await workspace.Cli.RunAsync("render", scene, "--workers", Workers(fake, "max-instances=1", "blender=/opt/no-blender-here/blender", "blender-url=" + server.BaseUrl + Tarball),
+        using var run = workspace.Cli.Start("render", scene, "--workers", Workers(fake, "max-instances=1", "blender=/opt/no-blender-here/blender", "blender-url=" + server.BaseUrl + Tarball),
             "--output", output, "--job-id", "install");
+        // The download is held: the instance's state in the log must say what it is waiting for.
+        await Poll.UntilAsync(() => run.Stderr.Contains("aws: 1 installing Blender", StringComparison.Ordinal) || run.Process.HasExited, TimeSpan.FromMinutes(3),
+            "the log says the instance is installing Blender");
+        download.SetResult();
+        var result = await run.WaitAsync(TimeSpan.FromMinutes(5));
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Stderr, Does.Contain("aws: 1 installing Blender"), "the instance's state was shown while Blender downloaded");
         Assert.That(Directory.GetFiles(output), Has.Length.EqualTo(12));
         var instance = fake.Instances.Single();
         Assert.That(File.Exists(Path.Combine(instance.Home, "blender", "blender")), Is.True, "Blender was installed in the instance's home");

@@ -69,6 +69,8 @@ public sealed partial class SpotFleetTests
         Assert.That(journal.State.Instances.Values, Has.All.Matches<BlenderFarm.Domain.Journal.InstanceCostRecorded>(r => r.Ended && r.Usd > 0),
             "each instance's final cost, after it was terminated, is journaled");
         Assert.That(result.Stdout, Does.Match(@"\$\d+\.\d+ on 3 spot instance\(s\)"), "the summary tells the cost");
+        Assert.That(result.Stderr, Does.Match(@"aws: (\d+ [a-zA-Z ]+, )*\d+ booting"), "the log says when instances are booting");
+        Assert.That(result.Stderr, Does.Match(@"aws: (\d+ [a-zA-Z ]+, )*\d+ rendering"), "and when they render");
         await AssertTornDownAsync(workspace, fake, "spot3");
     }
 
@@ -148,6 +150,7 @@ public sealed partial class SpotFleetTests
             "what it delivered afterwards had been rendered before it left");
         var replacements = instances.Where(i => i.Id != victim.Id && i.LaunchedAt > noticeAt.UtcDateTime).ToList();
         Assert.That(replacements, Is.Not.Empty, "an instance launched to replace the interrupted one\n" + result.Stderr);
+        Assert.That(result.Stderr, Does.Match(@"aws: (\d+ [a-zA-Z ]+, )*1 interrupted"), "the instances' states in the log count the interrupted one");
         await AssertTornDownAsync(workspace, fake, "interrupted");
     }
 

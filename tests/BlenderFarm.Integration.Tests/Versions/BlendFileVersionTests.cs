@@ -91,5 +91,8 @@ public sealed class BlendFileVersionTests
         var frames = new[] { 1, 2 }.Select(f => workspace.PathOf("out", $"frame_{f:0000}.png")).ToList();
         var decoded = await Support.Blender.DecodeAsync(frames);
         Assert.That(frames.Select(f => decoded.TryGetValue(f, out var d) && d.Ok), Has.All.True);
+        var status = await workspace.Cli.RunAsync("status");
+        Assert.That(status.Stdout, Does.Contain($"  host {current.Name}: Blender {saved}").And.Not.Contain($"host {old.Name}:"),
+            "status lists the host that rendered with its Blender version, from the journal: " + status);
     }
 }

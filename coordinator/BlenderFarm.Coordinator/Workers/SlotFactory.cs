@@ -85,7 +85,7 @@ internal static class SlotFactory
     private static async Task<SpotFleet> CreateFleetAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, CancellationToken cancellationToken)
     {
         var logger = context.Loggers.CreateLogger<SpotFleet>();
-        var options = AwsSettings.ToOptions(workers.Aws!);
+        var options = AwsBlender.ForScene(AwsSettings.ToOptions(workers.Aws!), workers.Aws!, spec.Scene);
         var ec2 = Ec2Access.Open(options);
         var (files, hostOptions) = await PlanRemoteJobAsync(context, workers, spec, blenderPath, logger, cancellationToken).ConfigureAwait(false);
         var farms = Path.Combine(context.Store.Root, "aws");
@@ -94,6 +94,8 @@ internal static class SlotFactory
         {
             IsJobActiveElsewhere = context.Store.IsTaken,
             Store = store,
+            BlendFileName = Path.GetFileName(spec.BlendFile),
+            SavedBy = BlenderRelease.Parse(spec.Scene.FileBlenderVersion),
         };
         var fleet = await SpotFleet.PrepareAsync(setup, cancellationToken).ConfigureAwait(false);
         Log.Info(logger, string.Create(CultureInfo.InvariantCulture,

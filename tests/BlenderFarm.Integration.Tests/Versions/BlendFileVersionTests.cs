@@ -69,8 +69,7 @@ public sealed class BlendFileVersionTests
     [Category("Ssh")]
     public async Task An_SSH_host_whose_Blender_is_an_older_major_version_is_left_out_by_name_and_the_others_render()
     {
-        var newest = Blenders.Executables().Where(b => Path.GetFileName(b).StartsWith("blender-", StringComparison.Ordinal))
-            .MaxBy(b => BlenderRelease.Parse(Path.GetFileName(b)["blender-".Length..]));
+        var newest = Blenders.NewestWrapper();
         Assume.That(newest, Is.Not.Null, "needs a Blender 4.x or 5.x wrapper (tools/blender-chroot.sh)");
         using var workspace = new Workspace();
         using var hosts = SshHosts.Start(workspace.PathOf("hosts"), 2);

@@ -43,6 +43,29 @@ public sealed partial class SpotFleetTests
     }
 
     [Test]
+    public async Task An_instance_whose_Blender_is_an_older_minor_release_than_the_files_renders_with_a_warning_naming_it()
+    {
+        using var workspace = new Workspace();
+        using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
+        fake.UseIn(workspace);
+        var scene = await Support.Blender.MakeSceneAsync(workspace.PathOf("scene", "shot.blend"), new { end = 2, width = 32, height = 24, compress = false });
+        var bytes = File.ReadAllBytes(scene);
+        Assert.That(System.Text.Encoding.ASCII.GetString(bytes, 0, 12), Is.EqualTo("BLENDER-v304"), "a plain 3.4 header");
+        System.Text.Encoding.ASCII.GetBytes("306").CopyTo(bytes, 9); // as if saved by 3.6: the header is all that changes
+        File.WriteAllBytes(scene, bytes);
+        var output = workspace.PathOf("frames");
+
+        var result = await workspace.Cli.RunAsync("render", scene, "--workers", Workers(fake, "max-instances=1", "blender=" + Support.Blender.Executable),
+            "--output", output, "--job-id", "older-minor");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        var instance = fake.Instances.Single();
+        Assert.That(result.Stderr, Does.Contain($"shot.blend was saved by Blender 3.6 and instance {instance.Id} has the older Blender 3.4.1: what newer features store in the file may be lost in its frames."));
+        Assert.That(Directory.GetFiles(output), Has.Length.EqualTo(2));
+        await AssertTornDownAsync(workspace, fake, "older-minor");
+    }
+
+    [Test]
     [Category("Versions")]
     public async Task An_instance_whose_Blender_is_an_older_major_version_than_the_files_is_refused_and_the_job_stops_in_one_sentence()
     {

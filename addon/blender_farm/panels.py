@@ -207,6 +207,8 @@ class RENDER_PT_blender_farm_details(bpy.types.Panel):
         col = self.layout.column(align=True)
         wrapped_labels(col, context, "Job " + context.scene.blender_farm.job_id)
         col.label(text="Done %d, failed %d, total %d" % (job.done, job.failed, job.total))
+        for host in filter(None, job.hosts.split("\n")):
+            wrapped_labels(col, context, host, icon="NETWORK_DRIVE")
         for slot in filter(None, job.slots.split("; ")):
             wrapped_labels(col, context, slot, icon="DESKTOP")
 

@@ -40,6 +40,7 @@ class BlenderFarmJobStatus(bpy.types.PropertyGroup):
     eta: StringProperty()
     rate: StringProperty()
     slots: StringProperty()
+    hosts: StringProperty(description="The job's worker hosts with their Blender versions, one per line")
     cost: FloatProperty()
     cost_currency: StringProperty(default="USD")
     output_folder: StringProperty()

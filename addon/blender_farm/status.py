@@ -55,6 +55,7 @@ def apply_status(status, info):
     finished = info["phase"] != "running" or info["done"] + info["failed"] == info["total"]
     status.eta = "0s" if finished and info["phase"] == "completed" else format_duration(info.get("etaSeconds"))
     status.slots = "; ".join(_slot_text(s) for s in info.get("slots") or [])
+    status.hosts = "\n".join(texts.host_lines(info.get("hosts")))
     status.cost = info.get("cost") or 0.0
     status.cost_currency = info.get("costCurrency") or "USD"
     status.output_folder = info.get("outputFolder") or ""
@@ -241,7 +242,7 @@ def _redraw():
 @persistent
 def _on_load(_dummy):
     status = job_status()
-    for name in ("job_id", "phase", "message", "error", "missing", "eta", "rate", "slots", "last_frame_path", "busy"):
+    for name in ("job_id", "phase", "message", "error", "missing", "eta", "rate", "slots", "hosts", "last_frame_path", "busy"):
         setattr(status, name, "")
     status.done = status.failed = status.total = 0
     status.progress = 0.0

@@ -31,6 +31,12 @@ def can_render(busy, phase, status_job_id, scene_job_id):
     return not (phase == "running" and status_job_id and status_job_id == scene_job_id)
 
 
+def host_lines(hosts):
+    """One line per worker host of the job's latest run (the status's "hosts"), with the Blender it runs."""
+    return ["%s: Blender %s, %d slot%s" % (h["host"], h["blenderVersion"], h["slots"], "" if h["slots"] == 1 else "s")
+            for h in hosts or []]
+
+
 def missing_files_sentence(missing_report):
     """The refusal when files are missing, in the panel's words (the coordinator's text names a CLI flag)."""
     what = ": %s" % missing_report if missing_report else ""

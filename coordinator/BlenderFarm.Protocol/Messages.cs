@@ -152,6 +152,20 @@ public sealed record JobStatusInfo
     public FrameDoneInfo? LastFrame { get; init; }
 
     public IReadOnlyList<SlotInfo> Slots { get; init; } = [];
+
+    /// <summary>The worker hosts (SSH) of the job's latest run, with the Blender each runs; empty for local slots.</summary>
+    public IReadOnlyList<HostInfo> Hosts { get; init; } = [];
+}
+
+/// <summary>A worker host and the Blender version it reported when the run made it ready.</summary>
+public sealed record HostInfo
+{
+    /// <summary>user@host as the hosts file names it.</summary>
+    public required string Host { get; init; }
+
+    public required string BlenderVersion { get; init; }
+
+    public required int Slots { get; init; }
 }
 
 /// <summary>What one worker slot (host, instance) is doing.</summary>

@@ -39,8 +39,17 @@ public sealed record AwsOptions
     /// <summary>Blender on the instance: a command in PATH or a path; installed from <see cref="BlenderDownload"/> when missing.</summary>
     public string BlenderPath { get; init; } = "blender";
 
-    /// <summary>Official Linux build, downloaded by the instance itself when its image has no Blender.</summary>
+    /// <summary>
+    /// Official Linux build, downloaded by the instance itself when its image has no Blender. A job sets it to the
+    /// release that saved its .blend (<see cref="Fleet.OfficialBlender"/>) unless the user gave a URL.
+    /// </summary>
     public Uri BlenderDownload { get; init; } = new("https://download.blender.org/release/Blender4.2/blender-4.2.3-linux-x64.tar.xz");
+
+    /// <summary>A Blender version the user pinned (X.Y or X.Y.Z) instead of the file's release; null: the file's.</summary>
+    public string? BlenderVersion { get; init; }
+
+    /// <summary>Where official releases are downloaded from: Blender's site or a mirror with its layout.</summary>
+    public Uri BlenderMirror { get; init; } = Fleet.OfficialBlender.Mirror;
 
     /// <summary>The download's official SHA-256 (lowercase hex); null: read from the checksum file Blender publishes beside it.</summary>
     public string? BlenderSha256 { get; init; }

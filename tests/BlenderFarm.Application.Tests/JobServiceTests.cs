@@ -62,6 +62,22 @@ public sealed class JobServiceTests
     }
 
     [Test]
+    public async Task The_hosts_of_a_run_and_their_Blender_versions_are_described_while_it_runs_and_from_the_journal_after()
+    {
+        WorkerHost[] hosts = [new("render@gpu1", "4.3.2", 2), new("render@gpu2:2222", "5.2.2", 1)];
+        _engine.Hosts = hosts;
+        var running = await _service.SubmitAsync(Submit("job-h"), NoObserver.Instance, CancellationToken.None);
+
+        Assert.That(_service.Describe("job-h").Hosts, Is.EqualTo(hosts), "live, from the run's start");
+
+        _engine.Last.Finish();
+        await running.Completion;
+
+        Assert.That((_service.Describe("job-h").IsLive, _service.JournalReads), Is.EqualTo((false, 1)));
+        Assert.That(_service.Describe("job-h").Hosts, Is.EqualTo(hosts), "read back from the journal");
+    }
+
+    [Test]
     public void A_job_whose_journal_says_running_is_interrupted_unless_a_coordinator_holds_it()
     {
         var lease = _store.Create(TestJobs.Spec([1, 2], jobId: "job-2"));

@@ -64,3 +64,15 @@ class WordsTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class HostLinesTests(unittest.TestCase):
+    def test_each_host_is_one_line_with_its_blender_version_and_slots(self):
+        hosts = [{"host": "render@gpu1", "blenderVersion": "4.3.2", "slots": 2},
+                 {"host": "render@10.0.0.7:2222", "blenderVersion": "5.2.2 LTS", "slots": 1}]
+        self.assertEqual(texts.host_lines(hosts),
+                         ["render@gpu1: Blender 4.3.2, 2 slots", "render@10.0.0.7:2222: Blender 5.2.2 LTS, 1 slot"])
+
+    def test_local_slots_have_no_host_lines(self):
+        self.assertEqual(texts.host_lines([]), [])
+        self.assertEqual(texts.host_lines(None), [])

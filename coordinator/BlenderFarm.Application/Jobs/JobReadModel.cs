@@ -37,7 +37,7 @@ internal sealed class JobReadModel(JobStore store)
             _live[state.Spec.JobId] = summary;
         }
 
-        return new Tracker(this, state.Spec);
+        return new Tracker(this, state);
     }
 
     public void Forget(string jobId)
@@ -98,25 +98,26 @@ internal sealed class JobReadModel(JobStore store)
         }
     }
 
-    private sealed class Tracker(JobReadModel model, JobSpec spec) : IJobObserver
+    private sealed class Tracker(JobReadModel model, JobState state) : IJobObserver
     {
-        public void OnStarted(JobSpec started, JobProgress progress) => OnProgress(progress);
+        /// <summary>The run is journaled: its hosts (and their Blender versions) are the job's now.</summary>
+        public void OnStarted(JobSpec started, JobProgress progress) => model.Update(state.Spec.JobId, s => Summaries.WithProgress(s, progress) with { Hosts = state.Hosts });
 
-        public void OnFrameChanged(FrameChanged change, JobProgress progress) => model.Update(spec.JobId, s =>
+        public void OnFrameChanged(FrameChanged change, JobProgress progress) => model.Update(state.Spec.JobId, s =>
             Summaries.WithProgress(s, progress) with
             {
                 LastFrame = change.To is FrameState.Done
-                    ? new FinishedFrame(change.Frame, spec.FramePath(change.Frame), change.Slot, change.RenderSeconds)
+                    ? new FinishedFrame(change.Frame, state.Spec.FramePath(change.Frame), change.Slot, change.RenderSeconds)
                     : s.LastFrame,
             });
 
-        public void OnStatusChanged(JobStatusChanged change) => model.Update(spec.JobId, s => s with
+        public void OnStatusChanged(JobStatusChanged change) => model.Update(state.Spec.JobId, s => s with
         {
             Reason = change.Status is JobStatus.Running ? null : change.Reason,
         });
 
-        public void OnProgress(JobProgress progress) => model.Update(spec.JobId, s => Summaries.WithProgress(s, progress));
+        public void OnProgress(JobProgress progress) => model.Update(state.Spec.JobId, s => Summaries.WithProgress(s, progress));
 
-        public void OnEnded(JobProgress progress) => model.Update(spec.JobId, s => Summaries.WithProgress(s, progress));
+        public void OnEnded(JobProgress progress) => model.Update(state.Spec.JobId, s => Summaries.WithProgress(s, progress));
     }
 }

@@ -1,3 +1,4 @@
+using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Scheduling;
 
 namespace BlenderFarm.Application.Jobs;
@@ -23,6 +24,9 @@ public sealed record JobSummary(
 
     /// <summary>Live figures while this process renders the job (from its first snapshot on); null otherwise.</summary>
     public JobProgress? Live { get; init; }
+
+    /// <summary>The worker hosts of the job's latest run with their Blender versions, as journaled; empty for local slots.</summary>
+    public IReadOnlyList<WorkerHost> Hosts { get; init; } = [];
 
     /// <summary>Whether <see cref="Phase"/> lets <c>resume</c> carry the job on.</summary>
     public bool CanResume => Phase is not (JobPhase.Running or JobPhase.Completed);

@@ -41,7 +41,10 @@ internal static class Summaries
             queued,
             spec.Frames.Count - done - failed - queued,
             state.Cost,
-            last is null ? null : new FinishedFrame(last.Frame, spec.FramePath(last.Frame), last.Slot, last.RenderSeconds));
+            last is null ? null : new FinishedFrame(last.Frame, spec.FramePath(last.Frame), last.Slot, last.RenderSeconds))
+        {
+            Hosts = state.Hosts,
+        };
     }
 
     public static JobSummary WithProgress(JobSummary summary, JobProgress progress) => summary with

@@ -43,7 +43,8 @@ internal sealed class JobRun(CliContext context)
                 Environment.ProcessId,
                 workers.ToString(),
                 doneOutputIntact: files.DoneOutputIntact,
-                verifiedOutputBytes: files.VerifiedOutputBytes);
+                verifiedOutputBytes: files.VerifiedOutputBytes,
+                hosts: workforce.Hosts);
             workforce.Fleet?.Start(scheduler, state);
             Log.JobStarting(logger, spec.JobId, scheduler.Progress().Total - scheduler.Progress().Done, spec.BlendFile, workforce.Slots.Count,
                 workers.Kind == "local" ? string.Create(CultureInfo.InvariantCulture, $"this machine, {workers.ThreadsPerSlot} thread(s) each") : workers.ToString(),

@@ -25,6 +25,10 @@ internal static class StatusCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Frames:  {FrameSpec.Format(spec.Frames)} ({spec.Frames.Count})"));
         WriteCounts(output, state, running: job.Phase == JobPhase.Running);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Workers: {spec.Workers}, chunk {spec.Chunk}, runs {state.Runs}"));
+        foreach (var host in state.Hosts)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  host {host.Name}: Blender {host.BlenderVersion}, {host.Slots} slot(s)"));
+        }
         if (ProgressText.Cost(state.Cost) is { } cost)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Cost:    {cost} on {state.Instances.Count} cloud instance(s)"));

@@ -43,6 +43,7 @@ internal static class JobStatusMapping
                     Retired = s.Retired,
                 })]
                 : [],
+            Hosts = [.. job.Hosts.Select(h => new HostInfo { Host = h.Name, BlenderVersion = h.BlenderVersion, Slots = h.Slots })],
         };
     }
 

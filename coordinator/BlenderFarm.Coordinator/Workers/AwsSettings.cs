@@ -28,7 +28,9 @@ internal static class AwsSettings
         ["user"] = "SSH login user of the AMI",
         ["port"] = "SSH port of the instances",
         ["blender"] = "Blender path on the instances",
-        ["blender-url"] = "where instances download Blender when the AMI lacks it",
+        ["blender-url"] = "where instances download Blender when the AMI lacks it (default: the official build of the release that saved the .blend)",
+        ["blender-version"] = "the Blender release instances install when the AMI lacks it, X.Y or X.Y.Z (default: the release that saved the .blend)",
+        ["blender-mirror"] = "where official Blender releases are downloaded from (default https://download.blender.org/release/)",
         ["host-keys"] = "cloud-init (a host key made here for each instance, default) or console (the instance's own, checked against its console output)",
         ["blender-sha256"] = "the download's official SHA-256 (default: read from Blender's checksum file beside it)",
         ["caller-cidr"] = "who may reach SSH, e.g. 203.0.113.7/32 (default: this machine's public address)",
@@ -136,6 +138,8 @@ internal static class AwsSettings
                 "blender" => options with { BlenderPath = value },
                 "blender-url" => options with { BlenderDownload = Url(value, key) },
                 "blender-sha256" => options with { BlenderSha256 = Sha256(value) },
+                "blender-version" => options with { BlenderVersion = Version(value) },
+                "blender-mirror" => options with { BlenderMirror = Url(value, key) },
                 "host-keys" => options with
                 {
                     HostKeys = value switch
@@ -225,6 +229,11 @@ internal static class AwsSettings
         value.Length == 64 && value.All(char.IsAsciiHexDigit)
             ? value.ToLowerInvariant()
             : throw new UsageException($"blender-sha256 takes the 64 hexadecimal digits Blender publishes for the download, not '{value}'.");
+
+    private static string Version(string value) =>
+        System.Text.RegularExpressions.Regex.IsMatch(value, @"^\d{1,2}\.\d{1,2}(\.\d{1,3})?$")
+            ? value
+            : throw new UsageException($"blender-version takes a Blender release such as 4.3 or 4.3.2, not '{value}'.");
 
     private static string Cidr(string value)
     {

@@ -27,7 +27,7 @@ internal static class SlotFactory
     public static async Task<Workforce> CreateAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, CancellationToken cancellationToken) =>
         workers.Kind switch
         {
-            "ssh" => new Workforce(await CreateSshAsync(context, workers, spec, blenderPath, cancellationToken).ConfigureAwait(false)),
+            "ssh" => await CreateSshAsync(context, workers, spec, blenderPath, cancellationToken).ConfigureAwait(false),
             "aws" => new Workforce([], await CreateFleetAsync(context, workers, spec, blenderPath, cancellationToken).ConfigureAwait(false)),
             _ => new Workforce(CreateLocal(context, workers, spec, blenderPath)),
         };
@@ -40,7 +40,7 @@ internal static class SlotFactory
         return [.. Enumerable.Range(1, workers.Slots).Select(i => new LocalSlot(string.Create(CultureInfo.InvariantCulture, $"local-{i}"), options))];
     }
 
-    private static async Task<IReadOnlyList<IWorkerSlot>> CreateSshAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, CancellationToken cancellationToken)
+    private static async Task<Workforce> CreateSshAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, CancellationToken cancellationToken)
     {
         var logger = context.Loggers.CreateLogger<SshWorkerHost>();
         IReadOnlyList<HostSpec> hosts;
@@ -77,14 +77,15 @@ internal static class SlotFactory
             }
         }
 
-        return [.. BlendVersionCheck.HostsThatCanRead(prepared, spec.BlendFile, spec.Scene.FileBlenderVersion, logger).SelectMany(h => h.CreateSlots(options))];
+        var kept = BlendVersionCheck.HostsThatCanRead(prepared, spec.BlendFile, spec.Scene.FileBlenderVersion, logger);
+        return new Workforce([.. kept.SelectMany(h => h.CreateSlots(options))], hosts: [.. kept.Select(h => new WorkerHost(h.Host.Name, h.Facts.BlenderVersion, h.SlotCount))]);
     }
 
     /// <summary>Checks AWS (credentials, image, prices), reclaims earlier runs' instances and sets up the farm; launches happen once the job runs.</summary>
     private static async Task<SpotFleet> CreateFleetAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, CancellationToken cancellationToken)
     {
         var logger = context.Loggers.CreateLogger<SpotFleet>();
-        var options = AwsSettings.ToOptions(workers.Aws!);
+        var options = AwsBlender.ForScene(AwsSettings.ToOptions(workers.Aws!), workers.Aws!, spec.Scene);
         var ec2 = Ec2Access.Open(options);
         var (files, hostOptions) = await PlanRemoteJobAsync(context, workers, spec, blenderPath, logger, cancellationToken).ConfigureAwait(false);
         var farms = Path.Combine(context.Store.Root, "aws");
@@ -93,6 +94,8 @@ internal static class SlotFactory
         {
             IsJobActiveElsewhere = context.Store.IsTaken,
             Store = store,
+            BlendFileName = Path.GetFileName(spec.BlendFile),
+            SavedBy = BlenderRelease.Parse(spec.Scene.FileBlenderVersion),
         };
         var fleet = await SpotFleet.PrepareAsync(setup, cancellationToken).ConfigureAwait(false);
         Log.Info(logger, string.Create(CultureInfo.InvariantCulture,

@@ -1,3 +1,4 @@
+using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Workers.Aws.Fleet;
 
@@ -5,11 +6,14 @@ namespace BlenderFarm.Coordinator.Workers;
 
 /// <summary>
 /// What a job renders on: slots ready now, and with AWS a fleet whose instances' slots join while the job runs.
-/// Disposing it ends the fleet (terminating its instances) and every slot.
+/// Disposing it ends the fleet (terminating its instances) and every slot. <see cref="Hosts"/>: the SSH hosts made
+/// ready, with their Blender versions, which the run journals for <c>status</c> and the add-on's panel.
 /// </summary>
-internal sealed class Workforce(IReadOnlyList<IWorkerSlot> slots, SpotFleet? fleet = null) : IAsyncDisposable
+internal sealed class Workforce(IReadOnlyList<IWorkerSlot> slots, SpotFleet? fleet = null, IReadOnlyList<WorkerHost>? hosts = null) : IAsyncDisposable
 {
     public IReadOnlyList<IWorkerSlot> Slots { get; } = slots;
+
+    public IReadOnlyList<WorkerHost> Hosts { get; } = hosts ?? [];
 
     public SpotFleet? Fleet { get; } = fleet;
 

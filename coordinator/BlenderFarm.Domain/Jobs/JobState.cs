@@ -39,6 +39,9 @@ public sealed class JobState
 
     public IReadOnlyDictionary<string, string> RetiredSlots => _retiredSlots;
 
+    /// <summary>The worker hosts of the latest run, with their Blender versions; empty for local slots.</summary>
+    public IReadOnlyList<WorkerHost> Hosts { get; private set; } = [];
+
     /// <summary>The latest cost record of every cloud instance that worked on the job, in any run.</summary>
     public IReadOnlyDictionary<string, InstanceCostRecorded> Instances => _instances;
 
@@ -113,6 +116,7 @@ public sealed class JobState
             case RunStarted run:
                 Runs++;
                 LastRunProcessId = run.ProcessId;
+                Hosts = run.Hosts ?? [];
                 _retiredSlots.Clear();
                 break;
             case FrameChanged change:

@@ -20,12 +20,16 @@ public abstract record JournalRecord;
 [MessagePackObject]
 public sealed record JobCreated([property: Key(0)] JobSpec Spec) : JournalRecord;
 
-/// <summary>A coordinator process started (or resumed) work on the job.</summary>
+/// <summary>
+/// A coordinator process started (or resumed) work on the job; <see cref="Hosts"/>: the worker hosts it made ready for
+/// this run (SSH hosts, with the Blender each runs), null for local slots and journals written before hosts were kept.
+/// </summary>
 [MessagePackObject]
 public sealed record RunStarted(
     [property: Key(0)] DateTimeOffset At,
     [property: Key(1)] int ProcessId,
-    [property: Key(2)] string Workers) : JournalRecord;
+    [property: Key(2)] string Workers,
+    [property: Key(3)] IReadOnlyList<WorkerHost>? Hosts = null) : JournalRecord;
 
 /// <summary>One frame moved from one state to another.</summary>
 [MessagePackObject]

@@ -24,7 +24,8 @@ public sealed partial class JobScheduler
     /// </summary>
     /// <param name="doneOutputIntact">Whether a done frame's file is still there as recorded.</param>
     /// <param name="verifiedOutputBytes">For a frame not done: the size of a verified file this job wrote for it, else null.</param>
-    public void StartRun(int processId, string workers, Func<FrameInfo, bool> doneOutputIntact, Func<int, long?> verifiedOutputBytes)
+    /// <param name="hosts">The worker hosts made ready for this run (journaled with it, for <c>status</c>); null for none.</param>
+    public void StartRun(int processId, string workers, Func<FrameInfo, bool> doneOutputIntact, Func<int, long?> verifiedOutputBytes, IReadOnlyList<WorkerHost>? hosts = null)
     {
         ArgumentNullException.ThrowIfNull(doneOutputIntact);
         ArgumentNullException.ThrowIfNull(verifiedOutputBytes);
@@ -34,7 +35,7 @@ public sealed partial class JobScheduler
             var now = _time.GetUtcNow();
             var decisions = ResumeRule.Decide(_state, doneOutputIntact, verifiedOutputBytes);
             var isResume = _state.Runs > 0;
-            AppendAndApply(new RunStarted(now, processId, workers));
+            AppendAndApply(new RunStarted(now, processId, workers, hosts is { Count: > 0 } ? hosts : null));
             _state.ChangeStatus(Append, JobStatus.Running, now, isResume ? "resumed" : null);
             foreach (var decision in decisions)
             {

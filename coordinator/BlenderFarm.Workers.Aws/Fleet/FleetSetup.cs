@@ -1,4 +1,5 @@
 using Amazon.EC2;
+using BlenderFarm.Blender.Discovery;
 using BlenderFarm.Workers.Ssh;
 using BlenderFarm.Workers.Ssh.Sync;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,12 @@ public sealed record FleetSetup(IAmazonEC2 Ec2, AwsOptions Options, string JobId
 
     /// <summary>The owner's S3 store holding the job's files (already uploaded); null: files go over SFTP to each instance.</summary>
     public Storage.ContentStore? Store { get; init; }
+
+    /// <summary>The job's .blend as named in sentences about it.</summary>
+    public string BlendFileName { get; init; } = "the scene";
+
+    /// <summary>The release that saved the job's .blend: an instance with an older major Blender is refused, an older minor warned about; null: unknown.</summary>
+    public BlenderRelease? SavedBy { get; init; }
 
     public string FarmFolder(string farmId) => Path.Combine(FarmsFolder, farmId);
 }

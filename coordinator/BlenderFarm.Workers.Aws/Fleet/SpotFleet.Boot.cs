@@ -1,4 +1,5 @@
 using BlenderFarm.Blender;
+using BlenderFarm.Blender.Discovery;
 using BlenderFarm.Workers.Aws.Access;
 using BlenderFarm.Workers.Aws.HostKeys;
 using BlenderFarm.Workers.Aws.Storage;
@@ -45,6 +46,7 @@ public sealed partial class SpotFleet
 
             instance.Step = BootStep.Syncing;
             var prepared = await SshWorkerHost.PrepareAsync(host, _hostOptions, _setup.Files, token).ConfigureAwait(false);
+            CheckBlender(instance, prepared.Facts.BlenderVersion);
             var slots = prepared.CreateSlots(_hostOptions).Select(s => new InstanceSlot(s, instance, _setup.Time)).ToList();
             instance.BecameReady(slots);
             Log.Joined(_setup.Logger, instance.Id, address, slots.Count, (_setup.Time.GetUtcNow() - instance.Launch.LaunchedAt).TotalSeconds);
@@ -76,6 +78,12 @@ public sealed partial class SpotFleet
             Stop($"instance {instance.Id}: {e.Message.TrimEnd('.')}", budget: false);
             await TerminateAsync([instance], "Blender's download did not verify").ConfigureAwait(false);
         }
+        catch (BlenderTooOldException e)
+        {
+            // The same image or download on every instance: launching more only costs money.
+            Stop(e.Message.TrimEnd('.'), budget: false);
+            await TerminateAsync([instance], "its Blender cannot read the job's file").ConfigureAwait(false);
+        }
         catch (InstanceRefusedException e)
         {
             Log.Warning(_setup.Logger, e.Message);
@@ -97,6 +105,27 @@ public sealed partial class SpotFleet
         {
             var expected = e is SshFailure or UserFacingException or InstanceUnreachableException or TimeoutException;
             await TerminateAsync([instance], $"it could not join the job{(expected ? "" : $" ({e.GetType().Name})")}: {e.Message}").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The instance's Blender against the release that saved the file, by the rules of this computer and SSH hosts.</summary>
+    private void CheckBlender(FleetInstance instance, string version)
+    {
+        if (_setup.SavedBy is not { } saved)
+        {
+            return;
+        }
+
+        var (verdict, sentence) = BlenderCompatibility.Judge(_setup.BlendFileName, saved, $"instance {instance.Id}", version);
+        switch (verdict)
+        {
+            case BlendCompatibility.Refuse:
+                throw new BlenderTooOldException(sentence);
+            case BlendCompatibility.Warn:
+                Log.Warning(_setup.Logger, sentence);
+                break;
+            case BlendCompatibility.Reads:
+                break;
         }
     }
 

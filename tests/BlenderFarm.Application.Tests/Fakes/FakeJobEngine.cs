@@ -17,11 +17,14 @@ internal sealed class FakeJobEngine(JobStore store, TimeProvider time) : IJobEng
 
     public FakeRun Last => _runs[^1];
 
+    /// <summary>Worker hosts each new run journals at its start; null: none.</summary>
+    public IReadOnlyList<Domain.Jobs.WorkerHost>? Hosts { get; set; }
+
     public Task<IPreparedRun> PrepareAsync(SubmitJob request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var spec = TestJobs.Spec(TestJobs.Frames(1, 4), jobId: request.JobId ?? "job-1");
-        var run = new FakeRun(store.Create(spec), Domain.Jobs.JobState.New(spec), time);
+        var run = new FakeRun(store.Create(spec), Domain.Jobs.JobState.New(spec), time) { Hosts = Hosts };
         _runs.Add(run);
         return Task.FromResult<IPreparedRun>(run);
     }

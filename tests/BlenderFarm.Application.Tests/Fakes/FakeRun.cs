@@ -17,9 +17,19 @@ internal sealed class FakeRun(JobLease lease, JobState state, TimeProvider time)
 
     public bool Disposed { get; private set; }
 
+    /// <summary>Worker hosts the run journals at its start, as a run on SSH hosts does; null: none (local slots).</summary>
+    public IReadOnlyList<WorkerHost>? Hosts { get; init; }
+
     public async Task<JobOutcome> RunAsync(IJobObserver observer, RunControl control, Action started)
     {
         ArgumentNullException.ThrowIfNull(control);
+        if (Hosts is not null)
+        {
+            var run = new RunStarted(time.GetUtcNow(), Environment.ProcessId, "ssh:hosts.txt", Hosts);
+            lease.Journal.Append(run);
+            State.Apply(run);
+        }
+
         State.StatusChanged += observer.OnStatusChanged;
         State.ChangeStatus(lease.Journal, JobStatus.Running, time.GetUtcNow(), null);
         Observer = observer;

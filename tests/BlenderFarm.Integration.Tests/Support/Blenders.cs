@@ -22,6 +22,11 @@ internal static class Blenders
         return [Blender.Executable, .. wrappers];
     }
 
+    /// <summary>The newest blender-X.Y wrapper of the matrix (a 4.x or 5.x Blender), or null when there is none.</summary>
+    public static string? NewestWrapper() =>
+        Executables().Where(b => Path.GetFileName(b).StartsWith("blender-", StringComparison.Ordinal))
+            .MaxBy(b => BlenderFarm.Blender.Discovery.BlenderRelease.Parse(Path.GetFileName(b)["blender-".Length..]));
+
     /// <summary>One test case per Blender, named after it (blender, blender-4.3, blender-5.2).</summary>
     public static IEnumerable<TestCaseData> All() =>
         Executables().Select(path => new TestCaseData(path).SetArgDisplayNames(Path.GetFileName(path)));

@@ -69,8 +69,7 @@ public sealed class BlendFileVersionTests
     [Category("Ssh")]
     public async Task An_SSH_host_whose_Blender_is_an_older_major_version_is_left_out_by_name_and_the_others_render()
     {
-        var newest = Blenders.Executables().Where(b => Path.GetFileName(b).StartsWith("blender-", StringComparison.Ordinal))
-            .MaxBy(b => BlenderRelease.Parse(Path.GetFileName(b)["blender-".Length..]));
+        var newest = Blenders.NewestWrapper();
         Assume.That(newest, Is.Not.Null, "needs a Blender 4.x or 5.x wrapper (tools/blender-chroot.sh)");
         using var workspace = new Workspace();
         using var hosts = SshHosts.Start(workspace.PathOf("hosts"), 2);
@@ -91,5 +90,8 @@ public sealed class BlendFileVersionTests
         var frames = new[] { 1, 2 }.Select(f => workspace.PathOf("out", $"frame_{f:0000}.png")).ToList();
         var decoded = await Support.Blender.DecodeAsync(frames);
         Assert.That(frames.Select(f => decoded.TryGetValue(f, out var d) && d.Ok), Has.All.True);
+        var status = await workspace.Cli.RunAsync("status");
+        Assert.That(status.Stdout, Does.Contain($"  host {current.Name}: Blender {saved}").And.Not.Contain($"host {old.Name}:"),
+            "status lists the host that rendered with its Blender version, from the journal: " + status);
     }
 }

@@ -150,6 +150,13 @@ public sealed class PanelInBlenderTests
     }
 
     [Test]
+    public void The_status_lists_each_SSH_host_with_its_Blender_version_for_the_details_panel()
+    {
+        var lines = _result.GetProperty("host_lines").EnumerateArray().Select(l => l.GetString()).ToList();
+        Assert.That(lines, Is.EqualTo(new[] { "render@gpu1: Blender 4.3.2, 2 slots", "render@gpu2:2222: Blender 5.2.2, 1 slot" }));
+    }
+
+    [Test]
     public void Missing_files_are_explained_in_the_panels_words_with_a_cancel_button()
     {
         Assert.Multiple(() =>

@@ -117,6 +117,27 @@ public sealed class WireFormatTests
     }
 
     [Test]
+    public async Task Job_status_lists_the_runs_SSH_hosts_with_their_Blender_versions_as_the_addon_reads_them()
+    {
+        await using var harness = new ServerHarness();
+        var spec = new JobSpec("20250101-120000-beef", "/p/shot.blend", "/p/out", [1, 2],
+            new SceneInfo("Scene", 1, 2, 1, 64, 48, "PNG", ".png", "shot_", "CYCLES", "4.3.2", "4.3"), ChunkPolicy.Auto, "ssh:/p/hosts.txt", "/usr/bin/blender",
+            DateTimeOffset.Parse("2025-01-01T12:00:00Z", CultureInfo.InvariantCulture));
+        using (var lease = harness.Store.Create(spec))
+        {
+            lease.Journal.Append(new Domain.Journal.RunStarted(spec.CreatedAt, 1, spec.Workers, [new WorkerHost("render@gpu1", "4.3.2", 2)]));
+        }
+
+        await using var client = new RawRpcClient(harness.Connect());
+        await client.HandshakeAsync();
+
+        var reply = await client.CallAsync(Methods.JobStatus, JsonSerializer.Serialize(new { jobId = spec.JobId }));
+
+        var hosts = reply.GetProperty("result").GetProperty("hosts");
+        Assert.That(hosts.GetRawText(), Is.EqualTo("""[{"host":"render@gpu1","blenderVersion":"4.3.2","slots":2}]"""));
+    }
+
+    [Test]
     public async Task Submit_refusals_carry_the_code_the_addon_branches_on()
     {
         await using var harness = new ServerHarness();

@@ -54,6 +54,10 @@ try:
                                            "status": {"jobId": "J1", "phase": "failed", "done": 8, "failed": 1,
                                                       "total": 40}}))
     result["rate_kept"] = job.rate
+    status.apply_status(job, {"jobId": "J1", "phase": "running", "done": 2, "failed": 0, "total": 40,
+                              "hosts": [{"host": "render@gpu1", "blenderVersion": "4.3.2", "slots": 2},
+                                        {"host": "render@gpu2:2222", "blenderVersion": "5.2.2", "slots": 1}]})
+    result["host_lines"] = job.hosts.split("\n")
     result["missing_sentence"] = operators._sentence_for(
         __import__("blender_farm.rpc", fromlist=["rpc"]).RpcError(1011, "... pass --allow-missing to render ..."))
     result["dismiss_registered"] = hasattr(bpy.types, "BLENDER_FARM_OT_dismiss")

@@ -12,7 +12,16 @@ internal static class AwsCommandLine
 {
     public static readonly HashSet<string> ValueOptions = ["workers", .. AwsSettings.Flags.Keys];
 
-    public static AwsOptions Options(CliContext context, CommandLine line)
+    public static AwsOptions Options(CliContext context, CommandLine line) => AwsSettings.ToOptions(Settings(context, line));
+
+    /// <summary>The options with the Blender an instance without one installs for <paramref name="scene"/> (<see cref="AwsBlender"/>).</summary>
+    public static AwsOptions Options(CliContext context, CommandLine line, Domain.Jobs.SceneInfo scene)
+    {
+        var settings = Settings(context, line);
+        return AwsBlender.ForScene(AwsSettings.ToOptions(settings), settings, scene);
+    }
+
+    private static IReadOnlyDictionary<string, string> Settings(CliContext context, CommandLine line)
     {
         var workers = WorkersSpec.Parse(line.Value("workers") ?? "aws");
         if (workers.Kind != "aws")
@@ -20,7 +29,7 @@ internal static class AwsCommandLine
             throw new UsageException($"blenderfarm {line.Verb} is about AWS: give --workers aws[:N] or aws:key=value,... (not {workers}).");
         }
 
-        return AwsSettings.ToOptions(workers.WithAwsSettings(context.Store.Root, line).Aws!);
+        return workers.WithAwsSettings(context.Store.Root, line).Aws!;
     }
 
     /// <summary>EC2 opened with the command line's settings, and BlenderFarm's instances that still run (or may).</summary>

@@ -42,6 +42,7 @@ internal static class PlanCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Plan for {Path.GetFileName(file)}: {frames.Count} frames of '{scene.SceneName}' ({scene.Width}x{scene.Height} {scene.Engine}) on up to {options.MaxInstances} spot instance(s) in {AwsCommandLine.Region(ec2)}; --max-cost ${options.MaxCostUsd:0.00}"));
         output.WriteLine($"Blender: {(scene.FileBlenderVersion is { } saved ? $"the file was saved by {saved}; instances need Blender {saved} or newer (an older major version cannot read it). " : "")}Read here by Blender {scene.BlenderVersion}.");
+        output.WriteLine($"An instance whose image has no Blender installs {AwsCommandLine.Options(context, line, scene).BlenderDownload}.");
         output.WriteLine($"{"TYPE",-14} {"CHEAPEST ZONE",-14} SPOT USD/HOUR");
         var cheapest = new List<SpotQuote>();
         foreach (var type in options.InstanceTypes)

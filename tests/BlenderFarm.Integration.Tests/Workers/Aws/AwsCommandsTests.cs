@@ -31,6 +31,8 @@ public sealed class AwsCommandsTests
         Assert.That(result.Stdout, Does.Match(@"Sample: frame \d+ took \d+\.\d s here"));
         Assert.That(result.Stdout, Does.Match(@"Estimate: about .+ on 2 g4dn\.xlarge instance\(s\), ~\$\d+\.\d\d"));
         Assert.That(result.Stdout, Does.Contain("Nothing was launched."));
+        Assert.That(result.Stdout, Does.Match(@"An instance whose image has no Blender installs https://download\.blender\.org/release/Blender3\.4/blender-3\.4\.\d+-linux-x64\.tar\.xz\."),
+            "the official build of the release that saved the file");
         Assert.That(fake.Calls, Has.None.AnyOf("RunInstances", "ImportKeyPair", "CreateSecurityGroup"));
         Assert.That(fake.RefusedRequests, Is.Empty);
     }

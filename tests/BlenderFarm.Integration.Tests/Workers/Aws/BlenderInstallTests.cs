@@ -82,17 +82,18 @@ public sealed partial class SpotFleetTests
         Assert.That(options.BlenderSha256, Is.EqualTo(new string('a', 64)));
     }
 
-    /// <summary>A release folder with a Linux tarball whose top folder holds a "blender" that runs this machine's Blender.</summary>
-    private static async Task<string> ReleaseFolderAsync(Workspace workspace)
+    /// <summary>A release folder with a Linux tarball (blender-VERSION-linux-x64.tar.xz, in <paramref name="subfolder"/> if given) whose top folder holds a "blender" that runs this machine's Blender.</summary>
+    private static async Task<string> ReleaseFolderAsync(Workspace workspace, string version = "9.9.9", string subfolder = "")
     {
-        var build = workspace.PathOf("build", "blender-9.9.9-linux-x64");
+        var name = $"blender-{version}-linux-x64";
+        var build = workspace.PathOf("build", name);
         Directory.CreateDirectory(build);
         var launcher = Path.Combine(build, "blender");
         File.WriteAllText(launcher, $"#!/bin/sh\nexec '{Support.Blender.Executable}' \"$@\"\n");
         File.SetUnixFileMode(launcher, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var release = workspace.PathOf("release");
-        Directory.CreateDirectory(release);
-        var (code, said) = await ProcessRunner.RunAsync("tar", ["-cJf", Path.Combine(release, Tarball), "-C", workspace.PathOf("build"), "blender-9.9.9-linux-x64"],
+        Directory.CreateDirectory(Path.Combine(release, subfolder));
+        var (code, said) = await ProcessRunner.RunAsync("tar", ["-cJf", Path.Combine(release, subfolder, name + ".tar.xz"), "-C", workspace.PathOf("build"), name],
             TimeSpan.FromMinutes(1), CancellationToken.None);
         Assert.That(code, Is.Zero, said);
         return release;

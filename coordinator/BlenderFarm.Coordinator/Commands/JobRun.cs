@@ -45,13 +45,16 @@ internal sealed class JobRun(CliContext context)
                 doneOutputIntact: files.DoneOutputIntact,
                 verifiedOutputBytes: files.VerifiedOutputBytes);
             workforce.Fleet?.Start(scheduler, state);
-            Log.JobStarting(logger, spec.JobId, scheduler.Progress().Total - scheduler.Progress().Done, spec.BlendFile, workforce.Slots.Count,
+            var feed = new ProgressFeed(scheduler, context.Time, ProgressFeed.DefaultInterval);
+            var first = feed.Publish();
+            Log.JobStarting(logger, spec.JobId, first.Total - first.Done, spec.BlendFile, workforce.Slots.Count,
                 workers.Kind == "local" ? string.Create(CultureInfo.InvariantCulture, $"this machine, {workers.ThreadsPerSlot} thread(s) each") : workers.ToString(),
                 spec.OutputDirectory);
-            scheduler.FrameChanged += change => observer.OnFrameChanged(change, scheduler.Progress());
-            observer.OnStarted(spec, scheduler.Progress());
+            // Per change only the counters (constant time); the full snapshot with every slot comes on the timer.
+            scheduler.FrameChanged += change => observer.OnFrameChanged(change, feed.Current());
+            observer.OnStarted(spec, first);
             started();
-            return await RenderAsync(lease, state, workforce, observer, control, scheduler, verifier, logger).ConfigureAwait(false);
+            return await RenderAsync(lease, state, workforce, observer, control, scheduler, feed, verifier, logger).ConfigureAwait(false);
         }
         finally
         {
@@ -60,11 +63,12 @@ internal sealed class JobRun(CliContext context)
     }
 
     private async Task<JobOutcome> RenderAsync(
-        JobLease lease, JobState state, Workforce workforce, IJobObserver observer, RunControl control, JobScheduler scheduler, SceneFrameVerifier verifier, ILogger logger)
+        JobLease lease, JobState state, Workforce workforce, IJobObserver observer, RunControl control, JobScheduler scheduler, ProgressFeed feed,
+        SceneFrameVerifier verifier, ILogger logger)
     {
         var spec = state.Spec;
         using var watching = new CancellationTokenSource();
-        var watcher = WatchAsync(lease, scheduler, observer, control, watching.Token);
+        var watcher = WatchAsync(lease, feed, observer, control, watching.Token);
         var runner = new JobRunner(scheduler, workforce.Slots, verifier, context.Loggers.CreateLogger<JobRunner>(), workforce.Fleet?.Slots);
         JobStatus status;
         string? pauseReason = null;
@@ -118,26 +122,19 @@ internal sealed class JobRun(CliContext context)
         return (scheduler.Finish(JobStatus.Failed, reason), null);
     }
 
-    /// <summary>Refreshes the observers a few times a second, and turns another process's cancel request into a cancel.</summary>
-    private static async Task WatchAsync(JobLease lease, JobScheduler scheduler, IJobObserver observer, RunControl control, CancellationToken token)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        try
+    /// <summary>
+    /// Refreshes the observers four times a second on the coordinator's clock, and turns another process's cancel
+    /// request into a cancel.
+    /// </summary>
+    private static Task WatchAsync(JobLease lease, ProgressFeed feed, IJobObserver observer, RunControl control, CancellationToken token) =>
+        feed.RunAsync(progress =>
         {
-            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
+            observer.OnProgress(progress);
+            if (lease.IsCancelRequested)
             {
-                observer.OnProgress(scheduler.Progress());
-                if (lease.IsCancelRequested)
-                {
-                    control.Cancel(JobMessages.CancelledByUser);
-                }
+                control.Cancel(JobMessages.CancelledByUser);
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // The run is over.
-        }
-    }
+        }, token);
 
     private static JobStatus TryFinish(JobScheduler scheduler, JobStatus status, string reason)
     {

@@ -1,0 +1,43 @@
+namespace BlenderFarm.Domain.Scheduling;
+
+/// <summary>
+/// A running job's progress, published on a timer: a full snapshot (every slot's activity, linear in slots) every
+/// interval on the given clock, and for each frame change only the counters (constant time) with the last snapshot's
+/// slot activity. A farm of a thousand slots changes frames thousands of times a second; the display does not need that.
+/// </summary>
+public sealed class ProgressFeed(JobScheduler scheduler, TimeProvider time, TimeSpan interval)
+{
+    /// <summary>How often a run's progress is published.</summary>
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromMilliseconds(250);
+
+    private volatile JobProgress? _latest;
+
+    /// <summary>Builds a full snapshot now and keeps it as the latest.</summary>
+    public JobProgress Publish()
+    {
+        var progress = scheduler.Progress();
+        _latest = progress;
+        return progress;
+    }
+
+    /// <summary>The counters as they are now, with the slots as the latest snapshot showed them: constant time.</summary>
+    public JobProgress Current() => scheduler.Progress(_latest?.Slots ?? []);
+
+    /// <summary>Publishes a snapshot every interval on the clock and hands it to <paramref name="tick"/>, until cancelled.</summary>
+    public async Task RunAsync(Action<JobProgress> tick, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tick);
+        using var timer = new PeriodicTimer(interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                tick(Publish());
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The run is over.
+        }
+    }
+}

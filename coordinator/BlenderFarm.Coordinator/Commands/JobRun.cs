@@ -35,7 +35,7 @@ internal sealed class JobRun(CliContext context)
         var logger = context.Loggers.CreateLogger<JobRun>();
         var verifier = new SceneFrameVerifier(spec.Scene);
         var files = new FrameFiles(spec, verifier);
-        var scheduler = new JobScheduler(state, lease.Journal, context.Time, WatchdogSettings.FromEnvironment(), workforce.Slots.Select(s => s.Id));
+        var scheduler = new JobScheduler(state, lease.Journal, context.Time, SchedulerOptionsFor(workforce), workforce.Slots.Select(s => s.Id));
         state.StatusChanged += observer.OnStatusChanged;
         try
         {
@@ -101,6 +101,13 @@ internal sealed class JobRun(CliContext context)
         }
 
         return new JobOutcome(spec.JobId, status, Summarize(spec, state, status, scheduler.Progress(), pauseReason));
+    }
+
+    /// <summary>The watchdog's limits, and for a cloud fleet the stricter copy rule (a copy must save as long as it runs).</summary>
+    private static SchedulerOptions SchedulerOptionsFor(Workforce workforce)
+    {
+        var options = WatchdogSettings.FromEnvironment();
+        return workforce.Fleet is null ? options : options.WithCopySaving(SchedulerOptions.CloudCopySaving);
     }
 
     /// <summary>How the run ended when the runner returned: as the scheduler sees it, unless the fleet stopped early.</summary>

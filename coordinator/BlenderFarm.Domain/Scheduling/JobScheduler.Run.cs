@@ -96,9 +96,9 @@ public sealed partial class JobScheduler
     {
         lock (_lock)
         {
-            if (Holds(slot, frame, FrameState.Rendering))
+            if (Holds(slot, frame, FrameState.Rendering) || IsCopy(slot, frame))
             {
-                _slots[slot].Activity = (frame, sample, samples, $"rendering {frame}");
+                _slots[slot].Activity = (frame, sample, samples, IsCopy(slot, frame) ? $"rendering a copy of {frame}" : $"rendering {frame}");
                 Progressed(slot);
             }
         }

@@ -44,7 +44,8 @@ public sealed partial class JobScheduler
         lock (_lock)
         {
             // A slot that left the last frames to a faster one looks again: that one may be late (an outlier frame).
-            if (_queue.Count > 0)
+            // With nothing queued, the fastest idle slot looks for a straggler worth a copy.
+            if (_queue.Count > 0 || (_options.CopySaving is not null && _inFlightCount > 0))
             {
                 WakeOne();
             }
@@ -77,6 +78,7 @@ public sealed partial class JobScheduler
     {
         lock (_lock)
         {
+            DropCopyOf(slot);
             var started = false;
             foreach (var frame in HeldBy(slot))
             {

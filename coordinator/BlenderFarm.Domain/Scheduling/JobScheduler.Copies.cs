@@ -4,7 +4,7 @@ using BlenderFarm.Domain.Frames;
 namespace BlenderFarm.Domain.Scheduling;
 
 /// <summary>
-/// Copies of stragglers: when the queue is empty and a slot is idle, it gets a copy of the frame that another slot is
+/// Copies of stragglers (with <c>--chunk auto</c>, like the other tail rules): when the queue is empty and a slot is idle, it gets a copy of the frame that another slot is
 /// rendering and that is expected to finish last, if the copy is expected to finish first by a margin
 /// (<see cref="SchedulerOptions.CopySaving"/>). The copy is not journaled: the frame stays with its slot until one of
 /// the two writes it. The first copy rendered goes on to be verified (the frame moves to that slot, and the record
@@ -27,7 +27,7 @@ public sealed partial class JobScheduler
 
     private Chunk? TryCopyLocked(string slot, SlotRecord me)
     {
-        if (_options.CopySaving is not { } saving || me.Retired || me.Held.Count > 0 || me.CopyOf is not null
+        if (_options.CopySaving is not { } saving || !_state.Spec.Chunk.IsAuto || me.Retired || me.Held.Count > 0 || me.CopyOf is not null
             || FrameSecondsOn(me) is not { } mine)
         {
             return null;

@@ -45,7 +45,7 @@ public sealed partial class JobScheduler
         {
             // A slot that left the last frames to a faster one looks again: that one may be late (an outlier frame).
             // With nothing queued, the fastest idle slot looks for a straggler worth a copy.
-            if (_queue.Count > 0 || (_options.CopySaving is not null && _inFlightCount > 0))
+            if (_queue.Count > 0 || (_options.CopySaving is not null && _state.Spec.Chunk.IsAuto && _inFlightCount > 0))
             {
                 WakeOne();
             }

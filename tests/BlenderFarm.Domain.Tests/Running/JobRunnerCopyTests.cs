@@ -21,10 +21,10 @@ public sealed class JobRunnerCopyTests
         using var temp = new TempFolder();
         var script = new RenderScript();
         var slowFrame = new TaskCompletionSource();
-        script.HoldUntil(5, slowFrame.Task); // the first attempt at frame 5 does not finish on its own
+        script.HoldUntil(10, slowFrame.Task); // the first attempt at frame 10 does not finish on its own
         var output = temp.Combine("out");
         Directory.CreateDirectory(output);
-        var spec = TestJobs.Spec(TestJobs.Frames(1, 10), new ChunkPolicy(1), outputDirectory: output);
+        var spec = TestJobs.Spec(TestJobs.Frames(1, 10), ChunkPolicy.Auto, outputDirectory: output);
         var state = JobState.New(spec);
         var journal = new InMemoryJobJournal(spec);
         var time = new FakeTimeProvider(TestJobs.CreatedAt);
@@ -35,20 +35,20 @@ public sealed class JobRunnerCopyTests
 
         var run = runner.RunAsync(CancellationToken.None);
         await Until(() => scheduler.Progress() is { Done: 9, InFlight: 1 });
-        Assert.That(run.IsCompleted, Is.False, "frame 5 is still rendering, its copy not yet worth it (frames take 1.5 s)");
+        Assert.That(run.IsCompleted, Is.False, "frame 10 is still rendering, its copy not yet worth it (frames take 1.5 s)");
 
         // 5 s into a 1.5 s frame: the watchdog's look wakes the idle slot, which renders a copy and wins.
         time.Advance(TimeSpan.FromSeconds(5));
         await run.WaitAsync(Safety);
 
         Assert.That(state.Frames.Select(f => f.State), Has.All.EqualTo(Done));
-        var slowSlot = journal.ChangesOf(5).First(c => c.To == Rendering).Slot;
+        var slowSlot = journal.ChangesOf(10).First(c => c.To == Rendering).Slot;
         Assert.That(journal.FrameChanges.Where(c => c.To == Done).GroupBy(c => c.Frame).Select(g => g.Count()), Has.All.EqualTo(1),
             "every frame done exactly once");
-        var won = journal.ChangesOf(5).Single(c => c.To == Transferring);
+        var won = journal.ChangesOf(10).Single(c => c.To == Transferring);
         Assert.That(won.Slot, Is.Not.EqualTo(slowSlot));
         Assert.That(won.Detail, Does.Contain($"the copy on {slowSlot} was not needed"));
-        Assert.That(state.Frame(5).FailedAttempts, Is.Zero, "the stopped copy is not a failure");
+        Assert.That(state.Frame(10).FailedAttempts, Is.Zero, "the stopped copy is not a failure");
         Assert.That(state.RetiredSlots, Is.Empty);
         Assert.That(slowFrame.Task.IsCompleted, Is.False, "the slow copy was stopped, not waited for");
         Assert.That(Directory.GetFiles(output), Has.Length.EqualTo(10));

@@ -36,7 +36,8 @@ public sealed class JobRunnerWatchdogTests
         var runner = new JobRunner(scheduler, slots, new MarkerFrameVerifier(spec), NullLogger<JobRunner>.Instance);
 
         var run = runner.RunAsync(CancellationToken.None);
-        await Until(() => state.Count(Done) == 9 && state.Frame(5).State == Rendering);
+        // Read through the scheduler's lock: the state changes on the slots' threads meanwhile.
+        await Until(() => scheduler.Progress() is { Done: 9, InFlight: 1 } progress && progress.Slots.Any(s => s.Doing == "rendering 5"));
         Assert.That(run.IsCompleted, Is.False, "frame 5 hangs and nothing else moves it");
         var hungOn = state.Frame(5).Slot;
 

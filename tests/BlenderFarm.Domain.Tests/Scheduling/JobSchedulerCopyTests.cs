@@ -18,7 +18,7 @@ public sealed class JobSchedulerCopyTests
     /// </summary>
     private static (SchedulerHarness H, List<(string Slot, int Frame)> Stopped) SlowFrameAtTheTail(SchedulerOptions? options = null)
     {
-        var h = SchedulerHarness.FirstRun(TestJobs.Frames(1, 4), new ChunkPolicy(1), ["slow", "fast"], options);
+        var h = SchedulerHarness.FirstRun(TestJobs.Frames(1, 4), ChunkPolicy.Auto, ["slow", "fast"], options);
         var stopped = new List<(string, int)>();
         h.Scheduler.CopyNotNeeded += (slot, frame) => stopped.Add((slot, frame));
         Assert.That(h.Take("slow"), Is.EqualTo(new[] { 1 }));
@@ -119,7 +119,7 @@ public sealed class JobSchedulerCopyTests
     [Test]
     public void No_copy_when_the_original_is_expected_to_finish_first()
     {
-        var h = SchedulerHarness.FirstRun(TestJobs.Frames(1, 3), new ChunkPolicy(1), ["a", "b"]);
+        var h = SchedulerHarness.FirstRun(TestJobs.Frames(1, 3), ChunkPolicy.Auto, ["a", "b"]);
         Assert.That(h.Take("a"), Is.EqualTo(new[] { 1 }));
         Assert.That(h.Scheduler.FrameStarted("a", 1), Is.True);
         h.Time.Advance(TimeSpan.FromSeconds(1));
@@ -130,6 +130,18 @@ public sealed class JobSchedulerCopyTests
 
         // Frame 1 ran 21 s of an expected 10: about 10 s left, and a copy would take 10 s.
         Assert.That(h.Scheduler.TryTakeChunk("b"), Is.Null);
+    }
+
+    [Test]
+    public void No_copy_with_a_fixed_chunk_size()
+    {
+        var h = SchedulerHarness.FirstRun(TestJobs.Frames(1, 2), new ChunkPolicy(1), ["slow", "fast"]);
+        Assert.That(h.Take("slow"), Is.EqualTo(new[] { 1 }));
+        Assert.That(h.Scheduler.FrameStarted("slow", 1), Is.True);
+        Assert.That(h.Take("fast"), Is.EqualTo(new[] { 2 }));
+        h.Render("fast", 2, seconds: 10);
+        h.Time.Advance(TimeSpan.FromSeconds(100));
+        Assert.That(h.Scheduler.TryTakeChunk("fast"), Is.Null, "the user chose how frames are handed out");
     }
 
     [Test]

@@ -53,10 +53,16 @@ public sealed partial class JobScheduler
             var now = _time.GetUtcNow();
             var limit = StuckLimitLocked();
             var stuck = new List<StuckSlot>();
-            foreach (var record in _slots.Values.Where(s => !s.Retired))
+            foreach (var record in _slots.Values)
             {
+                // The cheap tests first: a thousand slots are looked at every few seconds.
+                if (record.Retired || record.Held.Count == 0 || now - record.LastProgressAt <= limit)
+                {
+                    continue;
+                }
+
                 var held = HeldBy(record.Id).Select(_state.Frame).ToList();
-                if (held.Count == 0 || held.Any(f => f.State == FrameState.Transferring) || now - record.LastProgressAt <= limit)
+                if (held.Any(f => f.State == FrameState.Transferring))
                 {
                     continue;
                 }

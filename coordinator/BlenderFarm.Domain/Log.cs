@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "{Slot} is {Reason}")]
     public static partial void SlotStuck(ILogger logger, string slot, string reason);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "{Slot}: frame {Frame} was rendered first by another slot; this copy is stopped")]
+    public static partial void CopyNotNeeded(ILogger logger, string slot, int frame);
 }

@@ -3,8 +3,8 @@ using System.Globalization;
 using BlenderFarm.Benchmarks;
 
 // blenderfarm farm-scale simulation (issue 14). Usage:
-//   BlenderFarm.Benchmarks [--frames N] [--slots N] [--mix hetero|homo] [--outliers F] [--dies] [--median S] [--seed N]
-//   BlenderFarm.Benchmarks --suite small|large   (each scenario in its own process, so peak memory is its own)
+//   BlenderFarm.Benchmarks [--frames N] [--slots N] [--mix hetero|homo] [--outliers F] [--dies] [--median S] [--seed N] [--copies on|off]
+//   BlenderFarm.Benchmarks --suite small|large|copies   (each scenario in its own process, so peak memory is its own)
 //   BlenderFarm.Benchmarks --journal [WRITERS] [RECORDS]
 try
 {
@@ -56,7 +56,18 @@ static int RunSuite(string suite)
             new Scenario(100000, 1000, false, 0, false),
             new Scenario(100000, 1000, true, 0, true),
         ],
-        _ => throw new ArgumentException($"--suite takes small or large, not {suite}."),
+        // Copies of stragglers off and on, side by side in one run.
+        "copies" =>
+        [
+            .. new[] { (2000, 20), (10000, 100) }.SelectMany(size => new[]
+            {
+                new Scenario(size.Item1, size.Item2, true, 0, false),
+                new Scenario(size.Item1, size.Item2, true, 0.01, false),
+                new Scenario(size.Item1, size.Item2, false, 0.01, false),
+                new Scenario(size.Item1, size.Item2, true, 0, true),
+            }).SelectMany(s => new[] { s with { Copies = false }, s }),
+        ],
+        _ => throw new ArgumentException($"--suite takes small, large or copies, not {suite}."),
     };
 
     Console.WriteLine("| workload | makespan / LB | tail s | sched CPU s | CPU s per 100k frames | journal CPU s | peak MB | journal rec/s (run) | wall s | check |");

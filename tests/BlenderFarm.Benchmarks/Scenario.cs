@@ -11,10 +11,11 @@ internal sealed record Scenario(
     bool SlotDies,
     double MedianSeconds = 60,
     double Sigma = 0.5,
-    int Seed = 14)
+    int Seed = 14,
+    bool Copies = true)
 {
     public string Name => string.Create(CultureInfo.InvariantCulture,
-        $"{Frames} x {Slots} {(Heterogeneous ? "hetero" : "homo")}{(Outliers > 0 ? $" +{Outliers:P0} slow" : "")}{(SlotDies ? " +dies" : "")}{(MedianSeconds != 60 ? $" median {MedianSeconds}s" : "")}");
+        $"{Frames} x {Slots} {(Heterogeneous ? "hetero" : "homo")}{(Outliers > 0 ? $" +{Outliers:P0} slow" : "")}{(SlotDies ? " +dies" : "")}{(MedianSeconds != 60 ? $" median {MedianSeconds}s" : "")}{(Copies ? "" : " no copies")}");
 
     public string[] ToArguments() =>
     [
@@ -24,6 +25,7 @@ internal sealed record Scenario(
         "--outliers", Outliers.ToString(CultureInfo.InvariantCulture),
         "--median", MedianSeconds.ToString(CultureInfo.InvariantCulture),
         "--seed", Seed.ToString(CultureInfo.InvariantCulture),
+        "--copies", Copies ? "on" : "off",
         .. SlotDies ? (string[])["--dies"] : [],
     ];
 
@@ -36,6 +38,7 @@ internal sealed record Scenario(
         var dies = false;
         var median = 60.0;
         var seed = 14;
+        var copies = true;
         for (var i = 0; i < args.Count; i++)
         {
             string Next() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -48,10 +51,11 @@ internal sealed record Scenario(
                 case "--median": median = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--seed": seed = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--dies": dies = true; break;
+                case "--copies": copies = Next() switch { "on" => true, "off" => false, var c => throw new ArgumentException($"--copies takes on or off, not {c}.") }; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }
 
-        return new Scenario(frames, slots, hetero, outliers, dies, median, 0.5, seed);
+        return new Scenario(frames, slots, hetero, outliers, dies, median, 0.5, seed, copies);
     }
 }

@@ -75,7 +75,8 @@ internal static class Simulation
         double journalCpu;
         using (var journal = FileJobJournal.Create(journalPath, new JobCreated(spec)))
         {
-            var scheduler = new JobScheduler(JobState.New(spec), journal, clock, new SchedulerOptions(), slots.Select(s => s.Id));
+            var scheduler = new JobScheduler(JobState.New(spec), journal, clock,
+                new SchedulerOptions().WithCopySaving(scenario.Copies ? new SchedulerOptions().CopySaving : null), slots.Select(s => s.Id));
             scheduler.FrameChanged += change =>
             {
                 if (change.To == FrameState.Done && change.Slot is { } slot)

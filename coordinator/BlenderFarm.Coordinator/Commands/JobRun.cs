@@ -35,7 +35,7 @@ internal sealed class JobRun(CliContext context)
         var logger = context.Loggers.CreateLogger<JobRun>();
         var verifier = new SceneFrameVerifier(spec.Scene);
         var files = new FrameFiles(spec, verifier);
-        var scheduler = new JobScheduler(state, lease.Journal, context.Time, WatchdogSettings.FromEnvironment(), workforce.Slots.Select(s => s.Id));
+        var scheduler = new JobScheduler(state, lease.Journal, context.Time, SchedulerOptionsFor(workforce), workforce.Slots.Select(s => s.Id));
         state.StatusChanged += observer.OnStatusChanged;
         try
         {
@@ -46,13 +46,18 @@ internal sealed class JobRun(CliContext context)
                 verifiedOutputBytes: files.VerifiedOutputBytes,
                 hosts: workforce.Hosts);
             workforce.Fleet?.Start(scheduler, state);
-            Log.JobStarting(logger, spec.JobId, scheduler.Progress().Total - scheduler.Progress().Done, spec.BlendFile, workforce.Slots.Count,
+            var fleet = workforce.Fleet;
+            var feed = new ProgressFeed(scheduler, context.Time, ProgressFeed.DefaultInterval,
+                fleet is null ? null : progress => progress with { Workers = fleet.Activity });
+            var first = feed.Publish();
+            Log.JobStarting(logger, spec.JobId, first.Total - first.Done, spec.BlendFile, workforce.Slots.Count,
                 workers.Kind == "local" ? string.Create(CultureInfo.InvariantCulture, $"this machine, {workers.ThreadsPerSlot} thread(s) each") : workers.ToString(),
                 spec.OutputDirectory);
-            scheduler.FrameChanged += change => observer.OnFrameChanged(change, scheduler.Progress());
-            observer.OnStarted(spec, scheduler.Progress());
+            // Per change only the counters (constant time); the full snapshot with every slot comes on the timer.
+            scheduler.FrameChanged += change => observer.OnFrameChanged(change, feed.Current());
+            observer.OnStarted(spec, first);
             started();
-            return await RenderAsync(lease, state, workforce, observer, control, scheduler, verifier, logger).ConfigureAwait(false);
+            return await RenderAsync(lease, state, workforce, observer, control, scheduler, feed, verifier, logger).ConfigureAwait(false);
         }
         finally
         {
@@ -61,11 +66,12 @@ internal sealed class JobRun(CliContext context)
     }
 
     private async Task<JobOutcome> RenderAsync(
-        JobLease lease, JobState state, Workforce workforce, IJobObserver observer, RunControl control, JobScheduler scheduler, SceneFrameVerifier verifier, ILogger logger)
+        JobLease lease, JobState state, Workforce workforce, IJobObserver observer, RunControl control, JobScheduler scheduler, ProgressFeed feed,
+        SceneFrameVerifier verifier, ILogger logger)
     {
         var spec = state.Spec;
         using var watching = new CancellationTokenSource();
-        var watcher = WatchAsync(lease, scheduler, workforce.Fleet, observer, control, watching.Token);
+        var watcher = WatchAsync(lease, feed, observer, control, watching.Token);
         var runner = new JobRunner(scheduler, workforce.Slots, verifier, context.Loggers.CreateLogger<JobRunner>(), workforce.Fleet?.Slots);
         JobStatus status;
         string? pauseReason = null;
@@ -100,6 +106,13 @@ internal sealed class JobRun(CliContext context)
         return new JobOutcome(spec.JobId, status, Summarize(spec, state, status, scheduler.Progress(), pauseReason));
     }
 
+    /// <summary>The watchdog's limits, and for a cloud fleet the stricter copy rule (a copy must save as long as it runs).</summary>
+    private static SchedulerOptions SchedulerOptionsFor(Workforce workforce)
+    {
+        var options = WatchdogSettings.FromEnvironment();
+        return workforce.Fleet is null ? options : options.WithCopySaving(SchedulerOptions.CloudCopySaving);
+    }
+
     /// <summary>How the run ended when the runner returned: as the scheduler sees it, unless the fleet stopped early.</summary>
     private static (JobStatus Status, string? PauseReason) FinishAfterRun(JobScheduler scheduler, BlenderFarm.Workers.Aws.Fleet.SpotFleet? fleet)
     {
@@ -119,28 +132,19 @@ internal sealed class JobRun(CliContext context)
         return (scheduler.Finish(JobStatus.Failed, reason), null);
     }
 
-    /// <summary>Refreshes the observers a few times a second, and turns another process's cancel request into a cancel.</summary>
-    private static async Task WatchAsync(
-        JobLease lease, JobScheduler scheduler, BlenderFarm.Workers.Aws.Fleet.SpotFleet? fleet, IJobObserver observer, RunControl control, CancellationToken token)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        try
+    /// <summary>
+    /// Refreshes the observers four times a second on the coordinator's clock, and turns another process's cancel
+    /// request into a cancel.
+    /// </summary>
+    private static Task WatchAsync(JobLease lease, ProgressFeed feed, IJobObserver observer, RunControl control, CancellationToken token) =>
+        feed.RunAsync(progress =>
         {
-            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
+            observer.OnProgress(progress);
+            if (lease.IsCancelRequested)
             {
-                var progress = scheduler.Progress();
-                observer.OnProgress(fleet is null ? progress : progress with { Workers = fleet.Activity });
-                if (lease.IsCancelRequested)
-                {
-                    control.Cancel(JobMessages.CancelledByUser);
-                }
+                control.Cancel(JobMessages.CancelledByUser);
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // The run is over.
-        }
-    }
+        }, token);
 
     private static JobStatus TryFinish(JobScheduler scheduler, JobStatus status, string reason)
     {

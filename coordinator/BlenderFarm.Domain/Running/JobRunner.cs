@@ -24,7 +24,10 @@ public sealed class JobRunner
     private readonly string _incoming;
 
     /// <summary>Each working slot's chunk, which the watchdog stops when the slot is stuck.</summary>
-    private readonly ConcurrentDictionary<string, CancellationTokenSource> _chunks = new();
+    private readonly ConcurrentDictionary<string, (Chunk Chunk, CancellationTokenSource Stop)> _chunks = new();
+
+    /// <summary>Chunks stopped because another slot rendered their frame first (a copy of a straggler), and why.</summary>
+    private readonly ConcurrentDictionary<CancellationTokenSource, string> _overtaken = new();
 
     /// <summary>Why the watchdog stopped a slot's chunk.</summary>
     private readonly ConcurrentDictionary<string, string> _stuck = new();
@@ -76,6 +79,7 @@ public sealed class JobRunner
 
         using var stopWatchdog = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
         var watchdog = WatchdogAsync(stopWatchdog.Token);
+        _scheduler.CopyNotNeeded += StopOvertaken;
 
         if (_joining is not null)
         {
@@ -93,6 +97,7 @@ public sealed class JobRunner
         }
         finally
         {
+            _scheduler.CopyNotNeeded -= StopOvertaken;
             await stopWatchdog.CancelAsync().ConfigureAwait(false);
             await watchdog.ConfigureAwait(false);
         }
@@ -215,7 +220,7 @@ public sealed class JobRunner
                     if (_chunks.TryGetValue(stuck.Slot, out var chunk) && _stuck.TryAdd(stuck.Slot, stuck.Reason))
                     {
                         Log.SlotStuck(_logger, stuck.Slot, stuck.Reason);
-                        await chunk.CancelAsync().ConfigureAwait(false);
+                        await chunk.Stop.CancelAsync().ConfigureAwait(false);
                     }
                 }
             }
@@ -229,10 +234,16 @@ public sealed class JobRunner
     private async Task RenderChunkAsync(IWorkerSlot slot, Chunk chunk, CancellationToken runToken)
     {
         using var chunkStop = CancellationTokenSource.CreateLinkedTokenSource(runToken);
-        _chunks[slot.Id] = chunkStop;
+        _chunks[slot.Id] = (chunk, chunkStop);
         try
         {
             await RenderChunkAsync(slot, chunk, chunkStop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SlotLostException
+                                  && !runToken.IsCancellationRequested && _overtaken.TryGetValue(chunkStop, out var reason))
+        {
+            // Not a failure: what the slot still holds goes back to the queue, no attempt counted.
+            _scheduler.ReleaseAll(slot.Id, reason);
         }
         catch (Exception e) when (e is OperationCanceledException or SlotLostException
                                   && !runToken.IsCancellationRequested && _stuck.TryGetValue(slot.Id, out var reason))
@@ -243,7 +254,34 @@ public sealed class JobRunner
         {
             _chunks.TryRemove(slot.Id, out _);
             _stuck.TryRemove(slot.Id, out _);
+            _overtaken.TryRemove(chunkStop, out _);
         }
+    }
+
+    /// <summary>
+    /// Another slot rendered the frame first: stops this slot's chunk if it still holds that frame (called inside the
+    /// scheduler's lock, so the stop itself runs on the thread pool).
+    /// </summary>
+    private void StopOvertaken(string slot, int frame)
+    {
+        if (!_chunks.TryGetValue(slot, out var working) || !working.Chunk.Frames.Contains(frame)
+            || !_overtaken.TryAdd(working.Stop, $"returned: frame {frame} was rendered first by another slot"))
+        {
+            return;
+        }
+
+        Log.CopyNotNeeded(_logger, slot, frame);
+        ThreadPool.UnsafeQueueUserWorkItem(static stop =>
+        {
+            try
+            {
+                stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The chunk ended meanwhile.
+            }
+        }, working.Stop, preferLocal: false);
     }
 
     private async Task RenderChunkAsync(IWorkerSlot slot, Chunk chunk, CancellationTokenSource chunkStop)

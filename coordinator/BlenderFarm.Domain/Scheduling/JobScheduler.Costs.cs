@@ -90,11 +90,12 @@ public sealed partial class JobScheduler
             }
 
             var theirs = other.MeasuredSeconds / other.Measured;
-            var freeAt = other.Held.Count == 0 ? now : other.BusyUntil;
+            var idle = other.Held.Count == 0 && other.CopyOf is null;
+            var freeAt = idle ? now : other.BusyUntil;
             if (theirs < mine && freeAt >= now && freeAt + theirs < now + mine)
             {
                 // Frames that slot would finish, one after another, before this one finished its first.
-                fasterIdle |= other.Held.Count == 0;
+                fasterIdle |= idle;
                 sooner += (int)Math.Floor((now + mine - freeAt) / theirs);
                 if (sooner >= _queue.Count)
                 {

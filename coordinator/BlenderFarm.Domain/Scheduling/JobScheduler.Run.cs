@@ -97,9 +97,9 @@ public sealed partial class JobScheduler
     {
         lock (_lock)
         {
-            if (Holds(slot, frame, FrameState.Rendering))
+            if (Holds(slot, frame, FrameState.Rendering) || IsCopy(slot, frame))
             {
-                _slots[slot].Activity = (frame, sample, samples, $"rendering {frame}");
+                _slots[slot].Activity = (frame, sample, samples, IsCopy(slot, frame) ? $"rendering a copy of {frame}" : $"rendering {frame}");
                 Progressed(slot);
             }
         }
@@ -114,37 +114,56 @@ public sealed partial class JobScheduler
         }
     }
 
+    /// <summary>A full snapshot, with every slot's activity (linear in slots: for a timer, not for every change).</summary>
     public JobProgress Progress()
     {
         lock (_lock)
         {
-            var now = _time.GetUtcNow();
-            var done = _doneCount;
-            var failed = _failedCount;
-            var remaining = _state.Spec.Frames.Count - done - failed;
-            double? perMinute = null;
-            TimeSpan? eta = null;
-            if (_firstChunkAt is { } since && _doneThisRun > 0 && now > since)
-            {
-                perMinute = _doneThisRun / (now - since).TotalMinutes;
-                eta = TimeSpan.FromMinutes(remaining / perMinute.Value);
-            }
-
+            SlotSnapshots++;
             var slots = _slots.Values
                 .Select(s => new SlotActivity(s.Id, s.Activity.Doing, s.Activity.Frame, s.Activity.Sample, s.Activity.Samples, s.Retired))
                 .ToList();
-            return new JobProgress(
-                _state.Spec.Frames.Count,
-                done,
-                failed,
-                _queue.Count,
-                _inFlightCount,
-                perMinute,
-                eta,
-                now - RunStartedAt,
-                slots,
-                _state.Cost);
+            return ProgressLocked(slots);
         }
+    }
+
+    /// <summary>The counters now, in constant time, with the given slot activity (the last full snapshot's, say).</summary>
+    public JobProgress Progress(IReadOnlyList<SlotActivity> slots)
+    {
+        lock (_lock)
+        {
+            return ProgressLocked(slots);
+        }
+    }
+
+    /// <summary>How many full snapshots (<see cref="Progress()"/>) were built: each walks every slot.</summary>
+    internal long SlotSnapshots { get; private set; }
+
+    private JobProgress ProgressLocked(IReadOnlyList<SlotActivity> slots)
+    {
+        var now = _time.GetUtcNow();
+        var done = _doneCount;
+        var failed = _failedCount;
+        var remaining = _state.Spec.Frames.Count - done - failed;
+        double? perMinute = null;
+        TimeSpan? eta = null;
+        if (_firstChunkAt is { } since && _doneThisRun > 0 && now > since)
+        {
+            perMinute = _doneThisRun / (now - since).TotalMinutes;
+            eta = TimeSpan.FromMinutes(remaining / perMinute.Value);
+        }
+
+        return new JobProgress(
+            _state.Spec.Frames.Count,
+            done,
+            failed,
+            _queue.Count,
+            _inFlightCount,
+            perMinute,
+            eta,
+            now - RunStartedAt,
+            slots,
+            _state.Cost);
     }
 
     private string DescribeUnfinished(List<int> frames)

@@ -44,7 +44,8 @@ public sealed partial class JobScheduler
         lock (_lock)
         {
             // A slot that left the last frames to a faster one looks again: that one may be late (an outlier frame).
-            if (_queue.Count > 0)
+            // With nothing queued, the fastest idle slot looks for a straggler worth a copy.
+            if (_queue.Count > 0 || (_options.CopySaving is not null && _state.Spec.Chunk.IsAuto && _inFlightCount > 0))
             {
                 WakeOne();
             }
@@ -52,10 +53,16 @@ public sealed partial class JobScheduler
             var now = _time.GetUtcNow();
             var limit = StuckLimitLocked();
             var stuck = new List<StuckSlot>();
-            foreach (var record in _slots.Values.Where(s => !s.Retired))
+            foreach (var record in _slots.Values)
             {
+                // The cheap tests first: a thousand slots are looked at every few seconds.
+                if (record.Retired || record.Held.Count == 0 || now - record.LastProgressAt <= limit)
+                {
+                    continue;
+                }
+
                 var held = HeldBy(record.Id).Select(_state.Frame).ToList();
-                if (held.Count == 0 || held.Any(f => f.State == FrameState.Transferring) || now - record.LastProgressAt <= limit)
+                if (held.Any(f => f.State == FrameState.Transferring))
                 {
                     continue;
                 }
@@ -77,6 +84,7 @@ public sealed partial class JobScheduler
     {
         lock (_lock)
         {
+            DropCopyOf(slot);
             var started = false;
             foreach (var frame in HeldBy(slot))
             {

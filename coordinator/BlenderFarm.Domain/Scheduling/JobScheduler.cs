@@ -142,32 +142,31 @@ public sealed partial class JobScheduler
     {
         while (true)
         {
-            TaskCompletionSource woken;
+            TaskCompletionSource? woken = null;
             Task durable;
             Chunk? chunk;
             lock (_lock)
             {
                 chunk = TakeChunkLocked(slot);
                 durable = _durable;
+                if (chunk is null)
+                {
+                    if (IsFinishedLocked() || _slots[slot].Retired)
+                    {
+                        return null;
+                    }
+
+                    // In the same lock: work that appears from now on wakes this slot.
+                    woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    Idle(_slots[slot], woken);
+                }
             }
 
-            if (chunk is not null)
+            if (woken is null)
             {
-                // The slot starts on it only once the assignment is on the disk.
+                // The slot starts on its chunk only once the assignment is on the disk.
                 await durable.ConfigureAwait(false);
                 return chunk;
-            }
-
-            lock (_lock)
-            {
-
-                if (IsFinishedLocked() || _slots[slot].Retired)
-                {
-                    return null;
-                }
-
-                woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                Idle(_slots[slot], woken);
             }
 
             using (cancellationToken.Register(static w => ((TaskCompletionSource)w!).TrySetCanceled(), woken))
@@ -182,12 +181,20 @@ public sealed partial class JobScheduler
     {
         lock (_lock)
         {
+            if (IsCopy(slot, frame))
+            {
+                CopyStarted(slot, frame);
+                return true;
+            }
+
             if (!Holds(slot, frame, FrameState.Assigned))
             {
                 return false;
             }
 
             Move(frame, FrameState.Rendering, slot);
+            _slots[slot].RenderingFrame = frame;
+            _slots[slot].RenderingSince = Seconds(_time.GetUtcNow());
             _slots[slot].Activity = (frame, 0, 0, $"rendering {frame}");
             _slots[slot].WasStuck = false;
             Progressed(slot);
@@ -200,12 +207,21 @@ public sealed partial class JobScheduler
     {
         lock (_lock)
         {
-            if (!Holds(slot, frame, FrameState.Rendering))
+            if (IsCopy(slot, frame))
+            {
+                CopyRendered(slot, frame, renderSeconds);
+            }
+            else if (Holds(slot, frame, FrameState.Rendering))
+            {
+                Move(frame, FrameState.Transferring, slot, seconds: renderSeconds);
+                StopCopy(frame, $"rendered first on {slot}");
+            }
+            else
             {
                 return false;
             }
 
-            Move(frame, FrameState.Transferring, slot, seconds: renderSeconds);
+            _slots[slot].RenderingFrame = null;
             Measured(_slots[slot], frame, renderSeconds);
             _renderSecondsSum += renderSeconds;
             _renderedCount++;
@@ -271,6 +287,7 @@ public sealed partial class JobScheduler
     {
         lock (_lock)
         {
+            DropCopyOf(slot);
             var attemptFailed = false;
             foreach (var frame in HeldBy(slot))
             {
@@ -301,6 +318,7 @@ public sealed partial class JobScheduler
     {
         lock (_lock)
         {
+            DropCopyOf(slot);
             foreach (var frame in HeldBy(slot))
             {
                 Move(frame, FrameState.Queued, slot, detail: reason);
@@ -330,9 +348,14 @@ public sealed partial class JobScheduler
     private Chunk? TakeChunkLocked(string slot)
     {
         var record = _slots[slot];
-        if (record.Retired || _queue.Count == 0)
+        if (record.Retired)
         {
             return null;
+        }
+
+        if (_queue.Count == 0)
+        {
+            return TryCopyLocked(slot, record);
         }
 
         if (LeaveToFasterSlots(record, out var fasterIdle))
@@ -367,6 +390,13 @@ public sealed partial class JobScheduler
 
     private FrameState? FailLocked(string slot, int frame, string reason)
     {
+        if (IsCopy(slot, frame))
+        {
+            // A copy failed: the frame is still with its own slot, and no attempt is counted.
+            DropCopy(frame);
+            return _state.Frame(frame).State;
+        }
+
         var info = _state.Frame(frame);
         if (info.Slot != slot || !FrameTransitions.InFlight.Contains(info.State))
         {
@@ -407,6 +437,7 @@ public sealed partial class JobScheduler
         }
 
         AppendAndApply(new SlotRetired(slot, reason, _time.GetUtcNow()));
+        DropCopyOf(slot);
         record.Retired = true;
         _activeSlots--;
         record.Activity = (null, 0, 0, "retired: " + reason);
@@ -480,6 +511,18 @@ public sealed partial class JobScheduler
                 WakeOne();
             }
         }
+
+        if (_copies.Count > 0)
+        {
+            if (to == FrameState.Queued)
+            {
+                PromoteCopy(frame);
+            }
+            else if (!FrameTransitions.InFlight.Contains(to))
+            {
+                StopCopy(frame, "the frame ended");
+            }
+        }
     }
 
     private sealed class SlotRecord(string id)
@@ -506,6 +549,14 @@ public sealed partial class JobScheduler
 
         /// <summary>The frames the slot holds (assigned, rendering or transferring).</summary>
         public HashSet<int> Held { get; } = [];
+
+        /// <summary>The frame the slot is rendering (its own or a copy), and since when (seconds into the run).</summary>
+        public int? RenderingFrame { get; set; }
+
+        public double RenderingSince { get; set; }
+
+        /// <summary>The frame of which the slot renders a copy (see JobScheduler.Copies).</summary>
+        public int? CopyOf { get; set; }
 
         public (int? Frame, int Sample, int Samples, string Doing) Activity { get; set; } = (null, 0, 0, "starting");
     }

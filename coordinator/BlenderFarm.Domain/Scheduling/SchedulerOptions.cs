@@ -27,10 +27,38 @@ public sealed class SchedulerOptions
     /// <summary>How often the watchdog looks.</summary>
     public TimeSpan WatchdogInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Copies of stragglers: an idle slot gets a copy of the frame expected to finish last when the copy is expected
+    /// to finish at least this fraction of the original's remaining time sooner (0.1: 10% sooner); null: never.
+    /// Cloud jobs use <see cref="CloudCopySaving"/>.
+    /// </summary>
+    public double? CopySaving { get; init; } = 0.1;
+
+    /// <summary>
+    /// On cloud instances a copy keeps an instance busy that would otherwise end: it must save at least as much time
+    /// as it runs (it must finish before half of the original's remaining time), so the job's end moves sooner by at
+    /// least the instance time the copy costs.
+    /// </summary>
+    public const double CloudCopySaving = 0.5;
+
+    /// <summary>These options with another copy rule.</summary>
+    public SchedulerOptions WithCopySaving(double? saving) => new()
+    {
+        MaxAttemptsPerFrame = MaxAttemptsPerFrame,
+        SlotFailureLimit = SlotFailureLimit,
+        TargetChunkDuration = TargetChunkDuration,
+        StuckFloor = StuckFloor,
+        StuckFactor = StuckFactor,
+        FirstFrameStuckLimit = FirstFrameStuckLimit,
+        WatchdogInterval = WatchdogInterval,
+        CopySaving = saving,
+    };
+
     public void Validate()
     {
         if (MaxAttemptsPerFrame < 1 || SlotFailureLimit < 1 || TargetChunkDuration <= TimeSpan.Zero
-            || StuckFloor <= TimeSpan.Zero || StuckFactor <= 0 || FirstFrameStuckLimit <= TimeSpan.Zero || WatchdogInterval <= TimeSpan.Zero)
+            || StuckFloor <= TimeSpan.Zero || StuckFactor <= 0 || FirstFrameStuckLimit <= TimeSpan.Zero || WatchdogInterval <= TimeSpan.Zero
+            || CopySaving is < 0 or >= 1)
         {
             throw new ArgumentException("Scheduler limits must be positive.");
         }

@@ -29,13 +29,15 @@ public sealed class JobRunnerWatchdogTests
         var journal = new InMemoryJobJournal(spec);
         var time = new FakeTimeProvider(TestJobs.CreatedAt);
         var slots = new[] { "slot-1", "slot-2" }.Select(id => new FakeWorkerSlot(id, temp.Combine("workers"), script)).ToList();
-        var options = new SchedulerOptions { StuckFloor = TimeSpan.FromSeconds(60), WatchdogInterval = TimeSpan.FromSeconds(5) };
+        // No copies: the idle slot would otherwise render a copy of the hung frame before the watchdog's limit (see JobRunnerCopyTests).
+        var options = new SchedulerOptions { StuckFloor = TimeSpan.FromSeconds(60), WatchdogInterval = TimeSpan.FromSeconds(5), CopySaving = null };
         var scheduler = new JobScheduler(state, journal, time, options, slots.Select(s => s.Id));
         scheduler.StartRun(1, "fake", _ => true, _ => null);
         var runner = new JobRunner(scheduler, slots, new MarkerFrameVerifier(spec), NullLogger<JobRunner>.Instance);
 
         var run = runner.RunAsync(CancellationToken.None);
-        await Until(() => state.Count(Done) == 9 && state.Frame(5).State == Rendering);
+        // Read through the scheduler's lock: the state changes on the slots' threads meanwhile.
+        await Until(() => scheduler.Progress() is { Done: 9, InFlight: 1 } progress && progress.Slots.Any(s => s.Doing == "rendering 5"));
         Assert.That(run.IsCompleted, Is.False, "frame 5 hangs and nothing else moves it");
         var hungOn = state.Frame(5).Slot;
 

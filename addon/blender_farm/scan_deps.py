@@ -198,7 +198,9 @@ def _sequence(scan, kind, block, path, first=None, duration=None, offset=0):
     if duration:
         numbers = list(range(offset + first, offset + first + duration))
     else:
-        numbers = present_numbers(absolute)
+        # No stored range: the files there, from the first to the last; a hole between them is a missing frame.
+        present = present_numbers(absolute)
+        numbers = list(range(present[0], present[-1] + 1)) if present else []
     if not numbers:
         scan.add(kind, block, path, absolute=absolute)
         return

@@ -64,6 +64,21 @@ def scan_corpus(cls, maker, scenes, executable=None):
             cls.addon[name], cls.coordinator[name] = json.load(a), json.load(c)
 
 
+def missing_with_files_away(root, scene, files, executable=None):
+    """The add-on's missing-file lines for ``scene`` with ``files`` (absolute) moved away for the scan."""
+    for each in files:
+        os.rename(each, each + "-away")
+    out = os.path.join(root, scene + ".away.json")
+    try:
+        blender("-b", os.path.join(root, "shots", scene + ".blend"), "--factory-startup", "--python-exit-code", "1",
+                "--python", os.path.join(SCRIPTS, "addon_scan.py"), "--", ADDON, out, executable=executable)
+    finally:
+        for each in files:
+            os.rename(each + "-away", each)
+    with open(out, encoding="utf-8") as handle:
+        return json.load(handle)["missing"]
+
+
 @unittest.skipUnless(BLENDER, "Blender is not installed")
 class ScannerCorpusTests(unittest.TestCase):
     @classmethod
@@ -147,6 +162,18 @@ class ScannerCorpusTests(unittest.TestCase):
         placed = {d["absolute"]: d["target"] for d in self.coordinator["caches"]["dependencies"]}
         self.assertEqual(placed[self.path("shots", "abc", "override.abc")], "abc/override.abc")
 
+    def test_a_missing_ies_osl_cache_layer_and_cache_frame_are_named_with_datablock_and_path(self):
+        ies, osl = self.path("shots", "light", "cone.ies"), self.path("shots", "osl", "glow.osl")
+        self.assertEqual(missing_with_files_away(self.root, "lights", [ies, osl]), [
+            "glow.osl (node 'Script' in material 'Floor', looked for at %s)" % osl,
+            "cone.ies (node 'IES Texture' in pointlight 'Cone', looked for at %s)" % ies])
+        layer, frame, stage = (self.path("shots", "abc", "override.abc"), self.path("shots", "abc", "anim_0002.abc"),
+                               self.path("assets", "usd", "stage.usd"))
+        self.assertEqual(sorted(missing_with_files_away(self.root, "caches", [layer, frame, stage])), sorted([
+            "override.abc (layer 1 of cache file 'Single', looked for at %s)" % layer,
+            "anim_0002.abc (cache file 'Anim', looked for at %s)" % frame,
+            "stage.usd (cache file 'Stage', looked for at %s)" % stage]))
+
     def test_sequencer_image_strips_list_their_elements_and_need_no_camera(self):
         strip = self.entry("edit", "strip 'Plate' in scene 'Scene'")
         self.assertEqual(strip["files"], [self.path("shots", "plates", "plate_%02d.png" % n) for n in (1, 2, 3)])
@@ -175,6 +202,11 @@ class ScannerBakeTests(unittest.TestCase):
     def test_the_add_on_and_the_coordinator_list_the_same_bakes(self):
         self.assertEqual(len(self.addon["bake"]["scan"]), 2)
         self.assertEqual(self.addon["bake"]["scan"], self.coordinator["bake"]["scan"])
+
+    def test_a_missing_bake_folder_is_named_with_its_bake_and_path(self):
+        sim = os.path.join(self.root, "cache", "sim")
+        self.assertEqual(missing_with_files_away(self.root, "bake", [sim], NEWER_BLENDER), [
+            "sim (bake 'Simulation Output' of modifier 'Nodes' of object 'Sim', looked for at %s)" % sim])
 
     def test_the_modifiers_bake_folder_and_a_bake_with_its_own_path_are_found(self):
         found = {e["datablock"]: e for e in self.addon["bake"]["scan"]}

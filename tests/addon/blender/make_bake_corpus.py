@@ -55,9 +55,11 @@ def make_bake():
     tree, group_in, group_out = nodes_modifier(still, "StillNodes")
     move = tree.nodes.new("GeometryNodeSetPosition")
     baker = tree.nodes.new("GeometryNodeBake")
+    if "Geometry" not in baker.inputs:  # 5.x makes a Bake node without items
+        baker.bake_items.new("GEOMETRY", "Geometry")
     tree.links.new(group_in.outputs[0], move.inputs["Geometry"])
-    tree.links.new(move.outputs[0], baker.inputs[0])
-    tree.links.new(baker.outputs[0], group_out.inputs[0])
+    tree.links.new(move.outputs[0], baker.inputs["Geometry"])
+    tree.links.new(baker.outputs["Geometry"], group_out.inputs[0])
     modifier, entry = bake(still, baker)
     entry.bake_mode = "STILL"
     scene.frame_set(1)
@@ -72,10 +74,10 @@ def make_bake():
     zone_in.pair_with_output(zone_out)
     step = tree.nodes.new("GeometryNodeSetPosition")
     step.inputs["Offset"].default_value = (0, 0.8, 0)
-    tree.links.new(group_in.outputs[0], zone_in.inputs[0])
-    tree.links.new(zone_in.outputs[1], step.inputs["Geometry"])
-    tree.links.new(step.outputs[0], zone_out.inputs[1])
-    tree.links.new(zone_out.outputs[0], group_out.inputs[0])
+    tree.links.new(group_in.outputs[0], zone_in.inputs["Geometry"])
+    tree.links.new(zone_in.outputs["Geometry"], step.inputs["Geometry"])
+    tree.links.new(step.outputs[0], zone_out.inputs["Geometry"])
+    tree.links.new(zone_out.outputs["Geometry"], group_out.inputs[0])
     modifier, entry = bake(sim, zone_out)
     entry.use_custom_path, entry.directory = True, "//../cache/sim"
     entry.use_custom_simulation_frame_range, entry.frame_start, entry.frame_end = True, 1, 3

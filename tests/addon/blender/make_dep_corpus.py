@@ -50,6 +50,8 @@ def setup_render(scene):
     # A white sky lights every surface, so a texture the render cannot read changes its pixels.
     scene.world = bpy.data.worlds.new("Sky")
     scene.world.color = (1, 1, 1)
+    if scene.world.node_tree is not None:  # 5.x worlds use nodes from the start
+        scene.world.node_tree.nodes["Background"].inputs["Color"].default_value = (1, 1, 1, 1)
 
 
 def write_png(path, color):

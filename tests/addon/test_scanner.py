@@ -203,6 +203,11 @@ class ScannerBakeTests(unittest.TestCase):
         self.assertEqual(len(self.addon["bake"]["scan"]), 2)
         self.assertEqual(self.addon["bake"]["scan"], self.coordinator["bake"]["scan"])
 
+    def test_a_bake_packed_into_the_file_is_neither_listed_nor_missing(self):
+        # Its modifier still names a folder that is not there (and so does the simulation's, baked to a custom path).
+        self.assertEqual([e["datablock"] for e in self.addon["bake"]["scan"] if "'Packed'" in e["datablock"]], [])
+        self.assertEqual(self.addon["bake"]["missing"], [])
+
     def test_a_missing_bake_folder_is_named_with_its_bake_and_path(self):
         sim = os.path.join(self.root, "cache", "sim")
         self.assertEqual(missing_with_files_away(self.root, "bake", [sim], NEWER_BLENDER), [

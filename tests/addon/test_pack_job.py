@@ -58,6 +58,8 @@ class PackedScene:
     def setUpClass(cls):
         cls.root = tempfile.mkdtemp(prefix="blenderfarm-pack-corpus-")
         cls.jobs = tempfile.mkdtemp(prefix="blenderfarm-pack-jobs-")
+        for folder in (cls.root, cls.jobs):  # removed even when setUpClass fails
+            cls.addClassCleanup(shutil.rmtree, folder, ignore_errors=True)
         blender("-b", "--factory-startup", "--python-exit-code", "1", "--python",
                 os.path.join(SCRIPTS, cls.MAKER), "--", cls.root, executable=cls.BLENDER)
         cls.before = snapshot(cls.root)
@@ -83,11 +85,6 @@ class PackedScene:
         finally:
             os.chmod(cls.moved, 0o700)
             os.rename(cls.moved, cls.root)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.root, ignore_errors=True)
-        shutil.rmtree(cls.jobs, ignore_errors=True)
 
     @classmethod
     def render_original(cls, prefix):

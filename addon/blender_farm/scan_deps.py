@@ -198,7 +198,9 @@ def _sequence(scan, kind, block, path, first=None, duration=None, offset=0):
     if duration:
         numbers = list(range(offset + first, offset + first + duration))
     else:
-        numbers = present_numbers(absolute)
+        # No stored range: the files there, from the first to the last; a hole between them is a missing frame.
+        present = present_numbers(absolute)
+        numbers = list(range(present[0], present[-1] + 1)) if present else []
     if not numbers:
         scan.add(kind, block, path, absolute=absolute)
         return
@@ -225,6 +227,9 @@ def _plain_datablocks(scan):
             _sequence(scan, "cache file", cache, cache.filepath)
         else:
             scan.add("cache file", cache, cache.filepath)
+        for number, layer in enumerate(getattr(cache, "layers", []), 1):  # override layers (Alembic, 3.0+)
+            scan.add("cache file", cache, layer.filepath, datablock="layer %d of cache file '%s'" % (number, cache.name),
+                     holder=layer)
     for volume in getattr(bpy.data, "volumes", []):
         if volume.packed_file is not None:
             continue
@@ -247,6 +252,27 @@ def _point_cache(scan, obj, cache, who):
             scan.add("point cache", obj, "//blendcache_" + stem, datablock=who, folder=True, holder=False)
 
 
+def _bakes(scan, obj, modifier, who):
+    """Geometry-nodes bakes (simulation zones and Bake nodes, 4.x) read from disk: the modifier's folder for those
+    that inherit it, and each bake's own folder when it has a custom path. Packed bakes (4.2+) are in the .blend."""
+    default_target = getattr(modifier, "bake_target", "DISK")
+    inherit, custom = not hasattr(modifier, "bakes"), []
+    for bake in getattr(modifier, "bakes", []):
+        target = getattr(bake, "bake_target", "INHERIT")
+        if (default_target if target == "INHERIT" else target) != "DISK":
+            continue
+        if bake.use_custom_path:
+            custom.append(bake)
+        else:
+            inherit = True
+    if inherit and modifier.bake_directory:
+        scan.add("bake", obj, modifier.bake_directory, datablock=who, folder=True, holder=modifier, attribute="bake_directory")
+    for bake in custom:
+        node = bake.node.name if bake.node is not None else str(bake.bake_id)
+        scan.add("bake", obj, bake.directory, datablock="bake '%s' of %s" % (node, who), folder=True, holder=bake,
+                 attribute="directory")
+
+
 def _objects(scan):
     for obj in bpy.data.objects:
         for modifier in obj.modifiers:
@@ -262,9 +288,8 @@ def _objects(scan):
                 if domain.cache_type != "REPLAY" or os.path.isdir(_absolute(domain.cache_directory, obj)):
                     scan.add("fluid cache", obj, domain.cache_directory, datablock=who, folder=True,
                              holder=domain, attribute="cache_directory")
-            elif modifier.type == "NODES" and hasattr(modifier, "bake_directory") and modifier.bake_directory:
-                scan.add("bake", obj, modifier.bake_directory, datablock=who, folder=True,
-                         holder=modifier, attribute="bake_directory")
+            elif modifier.type == "NODES" and hasattr(modifier, "bake_directory"):
+                _bakes(scan, obj, modifier, who)
             cache = getattr(modifier, "point_cache", None)
             if cache is None and getattr(modifier, "settings", None) is not None:
                 cache = getattr(modifier.settings, "point_cache", None)

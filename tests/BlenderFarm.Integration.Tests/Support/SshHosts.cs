@@ -57,9 +57,10 @@ internal sealed class SshHosts : IDisposable
     }
 
     /// <summary>A hosts file for blenderfarm naming every host, each with its own work folder.</summary>
-    public string WriteHostsFile(string path, IEnumerable<Host>? only = null)
+    public string WriteHostsFile(string path, IEnumerable<Host>? only = null, string? blender = null)
     {
-        File.WriteAllLines(path, (only ?? _hosts).Select(h => $"{h.User}@{h.Address}:{h.Port} key=\"{ClientKey}\" dir=\"{h.WorkFolder}\""));
+        var blenderSetting = blender is null ? "" : $" blender=\"{blender}\"";
+        File.WriteAllLines(path, (only ?? _hosts).Select(h => $"{h.User}@{h.Address}:{h.Port} key=\"{ClientKey}\" dir=\"{h.WorkFolder}\"{blenderSetting}"));
         return path;
     }
 
@@ -240,12 +241,21 @@ internal sealed class SshHosts : IDisposable
             }
         }
 
+        /// <summary>Mounts an empty folder over $1, and over $1 inside each chroot given after $2 (the chroots of the
+        /// blender-X.Y wrappers see /tmp through a mount of their own), then becomes sshd with config $2.</summary>
+        private const string HideAndServe = "hidden=$1 config=$2; shift 2; mount -t tmpfs -o mode=0700 blenderfarm-hidden \"$hidden\" || exit 1; "
+            + "for root in \"$@\"; do if [ -d \"$root$hidden\" ]; then mount -t tmpfs -o mode=0700 blenderfarm-hidden \"$root$hidden\" || exit 1; fi; done; "
+            + "exec /usr/sbin/sshd -D -e -f \"$config\"";
+
+        private static IEnumerable<string> HiddenChroots() =>
+            Blenders.Executables().Select(Blenders.ChrootOf).OfType<string>().Distinct(StringComparer.Ordinal);
+
         private void Launch(string config, string? hiddenFolder = null)
         {
             // unshare and sh exec into sshd: the process started is sshd itself, so Kill and Freeze find it as before.
             _sshd = Process.Start(hiddenFolder is null
                 ? new ProcessStartInfo("/usr/sbin/sshd", ["-D", "-e", "-f", config]) { RedirectStandardError = true, UseShellExecute = false }
-                : new ProcessStartInfo("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", "mount -t tmpfs -o mode=0700 blenderfarm-hidden \"$1\" && exec /usr/sbin/sshd -D -e -f \"$2\"", "sh", hiddenFolder, config])
+                : new ProcessStartInfo("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", HideAndServe, "sh", hiddenFolder, config, .. HiddenChroots()])
                 {
                     RedirectStandardError = true,
                     UseShellExecute = false,

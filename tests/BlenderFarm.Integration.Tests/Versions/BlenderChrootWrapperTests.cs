@@ -14,7 +14,7 @@ namespace BlenderFarm.Integration.Tests.Versions;
 public sealed class BlenderChrootWrapperTests
 {
     public static IEnumerable<TestCaseData> Wrappers() =>
-        Blenders.Executables().Where(path => ChrootOf(path) is not null)
+        Blenders.Executables().Where(path => Blenders.ChrootOf(path) is not null)
             .Select(path => new TestCaseData(path).SetArgDisplayNames(Path.GetFileName(path)));
 
     [TestCaseSource(nameof(Wrappers))]
@@ -27,7 +27,7 @@ public sealed class BlenderChrootWrapperTests
 
         // Outside /tmp, /home, /root and /work, which the wrapper mounts whole: like CI's clone, it gets a mount of its own.
         var folder = $"/var/lib/blenderfarm-tests/wrapper-{Guid.NewGuid():N}";
-        var chrootFolder = ChrootOf(wrapper) + folder;
+        var chrootFolder = Blenders.ChrootOf(wrapper) + folder;
         using var workspace = new Workspace();
         try
         {
@@ -70,17 +70,6 @@ public sealed class BlenderChrootWrapperTests
     }
 
     /// <summary>The chroot a wrapper runs Blender in (its <c>root='...'</c> line), or null for a Blender that is not a wrapper.</summary>
-    private static string? ChrootOf(string wrapper)
-    {
-        if (!File.Exists(wrapper) || new FileInfo(wrapper).Length > 64 * 1024)
-        {
-            return null;
-        }
-
-        var line = File.ReadLines(wrapper).FirstOrDefault(l => l.StartsWith("root='", StringComparison.Ordinal));
-        return line?["root='".Length..^1];
-    }
-
     private static bool IsMountPoint(string path) =>
         File.ReadAllLines("/proc/self/mountinfo").Any(l => l.Split(' ')[4] == path);
 }

@@ -13,6 +13,14 @@
                                    //vdb/ball.vdb (written with python3-openvdb; Debian's 3.4 cannot bake smoke: its
                                    mantaflow fails with "'NoneType' object has no attribute 'getDataPointer'").
                                    96x72; frame 3 shows all three.
+    DIR/shots/lights.blend         a dark scene lit only by a point light whose strength is an IES profile
+                                   (//light/cone.ies, a narrow cone), and an OSL script node (//osl/glow.osl) giving a
+                                   plane's emission (it shows only where Cycles has OSL; no Blender here has it).
+    DIR/shots/caches.blend         Alembic and USD cache files: //abc/single.abc with an override layer
+                                   //abc/override.abc, a sequence //abc/anim_0001.abc..0003, and //../assets/usd/stage.usd
+                                   outside the project. No Blender here reads or writes Alembic or USD
+                                   (bpy.app.alembic/usd.supported are False in Debian's 3.4 and the 4.3/5.2 chroots),
+                                   so the files hold placeholder bytes: they prove scanning, packing and remapping only.
 
 Tiny: 32x24 pixels, Cycles with 1 sample.
 """
@@ -42,6 +50,8 @@ def setup_render(scene):
     # A white sky lights every surface, so a texture the render cannot read changes its pixels.
     scene.world = bpy.data.worlds.new("Sky")
     scene.world.color = (1, 1, 1)
+    if scene.world.node_tree is not None:  # 5.x worlds use nodes from the start
+        scene.world.node_tree.nodes["Background"].inputs["Color"].default_value = (1, 1, 1, 1)
 
 
 def write_png(path, color):
@@ -310,10 +320,87 @@ def make_fx():
     save(os.path.join(shots, "fx.blend"))
 
 
-make_props()
-make_set()
-make_shot("shot.blend", False, False)
-make_shot("gaps.blend", True, True)
-make_edit()
-make_fx()
-print("@@BF corpus made in", OUT)
+def make_lights():
+    reset()
+    scene = bpy.context.scene
+    setup_render(scene)
+    scene.world.color = (0, 0, 0)
+    shots = os.path.join(OUT, "shots")
+    bpy.ops.object.camera_add(location=(0, 0, 6))
+    scene.camera = bpy.context.active_object
+    bpy.ops.mesh.primitive_plane_add(size=8)
+    floor = bpy.context.active_object
+    # OSL: the floor's emission comes from a script (black where Cycles runs without OSL)
+    write_text(os.path.join(shots, "osl", "glow.osl"), "shader glow(output color Glow = color(0, 0, 0.5)) { }\n")
+    material = flat_material("Floor", (1, 1, 1, 1))
+    script = material.node_tree.nodes.new("ShaderNodeScript")
+    script.mode = "EXTERNAL"
+    script.filepath = "//osl/glow.osl"
+    if script.outputs:
+        material.node_tree.links.new(script.outputs[0], material.node_tree.nodes["Principled BSDF"].inputs["Emission"])
+    floor.data.materials.append(material)
+    scene.cycles.shading_system = True
+    # IES: light only within 20 degrees of straight down; the rest of the floor stays dark
+    write_text(os.path.join(shots, "light", "cone.ies"), "\n".join([
+        "IESNA:LM-63-2002", "TILT=NONE", "1 1000 1 5 1 1 2 0 0 0", "1 1 0",
+        "0 10 20 30 180", "0", "1000 1000 0 0 0", ""]))
+    light = bpy.data.lights.new("Cone", "POINT")
+    light.energy = 2000
+    light.use_nodes = True
+    nodes = light.node_tree.nodes
+    ies = nodes.new("ShaderNodeTexIES")
+    ies.mode = "EXTERNAL"
+    ies.filepath = "//light/cone.ies"
+    light.node_tree.links.new(ies.outputs[0], nodes["Emission"].inputs["Strength"])
+    lamp = bpy.data.objects.new("Cone", light)
+    lamp.location = (1, 0, 3)
+    scene.collection.objects.link(lamp)
+    save(os.path.join(shots, "lights.blend"))
+
+
+def write_placeholder(path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(b"BlenderFarm placeholder: no Blender here writes Alembic or USD\n")
+
+
+def cached_object(name, path, sequence=False):
+    before = set(bpy.data.cache_files)
+    bpy.ops.cachefile.open(filepath=path)
+    cache, = set(bpy.data.cache_files) - before
+    cache.name, cache.is_sequence = name, sequence
+    bpy.ops.mesh.primitive_cube_add(size=0.5)
+    obj = bpy.context.active_object
+    obj.name = name
+    obj.modifiers.new("Cache", "MESH_SEQUENCE_CACHE").cache_file = cache
+    return cache
+
+
+def make_caches():
+    reset()
+    scene = bpy.context.scene
+    setup_render(scene)
+    shots = os.path.join(OUT, "shots")
+    bpy.ops.object.camera_add(location=(0, 0, 4))
+    scene.camera = bpy.context.active_object
+    for name in ["single.abc", "override.abc"] + ["anim_%04d.abc" % n for n in (1, 2, 3)]:
+        write_placeholder(os.path.join(shots, "abc", name))
+    write_placeholder(os.path.join(OUT, "assets", "usd", "stage.usd"))
+    save(os.path.join(shots, "caches.blend"))  # relative paths need a saved file
+    single = cached_object("Single", "//abc/single.abc")
+    single.layers.new("//abc/override.abc")
+    cached_object("Anim", "//abc/anim_0001.abc", sequence=True)
+    cached_object("Stage", "//../assets/usd/stage.usd")
+    save(os.path.join(shots, "caches.blend"))
+
+
+if __name__ == "__main__":
+    make_props()
+    make_set()
+    make_shot("shot.blend", False, False)
+    make_shot("gaps.blend", True, True)
+    make_edit()
+    make_fx()
+    make_lights()
+    make_caches()
+    print("@@BF corpus made in", OUT)

@@ -17,7 +17,8 @@ def make_absolute():
         if image.name in ("Paint", "PlatesMovie"):
             image.filepath = bpy.path.abspath(image.filepath)
     for scene in bpy.data.scenes:
-        for strip in (scene.sequence_editor.sequences_all if scene.sequence_editor else []):
+        editor = scene.sequence_editor  # 'strips_all' since 4.4, the only name in 5.x
+        for strip in (getattr(editor, "strips_all", None) or getattr(editor, "sequences_all", None) or [] if editor else []):
             if strip.type == "IMAGE":
                 strip.directory = bpy.path.abspath(strip.directory)
 

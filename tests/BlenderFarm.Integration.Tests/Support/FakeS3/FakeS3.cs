@@ -95,7 +95,10 @@ internal sealed partial class FakeS3 : IDisposable
         return new FakeS3();
     }
 
-    /// <summary>From now on <paramref name="operation"/> is denied (403 AccessDenied), as by a bucket policy; "presigned" denies every presigned URL.</summary>
+    /// <summary>
+    /// From now on <paramref name="operation"/> is denied (403 AccessDenied), as by a bucket policy; "presigned" denies
+    /// every presigned URL, "PutObject (presigned)" only presigned PUTs.
+    /// </summary>
     public void Deny(string operation)
     {
         lock (_gate)
@@ -213,7 +216,7 @@ internal sealed partial class FakeS3 : IDisposable
                         SigV4.CheckHeader(request, AccessKey, SecretKey, Region);
                     }
 
-                    if (_denied.Contains(operation) || (presigned && _denied.Contains("presigned")))
+                    if (_denied.Contains(operation) || (presigned && (_denied.Contains("presigned") || _denied.Contains(operation + " (presigned)"))))
                     {
                         throw S3Error.Denied($"User is not authorized to perform: s3:{operation} on this resource with an explicit deny in a resource-based policy");
                     }

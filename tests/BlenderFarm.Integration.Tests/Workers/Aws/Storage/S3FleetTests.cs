@@ -113,6 +113,25 @@ public sealed class S3FleetTests
         await Poll.UntilAsync(() => ec2.Instances.All(i => i.State == "terminated"), TimeSpan.FromSeconds(20), "every instance is terminated");
     }
 
+    [Test]
+    public async Task A_bucket_policy_that_denies_the_frames_fails_them_with_S3s_reason_not_a_hang()
+    {
+        using var workspace = new Workspace();
+        using var ec2 = FakeEc2.Start(workspace.PathOf("ec2"));
+        using var s3 = FakeS3.Start();
+        ec2.UseIn(workspace);
+        s3.Deny("PutObject (presigned)");
+        var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
+        var output = workspace.PathOf("frames");
+
+        var result = await workspace.Cli.RunAsync("render", scene, "--frames", "1-2", "--workers", Workers(ec2, s3, "max-instances=1"), "--output", output, "--job-id", "nofra");
+
+        Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
+        Assert.That(result.Stdout + result.Stderr, Does.Contain("could not send frame_0001").And.Contain("S3 answered HTTP 403 AccessDenied (User is not authorized"));
+        Assert.That(Directory.Exists(output) ? Directory.GetFiles(output) : [], Is.Empty, "no frame is counted that did not come back");
+        await Poll.UntilAsync(() => ec2.Instances.All(i => i.State == "terminated"), TimeSpan.FromSeconds(20), "every instance is terminated");
+    }
+
     [TestCase("ami=ami-0000000000000dead", "The AMI ami-0000000000000dead does not exist")]
     [TestCase("types=p3.2xlarge", "EC2 reports no spot price in this region for p3.2xlarge")]
     public async Task A_wrong_image_or_instance_type_fails_before_any_job_file_leaves_this_machine(string setting, string message)

@@ -8,9 +8,7 @@ using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Running;
 using BlenderFarm.Workers.Aws.Access;
-using BlenderFarm.Workers.Aws.Farm;
 using BlenderFarm.Workers.Aws.Fleet;
-using BlenderFarm.Workers.Aws.Storage;
 using BlenderFarm.Workers.Local;
 using BlenderFarm.Workers.Ssh;
 using BlenderFarm.Workers.Ssh.Hosts;
@@ -89,11 +87,10 @@ internal static class SlotFactory
         var ec2 = Ec2Access.Open(options);
         var (files, hostOptions) = await PlanRemoteJobAsync(context, workers, spec, blenderPath, logger, cancellationToken).ConfigureAwait(false);
         var farms = Path.Combine(context.Store.Root, "aws");
-        var store = options.Storage is null ? null : await JobUpload.UploadAsync(options, OwnerId.For(farms), files, context.Time, logger, cancellationToken).ConfigureAwait(false);
+        // The job's files go up to S3 (when storage is on) inside PrepareAsync, after the image and price checks.
         var setup = new FleetSetup(ec2, options, spec.JobId, farms, files, hostOptions, context.Time, logger)
         {
             IsJobActiveElsewhere = context.Store.IsTaken,
-            Store = store,
             BlendFileName = Path.GetFileName(spec.BlendFile),
             SavedBy = BlenderRelease.Parse(spec.Scene.FileBlenderVersion),
         };

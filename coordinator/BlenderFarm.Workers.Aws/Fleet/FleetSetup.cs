@@ -14,7 +14,10 @@ public sealed record FleetSetup(IAmazonEC2 Ec2, AwsOptions Options, string JobId
     /// <summary>True when another coordinator holds that job now: its instances are not orphans.</summary>
     public Func<string, bool> IsJobActiveElsewhere { get; init; } = _ => false;
 
-    /// <summary>The owner's S3 store holding the job's files (already uploaded); null: files go over SFTP to each instance.</summary>
+    /// <summary>
+    /// The owner's S3 store holding the job's files, and through which frames come back; null: SFTP both ways. Left
+    /// null, <see cref="SpotFleet.PrepareAsync"/> uploads the files (when storage is on) after the image and price checks.
+    /// </summary>
     public Storage.ContentStore? Store { get; init; }
 
     /// <summary>The job's .blend as named in sentences about it.</summary>

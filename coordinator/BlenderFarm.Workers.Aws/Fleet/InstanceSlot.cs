@@ -1,18 +1,22 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using BlenderFarm.Domain.Frames;
 using BlenderFarm.Domain.Journal;
 using BlenderFarm.Domain.Ports;
+using BlenderFarm.Workers.Aws.Storage;
 
 namespace BlenderFarm.Workers.Aws.Fleet;
 
 /// <summary>
 /// A slot on a spot instance: an SSH slot that also stops, and gives its frames back, the moment its instance leaves
 /// the job (interruption notice, idle, budget). It remembers when it last worked, for idle teardown, and which frames
-/// the scheduler has handed it: a chunk taken but not started yet is work, not idleness.
+/// the scheduler has handed it: a chunk taken but not started yet is work, not idleness. With <paramref name="frames"/>
+/// its finished frames come back through S3 (<see cref="FrameReturn"/>) rather than over SFTP.
 /// </summary>
-public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, TimeProvider time) : IWorkerSlot
+public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, TimeProvider time, FrameReturn? frames = null) : IWorkerSlot
 {
     private readonly HashSet<int> _held = [];
+    private readonly ConcurrentDictionary<string, FrameWritten> _written = new(StringComparer.Ordinal);
     private int _busy;
     private DateTimeOffset? _idleSince = time.GetUtcNow();
     private int _fetching;
@@ -88,6 +92,11 @@ public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, Time
                         throw Withdrawn(e);
                     }
 
+                    if (frames is not null && events.Current is FrameWritten written)
+                    {
+                        _written[written.WorkerPath] = written;
+                    }
+
                     yield return events.Current;
                 }
             }
@@ -99,14 +108,25 @@ public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, Time
         }
     }
 
-    /// <summary>Fetching still works after an interruption notice: the instance has two minutes, and its frame is done.</summary>
+    /// <summary>
+    /// Fetching still works after an interruption notice: the instance has two minutes, and its frame is done. Through
+    /// S3 the instance is needed only until its upload lands; the download from the bucket does not hold it.
+    /// </summary>
     public async Task FetchAsync(string workerPath, string localPath, CancellationToken cancellationToken)
     {
         Began();
         Interlocked.Increment(ref _fetching);
+        FrameInS3? sent = null;
         try
         {
-            await inner.FetchAsync(workerPath, localPath, cancellationToken).ConfigureAwait(false);
+            if (frames is not null && _written.TryRemove(workerPath, out var written))
+            {
+                sent = await frames.SendAsync(written, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await inner.FetchAsync(workerPath, localPath, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -116,6 +136,11 @@ public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, Time
             }
 
             Ended();
+        }
+
+        if (sent is not null)
+        {
+            await frames!.ReceiveAsync(sent, localPath, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -128,7 +153,11 @@ public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, Time
         }
     }
 
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        frames?.Dispose();
+        return inner.DisposeAsync();
+    }
 
     private void ThrowIfWithdrawn()
     {

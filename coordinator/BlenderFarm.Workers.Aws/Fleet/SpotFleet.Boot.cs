@@ -47,7 +47,8 @@ public sealed partial class SpotFleet
             instance.Step = BootStep.Syncing;
             var prepared = await SshWorkerHost.PrepareAsync(host, _hostOptions, _setup.Files, token).ConfigureAwait(false);
             CheckBlender(instance, prepared.Facts.BlenderVersion);
-            var slots = prepared.CreateSlots(_hostOptions).Select(s => new InstanceSlot(s, instance, _setup.Time)).ToList();
+            var slots = prepared.CreateSlots(_hostOptions)
+                .Select(s => new InstanceSlot(s, instance, _setup.Time, _setup.Store is { } frames ? new FrameReturn(frames, host, _hostKeys) : null)).ToList();
             instance.BecameReady(slots);
             Log.Joined(_setup.Logger, instance.Id, address, slots.Count, (_setup.Time.GetUtcNow() - instance.Launch.LaunchedAt).TotalSeconds);
             if (!prepared.UsesGpus)

@@ -8,6 +8,7 @@ using BlenderFarm.Domain.Scheduling;
 using BlenderFarm.Workers.Aws.Access;
 using BlenderFarm.Workers.Aws.Farm;
 using BlenderFarm.Workers.Aws.Pricing;
+using BlenderFarm.Workers.Aws.Storage;
 using BlenderFarm.Workers.Ssh;
 using BlenderFarm.Workers.Ssh.Security;
 
@@ -88,6 +89,18 @@ public sealed partial class SpotFleet : IAsyncDisposable
         var options = setup.Options;
         var image = await MachineImage.ResolveAsync(setup.Ec2, options, cancellationToken).ConfigureAwait(false);
         var prices = await SpotPrices.CurrentAsync(setup.Ec2, options.InstanceTypes, null, cancellationToken).ConfigureAwait(false);
+        if (!options.InstanceTypes.Any(t => prices.Any(p => p.InstanceType == t)))
+        {
+            throw new BlenderFarm.Blender.UserFacingException(
+                $"EC2 reports no spot price in this region for {string.Join(", ", options.InstanceTypes)}: choose instance types offered as spot there.");
+        }
+
+        if (setup.Store is null && options.Storage is not null)
+        {
+            // Only once the image and prices are known good: a wrong AMI or type must not cost the artist an upload.
+            setup = setup with { Store = await JobUpload.UploadAsync(options, OwnerId.For(setup.FarmsFolder), setup.Files, setup.Time, setup.Logger, cancellationToken).ConfigureAwait(false) };
+        }
+
         var owned = (await FarmInventory.InstancesAsync(setup.Ec2, cancellationToken).ConfigureAwait(false))
             .Where(i => FarmInventory.LiveStates.Contains(i.State)).ToList();
         var owner = OwnerId.For(setup.FarmsFolder);

@@ -50,10 +50,45 @@ public sealed class ContentStore(IAmazonS3 s3, string bucket, StorageOptions opt
     /// <summary>A GET URL for one job file, valid for <see cref="StorageOptions.UrlLifetime"/>.</summary>
     public Uri PresignGet(string sha256) => Presign(KeyFor(sha256), HttpVerb.GET);
 
-    /// <summary>A PUT URL for one object (a frame on its way back), valid for <see cref="StorageOptions.UrlLifetime"/>.</summary>
-    public Uri PresignPut(string key) => Presign(key, HttpVerb.PUT);
+    /// <summary>A PUT URL for one object (a frame on its way back), valid for <see cref="StorageOptions.FrameUrlLifetime"/>.</summary>
+    public Uri PresignPut(string key) => Presign(key, HttpVerb.PUT, options.FrameUrlLifetime);
 
-    private Uri Presign(string key, HttpVerb verb)
+    /// <summary>Downloads one object to <paramref name="localPath"/>; false when the bucket does not hold it.</summary>
+    public async Task<bool> TryDownloadAsync(string key, string localPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var answer = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            await using var file = new FileStream(localPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await answer.ResponseStream.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        catch (AmazonS3Exception e)
+        {
+            throw S3Access.Explain(e, bucket, $"downloading {key}");
+        }
+    }
+
+    /// <summary>Removes one object; a failure leaves it to the bucket's lifecycle rule.</summary>
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception)
+        {
+            // The lifecycle rule expires it after StorageOptions.ExpiryDays.
+        }
+    }
+
+    private Uri Presign(string key, HttpVerb verb) => Presign(key, verb, options.UrlLifetime);
+
+    private Uri Presign(string key, HttpVerb verb, TimeSpan lifetime)
     {
         var secure = s3.Config.ServiceURL is not { } url || url.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
         return new Uri(s3.GetPreSignedURL(new GetPreSignedUrlRequest
@@ -61,7 +96,7 @@ public sealed class ContentStore(IAmazonS3 s3, string bucket, StorageOptions opt
             BucketName = bucket,
             Key = key,
             Verb = verb,
-            Expires = time.GetUtcNow().UtcDateTime + options.UrlLifetime,
+            Expires = time.GetUtcNow().UtcDateTime + lifetime,
             Protocol = secure ? Protocol.HTTPS : Protocol.HTTP,
         }));
     }

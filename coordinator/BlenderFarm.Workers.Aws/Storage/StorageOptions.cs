@@ -15,6 +15,9 @@ public sealed record StorageOptions
     /// <summary>How long a presigned URL handed to an instance stays valid.</summary>
     public TimeSpan UrlLifetime { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How long the PUT URL for one rendered frame stays valid: it is made just before the instance sends the frame.</summary>
+    public TimeSpan FrameUrlLifetime { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Files of at least this size go up in parts (S3's minimum part is 5 MiB).</summary>
     public long MultipartThreshold { get; init; } = 16L * 1024 * 1024;
 

@@ -74,6 +74,12 @@ internal sealed partial class FakeS3 : IDisposable
         return gate;
     }
 
+    /// <summary>
+    /// Runs with the key of each object stored through a presigned PUT, after it is stored and before the client hears
+    /// S3's answer: the moment to take the uploading machine away.
+    /// </summary>
+    public Action<string>? AfterPresignedPut { get; set; }
+
     /// <summary>The most UploadPart requests the fake was receiving at one time.</summary>
     public int MaxConcurrentParts => Volatile.Read(ref _maxPartsInFlight);
 
@@ -89,7 +95,10 @@ internal sealed partial class FakeS3 : IDisposable
         return new FakeS3();
     }
 
-    /// <summary>From now on <paramref name="operation"/> is denied (403 AccessDenied), as by a bucket policy; "presigned" denies every presigned URL.</summary>
+    /// <summary>
+    /// From now on <paramref name="operation"/> is denied (403 AccessDenied), as by a bucket policy; "presigned" denies
+    /// every presigned URL, "PutObject (presigned)" only presigned PUTs.
+    /// </summary>
     public void Deny(string operation)
     {
         lock (_gate)
@@ -191,6 +200,7 @@ internal sealed partial class FakeS3 : IDisposable
             var (rawPath, query) = Split(http.RawUrl ?? "/");
             var request = new SigV4.Request(http.HttpMethod, rawPath, query, name => name.Equals("host", StringComparison.OrdinalIgnoreCase) ? http.Headers["Host"] : http.Headers[name]);
             var presigned = SigV4.IsPresigned(request);
+            string? stored = null;
             lock (_gate)
             {
                 try
@@ -206,7 +216,7 @@ internal sealed partial class FakeS3 : IDisposable
                         SigV4.CheckHeader(request, AccessKey, SecretKey, Region);
                     }
 
-                    if (_denied.Contains(operation) || (presigned && _denied.Contains("presigned")))
+                    if (_denied.Contains(operation) || (presigned && (_denied.Contains("presigned") || _denied.Contains(operation + " (presigned)"))))
                     {
                         throw S3Error.Denied($"User is not authorized to perform: s3:{operation} on this resource with an explicit deny in a resource-based policy");
                     }
@@ -214,6 +224,7 @@ internal sealed partial class FakeS3 : IDisposable
                     CheckBody(http, body, request);
                     answer = Dispatch(operation, http, rawPath, query, body);
                     Count(operation, presigned, body, answer);
+                    stored = presigned && operation == "PutObject" ? Target(rawPath).Key : null;
                 }
                 catch (S3Error error)
                 {
@@ -230,6 +241,11 @@ internal sealed partial class FakeS3 : IDisposable
 
                     answer = Answer.Error(error, http.HttpMethod == "HEAD");
                 }
+            }
+
+            if (stored is not null)
+            {
+                AfterPresignedPut?.Invoke(stored);
             }
 
             await answer.WriteAsync(context.Response);

@@ -1,4 +1,6 @@
+using System.Threading.Channels;
 using BlenderFarm.Application.Jobs;
+using BlenderFarm.Application.Queue;
 using BlenderFarm.Application.Ports;
 using BlenderFarm.Domain.Journal;
 using BlenderFarm.Domain.Tests.Support;
@@ -24,6 +26,27 @@ internal sealed class FakeJobEngine(JobStore store, TimeProvider time) : IJobEng
         var run = new FakeRun(store.Create(spec), Domain.Jobs.JobState.New(spec), time);
         _runs.Add(run);
         return Task.FromResult<IPreparedRun>(run);
+    }
+
+    public Task<Domain.Jobs.JobSpec> JournalAsync(SubmitJob request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var spec = TestJobs.Spec(TestJobs.Frames(1, 4), jobId: request.JobId ?? "job-1");
+        store.Create(spec).Dispose();
+        return Task.FromResult(spec);
+    }
+
+    public Task<IPreparedRun?> PreparePooledAsync(string jobId, IWorkersChoice pool, ChannelReader<SlotLoan> loans, CancellationToken cancellationToken)
+    {
+        var lease = store.TryTake(jobId);
+        if (lease is null)
+        {
+            return Task.FromResult<IPreparedRun?>(null);
+        }
+
+        var run = new FakeRun(lease, store.Read(jobId), time) { Loans = loans };
+        _runs.Add(run);
+        return Task.FromResult<IPreparedRun?>(run);
     }
 
     public Task<IPreparedRun?> PrepareResumeAsync(ResumeJob request, CancellationToken cancellationToken)

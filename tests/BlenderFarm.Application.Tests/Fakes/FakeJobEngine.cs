@@ -15,16 +15,26 @@ internal sealed class FakeJobEngine(JobStore store, TimeProvider time) : IJobEng
 {
     private readonly List<FakeRun> _runs = [];
 
-    public IReadOnlyList<FakeRun> Runs => _runs;
+    /// <summary>The runs so far (a copy: runs start on the service's threads).</summary>
+    public IReadOnlyList<FakeRun> Runs
+    {
+        get
+        {
+            lock (_runs)
+            {
+                return [.. _runs];
+            }
+        }
+    }
 
-    public FakeRun Last => _runs[^1];
+    public FakeRun Last => Runs[^1];
 
     public Task<IPreparedRun> PrepareAsync(SubmitJob request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var spec = TestJobs.Spec(TestJobs.Frames(1, 4), jobId: request.JobId ?? "job-1");
         var run = new FakeRun(store.Create(spec), Domain.Jobs.JobState.New(spec), time);
-        _runs.Add(run);
+        Add(run);
         return Task.FromResult<IPreparedRun>(run);
     }
 
@@ -45,7 +55,7 @@ internal sealed class FakeJobEngine(JobStore store, TimeProvider time) : IJobEng
         }
 
         var run = new FakeRun(lease, store.Read(jobId), time) { Loans = loans };
-        _runs.Add(run);
+        Add(run);
         return Task.FromResult<IPreparedRun?>(run);
     }
 
@@ -59,7 +69,15 @@ internal sealed class FakeJobEngine(JobStore store, TimeProvider time) : IJobEng
         }
 
         var run = new FakeRun(lease, store.Read(request.JobId), time);
-        _runs.Add(run);
+        Add(run);
         return Task.FromResult<IPreparedRun?>(run);
+    }
+
+    private void Add(FakeRun run)
+    {
+        lock (_runs)
+        {
+            _runs.Add(run);
+        }
     }
 }

@@ -126,22 +126,30 @@ public sealed class JobQueue
         }
     }
 
-    /// <summary>Pauses jobs: their runs stop (frames in flight go back to their queues) and they get no slot until resumed.</summary>
+    /// <summary>
+    /// Pauses jobs: their runs stop (frames in flight go back to their queues) and queued ones get no slot until
+    /// resumed. A job this process renders outside the queue (the add-on's <c>job.submit</c>) is paused too.
+    /// </summary>
     public IReadOnlyList<QueueEntry> Pause(IReadOnlyCollection<string> jobIds)
     {
         ArgumentNullException.ThrowIfNull(jobIds);
         lock (_lock)
         {
-            var entries = jobIds.Select(Find).ToList();
+            if (jobIds.FirstOrDefault(id => !_entries.ContainsKey(id) && !_service.IsLive(id)) is { } unknown)
+            {
+                throw new KeyNotFoundException(QueueMessages.NotQueued(unknown));
+            }
+
+            var entries = jobIds.Where(_entries.ContainsKey).Select(id => _entries[id]).ToList();
             foreach (var entry in entries)
             {
                 entry.Job = entry.Job with { Paused = true };
             }
 
             Save();
-            foreach (var entry in entries)
+            foreach (var jobId in jobIds)
             {
-                _service.Pause(entry.Job.JobId, QueueMessages.PausedByUser);
+                _service.Pause(jobId, QueueMessages.PausedByUser);
             }
 
             Rebalance();

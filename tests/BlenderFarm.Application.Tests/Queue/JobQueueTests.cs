@@ -106,6 +106,21 @@ public sealed class JobQueueTests
     }
 
     [Test]
+    public async Task Pausing_the_rendering_job_stops_its_run_and_hands_its_place_to_the_next_job()
+    {
+        var queue = NewQueue(slots: 1);
+        await queue.SubmitAsync(Submit("first"), 5, paused: false, CancellationToken.None);
+        await queue.SubmitAsync(Submit("second"), 1, paused: false, CancellationToken.None);
+        var place = await NextLoanAsync(await RunOfAsync("first"));
+
+        queue.Pause(["first"]);
+
+        Assert.That((await NextLoanAsync(await RunOfAsync("second"))).Number, Is.EqualTo(place.Number));
+        Assert.That(_service.Describe("first").Phase, Is.EqualTo(JobPhase.Paused));
+        Assert.That(queue.List().Select(e => (e.JobId, e.Place)), Is.EqualTo(new[] { ("first", QueuePlace.Paused), ("second", QueuePlace.Rendering) }));
+    }
+
+    [Test]
     public void Changing_the_priority_of_a_job_that_is_not_queued_is_refused_with_one_sentence()
     {
         var queue = NewQueue(slots: 1);

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using System.Threading.Channels;
 using BlenderFarm.Application.Jobs;
 using BlenderFarm.Application.Ports;
+using BlenderFarm.Application.Queue;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Journal;
 using BlenderFarm.Domain.Scheduling;
@@ -110,6 +112,43 @@ public sealed partial class JobService(JobStore store, IJobEngine engine, TimePr
         }
 
         return new CancelResult(CancelEffect.Stopped, Describe(request.JobId));
+    }
+
+    /// <summary>Pauses the job's run in this process (frames in flight go back to its queue); false when none runs here.</summary>
+    public bool Pause(string jobId, string reason)
+    {
+        if (!_runs.TryGetValue(jobId, out var run))
+        {
+            return false;
+        }
+
+        run.Control.Pause(reason);
+        return true;
+    }
+
+    /// <summary>Checks a new job and journals it without starting it (the farm's queue starts it later).</summary>
+    internal Task<JobSpec> JournalAsync(SubmitJob request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.JobId is { } id && File.Exists(Store.JournalPath(id)))
+        {
+            throw new JobConflictException(JobMessages.AlreadyExists(id));
+        }
+
+        return engine.JournalAsync(request, cancellationToken);
+    }
+
+    /// <summary>Starts a run of the job on places lent from the farm's pool; returns once it renders.</summary>
+    internal async Task<RunningJob> StartPooledAsync(string jobId, IWorkersChoice pool, ChannelReader<SlotLoan> loans, IJobObserver observer)
+    {
+        if (_runs.ContainsKey(jobId))
+        {
+            throw new JobConflictException(JobMessages.AlreadyRenderingHere(jobId));
+        }
+
+        var prepared = await engine.PreparePooledAsync(jobId, pool, loans, CancellationToken.None).ConfigureAwait(false)
+            ?? throw new JobBusyException(JobMessages.Busy(jobId));
+        return await StartAsync(prepared, observer).ConfigureAwait(false);
     }
 
     /// <summary>Pauses every run of this process (Ctrl+C, the server stopping); returns how many were asked.</summary>

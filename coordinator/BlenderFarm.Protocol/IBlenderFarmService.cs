@@ -39,6 +39,26 @@ public partial interface IBlenderFarmService
     /// <summary>Carries on an interrupted, paused, failed or cancelled job in this server, like <c>blenderfarm resume</c>; subscribes to it.</summary>
     [JsonRpcMethod(Methods.JobResume, UseSingleObjectParameterDeserialization = true)]
     Task<JobStatusInfo> ResumeAsync(JobRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Checks a .blend and puts it in the farm's queue with a priority; replies once it is journaled and queued.</summary>
+    [JsonRpcMethod(Methods.QueueSubmit, UseSingleObjectParameterDeserialization = true)]
+    Task<QueueEntryInfo> QueueSubmitAsync(QueueSubmitRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The farm's queue in the order it serves it.</summary>
+    [JsonRpcMethod(Methods.QueueList, UseSingleObjectParameterDeserialization = true)]
+    Task<QueueListReply> QueueListAsync(QueueListRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Changes a queued job's priority; a higher one than the rendering job's takes its slots at their next chunk.</summary>
+    [JsonRpcMethod(Methods.QueuePriority, UseSingleObjectParameterDeserialization = true)]
+    Task<QueueEntryInfo> QueuePriorityAsync(QueuePriorityRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Pauses queued jobs: their runs stop (frames in flight go back) and they get no slot until resumed.</summary>
+    [JsonRpcMethod(Methods.QueuePause, UseSingleObjectParameterDeserialization = true)]
+    Task<QueueListReply> QueuePauseAsync(QueueJobsRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Lets paused jobs have slots again (all at once, so the queue's order decides); other jobs join the queue.</summary>
+    [JsonRpcMethod(Methods.QueueResume, UseSingleObjectParameterDeserialization = true)]
+    Task<QueueListReply> QueueResumeAsync(QueueJobsRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>The notifications the server sends to a connection watching a job. The add-on implements these.</summary>

@@ -23,6 +23,11 @@ public static class Methods
     public const string JobCancel = "job.cancel";
     public const string JobWatch = "job.watch";
     public const string JobResume = "job.resume";
+    public const string QueueSubmit = "queue.submit";
+    public const string QueueList = "queue.list";
+    public const string QueuePriority = "queue.priority";
+    public const string QueuePause = "queue.pause";
+    public const string QueueResume = "queue.resume";
 }
 
 /// <summary>Notifications (server to client, no reply).</summary>

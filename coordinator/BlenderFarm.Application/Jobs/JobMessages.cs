@@ -14,6 +14,8 @@ public static class JobMessages
 
     public static string AlreadyRenderingHere(string jobId) => $"Job {jobId} is already rendering in this coordinator.";
 
+    public static string AlreadyExists(string jobId) => $"There is already a job {jobId}: choose another id.";
+
     public static string AlreadyComplete(string jobId) => $"Job {jobId} is already complete: every frame is rendered.";
 
     public static string StillRunning(string jobId, TimeSpan patience) =>

@@ -1,4 +1,6 @@
+using System.Threading.Channels;
 using BlenderFarm.Application.Jobs;
+using BlenderFarm.Application.Queue;
 using BlenderFarm.Domain.Jobs;
 
 namespace BlenderFarm.Application.Ports;
@@ -12,6 +14,17 @@ public interface IJobEngine
     /// <summary>Checks the request, makes the workers ready and journals a new job, held by the returned run.</summary>
     /// <exception cref="Exception">The refusal, one sentence (a missing file, a bad frame range, no Blender).</exception>
     Task<IPreparedRun> PrepareAsync(SubmitJob request, CancellationToken cancellationToken);
+
+    /// <summary>Checks the request and journals a new job without making workers ready or starting it.</summary>
+    /// <exception cref="Exception">The refusal, one sentence.</exception>
+    Task<JobSpec> JournalAsync(SubmitJob request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes a journaled job for a run on places of the farm's pool: each loan read from <paramref name="loans"/>
+    /// becomes a slot of <paramref name="pool"/>'s kind that joins the run; a recalled loan is returned before the
+    /// slot's next chunk, and every loan is returned when the run ends. Null when another process holds the job.
+    /// </summary>
+    Task<IPreparedRun?> PreparePooledAsync(string jobId, IWorkersChoice pool, ChannelReader<SlotLoan> loans, CancellationToken cancellationToken);
 
     /// <summary>Takes an existing job for a new run; null when another coordinator process holds it.</summary>
     Task<IPreparedRun?> PrepareResumeAsync(ResumeJob request, CancellationToken cancellationToken);

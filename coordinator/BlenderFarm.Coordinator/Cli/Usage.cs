@@ -21,7 +21,12 @@ internal static class Usage
           blenderfarm plan FILE.blend [--workers aws[:N]] [--frames SPEC] [--no-sample] [AWS options]   (prices, estimate)
           blenderfarm instances [AWS options]      (what BlenderFarm has running on AWS, with cost so far)
           blenderfarm teardown [--all-owners] [--delete-bucket] [AWS options]   (terminate BlenderFarm's instances, remove keys and groups; --delete-bucket: the S3 job files too)
-          blenderfarm serve [--transport unix|tcp] [--idle-exit SECONDS]   (the Blender add-on's JSON-RPC server)
+          blenderfarm serve [--workers local[:N]] [--transport unix|tcp] [--idle-exit SECONDS]   (the farm: queue, pool, add-on server)
+          blenderfarm submit FILE.blend... [--priority N] [--paused] [--frames SPEC] [--output DIR] [--chunk auto|N] [--job-id ID]
+          blenderfarm queue                   (the farm's jobs in the order it serves them)
+          blenderfarm priority JOB N          (higher first; a higher job takes the slots at their next chunk)
+          blenderfarm pause JOB...
+          blenderfarm resume JOB...           (with a farm running: its queue; otherwise renders here as above)
           blenderfarm help
 
         Frames: 1-250, 1,5,9, 1-100x4 (every 4th frame) and mixtures; the scene's own range by default.

@@ -1,4 +1,6 @@
+using System.Threading.Channels;
 using BlenderFarm.Application.Jobs;
+using BlenderFarm.Application.Queue;
 using BlenderFarm.Application.Ports;
 using BlenderFarm.Blender;
 using BlenderFarm.Blender.Discovery;
@@ -15,10 +17,29 @@ internal sealed class JobEngine(CliContext context) : IJobEngine
     public async Task<IPreparedRun> PrepareAsync(SubmitJob request, CancellationToken cancellationToken) =>
         await JobSubmission.PrepareAsync(context, request).ConfigureAwait(false);
 
-    public async Task<IPreparedRun?> PrepareResumeAsync(ResumeJob request, CancellationToken cancellationToken)
+    public Task<JobSpec> JournalAsync(SubmitJob request, CancellationToken cancellationToken) => JobSubmission.JournalAsync(context, request);
+
+    public Task<IPreparedRun?> PrepareResumeAsync(ResumeJob request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var lease = context.Store.TryTake(request.JobId);
+        return TakeAsync(request.JobId, request.Blender, async (state, blender) =>
+        {
+            var workers = (WorkersSpec?)request.Workers ?? ResumeCommand.WorkersFor(context, null, state.Spec);
+            var workforce = await SlotFactory.CreateAsync(context, workers, state.Spec, blender, cancellationToken).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"Resuming job {request.JobId} on {workers}").ConfigureAwait(false);
+            return (workers, workforce);
+        });
+    }
+
+    public Task<IPreparedRun?> PreparePooledAsync(string jobId, IWorkersChoice pool, ChannelReader<SlotLoan> loans, CancellationToken cancellationToken) =>
+        TakeAsync(jobId, null, (state, blender) =>
+            Task.FromResult(((WorkersSpec)pool, SlotFactory.CreatePooled(context, (WorkersSpec)pool, state.Spec, blender, loans))));
+
+    /// <summary>Takes the job (null when another process holds it), checks its scene and output folder, makes its workers.</summary>
+    private async Task<IPreparedRun?> TakeAsync(
+        string jobId, string? blenderChoice, Func<JobState, string, Task<(WorkersSpec Workers, Workforce Workforce)>> makeWorkers)
+    {
+        var lease = context.Store.TryTake(jobId);
         if (lease is null)
         {
             return null;
@@ -26,18 +47,16 @@ internal sealed class JobEngine(CliContext context) : IJobEngine
 
         try
         {
-            var state = context.Store.Read(request.JobId);
+            var state = context.Store.Read(jobId);
             var spec = state.Spec;
             if (!File.Exists(spec.BlendFile))
             {
-                throw new UserFacingException($"The job's scene {spec.BlendFile} is gone: put it back to resume job {request.JobId}.");
+                throw new UserFacingException($"The job's scene {spec.BlendFile} is gone: put it back to resume job {jobId}.");
             }
 
-            var workers = (WorkersSpec?)request.Workers ?? ResumeCommand.WorkersFor(context, null, spec);
-            var blender = request.Blender is not null || !File.Exists(spec.BlenderPath) ? BlenderLocator.Find(request.Blender) : spec.BlenderPath;
+            var blender = blenderChoice is not null || !File.Exists(spec.BlenderPath) ? BlenderLocator.Find(blenderChoice) : spec.BlenderPath;
             JobSubmission.PrepareOutputFolder(spec.OutputDirectory);
-            var workforce = await SlotFactory.CreateAsync(context, workers, spec, blender, cancellationToken).ConfigureAwait(false);
-            await Console.Error.WriteLineAsync($"Resuming job {request.JobId} on {workers}").ConfigureAwait(false);
+            var (workers, workforce) = await makeWorkers(state, blender).ConfigureAwait(false);
             return new PreparedJobRun(context, lease, state, workers, workforce);
         }
         catch

@@ -72,7 +72,7 @@ internal sealed class JobRun(CliContext context)
         var spec = state.Spec;
         using var watching = new CancellationTokenSource();
         var watcher = WatchAsync(lease, feed, observer, control, watching.Token);
-        var runner = new JobRunner(scheduler, workforce.Slots, verifier, context.Loggers.CreateLogger<JobRunner>(), workforce.Fleet?.Slots);
+        var runner = new JobRunner(scheduler, workforce.Slots, verifier, context.Loggers.CreateLogger<JobRunner>(), workforce.Joining);
         JobStatus status;
         string? pauseReason = null;
         try

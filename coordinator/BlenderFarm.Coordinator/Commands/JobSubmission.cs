@@ -50,39 +50,9 @@ internal static class JobSubmission
     /// <summary>Checks a new job, makes its workers ready and journals it; the returned run holds the job.</summary>
     public static async Task<PreparedJobRun> PrepareAsync(CliContext context, SubmitJob request)
     {
-        var logger = context.Loggers.CreateLogger<JobRun>();
-        var requestedFrames = request.Frames is null ? null : FrameSpec.Parse(request.Frames);
-        var blendFile = BlendFileCheck.EnsureLooksLikeBlend(request.BlendFile);
-        var blender = BlenderLocator.Find(request.Blender);
-        var report = await BlendVersionCheck.InspectAsync(blender, blendFile, context.ScriptFolder, logger, CancellationToken.None).ConfigureAwait(false);
-        var scene = report.Scene;
-        if (!report.HasCamera)
-        {
-            throw new UserFacingException($"Scene '{scene.SceneName}' in {request.BlendFile} has no active camera: set one in Scene Properties.");
-        }
-
-        if (report.MissingFiles.Count > 0)
-        {
-            if (!request.AllowMissing)
-            {
-                throw new MissingSceneFilesException(report.MissingFiles);
-            }
-
-            Log.Warning(logger, $"rendering without missing files: {string.Join(", ", report.MissingFiles)}");
-        }
-
-        if (report.IsMovieOutput)
-        {
-            Log.Warning(logger, $"the scene writes a movie ({report.OriginalFileFormat}), which cannot be split across slots: rendering PNG frames instead");
-        }
-
-        var frames = requestedFrames ?? FrameSpec.FromScene(scene.FrameStart, scene.FrameEnd, scene.FrameStep);
-        FrameSpec.EnsureInsideScene(frames, scene.FrameStart, scene.FrameEnd);
-        var output = PrepareOutputFolder(request.Output ?? DefaultOutput(blendFile));
-
-        var jobId = request.JobId ?? JobStore.NewJobId(context.Time);
+        var spec = await CheckAsync(context, request).ConfigureAwait(false);
+        var (jobId, frames, scene, blender) = (spec.JobId, spec.Frames, spec.Scene, spec.BlenderPath);
         var workers = (WorkersSpec)request.Workers;
-        var spec = new JobSpec(jobId, blendFile, output, frames, scene, request.Chunk, workers.ToString(), blender, context.Time.GetUtcNow());
 
         // Hosts are reached and made ready before the job exists: a bad host refuses the job, it does not start it.
         var workforce = await SlotFactory.CreateAsync(context, workers, spec, blender, CancellationToken.None).ConfigureAwait(false);
@@ -114,6 +84,54 @@ internal static class JobSubmission
             await prepared.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Checks a new job and journals it, for the farm's queue to start later on its pool.</summary>
+    public static async Task<JobSpec> JournalAsync(CliContext context, SubmitJob request)
+    {
+        var spec = await CheckAsync(context, request).ConfigureAwait(false);
+        using (context.Store.Create(spec))
+        {
+            return spec;
+        }
+    }
+
+    /// <summary>Checks the file, Blender, the scene, the frames and the output folder; returns the job to journal.</summary>
+    private static async Task<JobSpec> CheckAsync(CliContext context, SubmitJob request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var logger = context.Loggers.CreateLogger<JobRun>();
+        var requestedFrames = request.Frames is null ? null : FrameSpec.Parse(request.Frames);
+        var blendFile = BlendFileCheck.EnsureLooksLikeBlend(request.BlendFile);
+        var blender = BlenderLocator.Find(request.Blender);
+        var report = await BlendVersionCheck.InspectAsync(blender, blendFile, context.ScriptFolder, logger, CancellationToken.None).ConfigureAwait(false);
+        var scene = report.Scene;
+        if (!report.HasCamera)
+        {
+            throw new UserFacingException($"Scene '{scene.SceneName}' in {request.BlendFile} has no active camera: set one in Scene Properties.");
+        }
+
+        if (report.MissingFiles.Count > 0)
+        {
+            if (!request.AllowMissing)
+            {
+                throw new MissingSceneFilesException(report.MissingFiles);
+            }
+
+            Log.Warning(logger, $"rendering without missing files: {string.Join(", ", report.MissingFiles)}");
+        }
+
+        if (report.IsMovieOutput)
+        {
+            Log.Warning(logger, $"the scene writes a movie ({report.OriginalFileFormat}), which cannot be split across slots: rendering PNG frames instead");
+        }
+
+        var frames = requestedFrames ?? FrameSpec.FromScene(scene.FrameStart, scene.FrameEnd, scene.FrameStep);
+        FrameSpec.EnsureInsideScene(frames, scene.FrameStart, scene.FrameEnd);
+        var output = PrepareOutputFolder(request.Output ?? DefaultOutput(blendFile));
+
+        var jobId = request.JobId ?? JobStore.NewJobId(context.Time);
+        return new JobSpec(jobId, blendFile, output, frames, scene, request.Chunk, request.Workers.ToString()!, blender, context.Time.GetUtcNow());
     }
 
     /// <summary>Hosts given with --host are kept as a hosts file in the job's folder, so resume finds them.</summary>

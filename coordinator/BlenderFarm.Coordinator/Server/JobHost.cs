@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using BlenderFarm.Application;
 using BlenderFarm.Application.Jobs;
+using BlenderFarm.Application.Queue;
 using BlenderFarm.Coordinator.Cli;
+using BlenderFarm.Coordinator.Storage;
+using BlenderFarm.Coordinator.Workers;
 using BlenderFarm.Domain.Journal;
 using BlenderFarm.Protocol;
 using Microsoft.Extensions.Logging;
@@ -19,15 +22,26 @@ internal sealed class JobHost
     private readonly ConcurrentDictionary<RpcSession, byte> _sessions = new();
     private readonly ILogger _logger;
 
-    public JobHost(JobStore store, ILoggerFactory loggers, TimeProvider time)
+    /// <param name="pool">The farm's pool its queue shares (local slots); the default local slots when null.</param>
+    public JobHost(JobStore store, ILoggerFactory loggers, TimeProvider time, WorkersSpec? pool = null)
     {
         ArgumentNullException.ThrowIfNull(loggers);
+        ArgumentNullException.ThrowIfNull(store);
         _logger = loggers.CreateLogger<JobHost>();
         Time = time;
         Jobs = new CliContext(store, loggers, time, TextWriter.Null, progressOnTerminal: false).Jobs;
+        Pool = pool ??= WorkersSpec.Parse(null);
+        Queue = new JobQueue(Jobs, new FileJobQueueStore(store.Root), pool, pool.Slots,
+            id => new RpcJobObserver(id, this, time), loggers.CreateLogger<JobQueue>(), AnnounceEnd);
     }
 
     public JobService Jobs { get; }
+
+    /// <summary>What each place of the farm's pool runs (local Blender processes).</summary>
+    public WorkersSpec Pool { get; }
+
+    /// <summary>The farm's queue: jobs that share the pool, by priority.</summary>
+    public JobQueue Queue { get; }
 
     public JobStore Store => Jobs.Store;
 

@@ -20,7 +20,7 @@ namespace BlenderFarm.Coordinator.Server;
 /// One client connection: the server side of <see cref="IBlenderFarmService"/>. Refuses everything before a
 /// handshake with the same protocol version (and, on loopback TCP, the endpoint file's token).
 /// </summary>
-internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger logger) : IBlenderFarmService
+internal sealed partial class RpcSession(JobHost host, ServerIdentity identity, ILogger logger) : IBlenderFarmService
 {
     private readonly ConcurrentDictionary<string, byte> _watched = new(StringComparer.Ordinal);
     private JsonRpc? _rpc;
@@ -136,7 +136,7 @@ internal sealed class RpcSession(JobHost host, ServerIdentity identity, ILogger 
         EnsureGreeted();
         host.Describe(request.JobId); // JobNotFound before anything else
         _watched[request.JobId] = 0;
-        var result = await host.Jobs.CancelAsync(new CancelJob(request.JobId, Wait: false), cancellationToken).ConfigureAwait(false);
+        var result = await host.Queue.CancelAsync(request.JobId, cancellationToken).ConfigureAwait(false);
         return JobStatusMapping.ToProtocol(result.Job);
     }
 

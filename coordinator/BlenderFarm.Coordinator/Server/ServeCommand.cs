@@ -8,14 +8,15 @@ using Microsoft.Extensions.Logging;
 namespace BlenderFarm.Coordinator.Server;
 
 /// <summary>
-/// <c>blenderfarm serve [--transport unix|tcp] [--idle-exit SECONDS]</c>: the JSON-RPC server the Blender add-on talks
-/// to. One per user (a lock in BLENDERFARM_HOME/run); jobs it starts run in this process and keep running when the
-/// client goes away. It exits after SECONDS (default 600) with no job and no connection, and on SIGTERM/Ctrl+C it
+/// <c>blenderfarm serve [--workers local[:N]] [--transport unix|tcp] [--idle-exit SECONDS]</c>: the farm, and the
+/// JSON-RPC server the Blender add-on and the queue verbs talk to. One per user (a lock in BLENDERFARM_HOME/run); jobs
+/// it starts run in this process and keep running when the client goes away. Its queue shares one pool of N local
+/// slots by priority, and starting it carries on the queue a previous server left (even one killed). It exits after SECONDS (default 600) with no job and no connection, and on SIGTERM/Ctrl+C it
 /// pauses its jobs (resumable) and exits. Writes nothing to stdout; logs go to stderr.
 /// </summary>
 internal static class ServeCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["transport", "idle-exit"];
+    private static readonly HashSet<string> ValueOptions = ["transport", "idle-exit", "workers"];
 
     public static async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments)
     {
@@ -23,6 +24,12 @@ internal static class ServeCommand
         line.Single("argument", required: false);
         var transport = line.Value("transport") ?? (OperatingSystem.IsWindows() ? EndpointInfo.Tcp : EndpointInfo.Unix);
         var idle = ParseSeconds(line.Value("idle-exit") ?? "600");
+        var pool = Workers.WorkersSpec.Parse(line.Value("workers"));
+        if (pool.Kind != "local")
+        {
+            throw new UsageException($"serve --workers takes local[:N] for now (the farm's pool is this machine's slots), not '{line.Value("workers")}'.");
+        }
+
         var logger = context.Loggers.CreateLogger("BlenderFarm.Coordinator.Server");
         var home = context.Store.Root;
         ServeFiles.CreatePrivateFolder(ServeFiles.RunFolder(home));
@@ -36,7 +43,7 @@ internal static class ServeCommand
 
         var version = ServerVersion();
         await using var listener = RpcListener.Open(transport, ServeFiles.RunFolder(home), version);
-        var host = new JobHost(context.Store, context.Loggers, context.Time);
+        var host = new JobHost(context.Store, context.Loggers, context.Time, pool);
         var server = new RpcServer(host, new ServerIdentity(version, listener.Token), context.Loggers);
         ServeFiles.WriteEndpoint(home, listener.Endpoint);
         ServerLog.Listening(logger, version, Environment.ProcessId, listener.Endpoint.Path ?? $"127.0.0.1:{listener.Endpoint.Port}");
@@ -45,6 +52,7 @@ internal static class ServeCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s => { s.Cancel = true; stop.Cancel(); });
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, s => { s.Cancel = true; stop.Cancel(); });
         var accepting = server.ServeAsync(listener, stop.Token);
+        host.Queue.Start();
         try
         {
             await WaitWhileUsedAsync(host, idle, context.Time, logger, stop.Token).ConfigureAwait(false);
@@ -55,6 +63,7 @@ internal static class ServeCommand
             ServeFiles.RemoveEndpoint(home);
             await accepting.ConfigureAwait(false);
             ServerLog.Stopping(logger, host.RunningJobs);
+            await host.Queue.StopAsync().ConfigureAwait(false); // queued jobs stay queued for the next serve
             host.Jobs.PauseAll(JobMessages.StoppedByUser); // resumable: the next serve or `blenderfarm resume` carries on
             await Task.WhenAll(host.Runs).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
         }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Threading.Channels;
+using BlenderFarm.Application.Queue;
 using BlenderFarm.Blender;
 using BlenderFarm.Blender.Discovery;
 using BlenderFarm.Blender.Scripts;
@@ -30,12 +32,24 @@ internal static class SlotFactory
             _ => new Workforce(CreateLocal(context, workers, spec, blenderPath)),
         };
 
+    /// <summary>A queued job's slots: Blender processes on this machine, one per place the farm's pool lends it.</summary>
+    public static Workforce CreatePooled(CliContext context, WorkersSpec pool, JobSpec spec, string blenderPath, ChannelReader<SlotLoan> loans)
+    {
+        var options = LocalOptions(context, pool, spec, blenderPath);
+        return new Workforce([], pooled: new PooledSlots(loans, id => new LocalSlot(id, options)));
+    }
+
     private static IReadOnlyList<IWorkerSlot> CreateLocal(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath)
+    {
+        var options = LocalOptions(context, workers, spec, blenderPath);
+        return [.. Enumerable.Range(1, workers.Slots).Select(i => new LocalSlot(string.Create(CultureInfo.InvariantCulture, $"local-{i}"), options))];
+    }
+
+    private static LocalSlotOptions LocalOptions(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath)
     {
         var worker = ScriptFiles.Materialize(ScriptFiles.Worker, context.ScriptFolder);
         var workFolder = Path.Combine(spec.OutputDirectory, JobRunner.StagingFolderName, "slots");
-        var options = new LocalSlotOptions(blenderPath, spec.BlendFile, worker, workFolder, workers.ThreadsPerSlot, spec.Scene.FileFormat);
-        return [.. Enumerable.Range(1, workers.Slots).Select(i => new LocalSlot(string.Create(CultureInfo.InvariantCulture, $"local-{i}"), options))];
+        return new LocalSlotOptions(blenderPath, spec.BlendFile, worker, workFolder, workers.ThreadsPerSlot, spec.Scene.FileFormat);
     }
 
     private static async Task<Workforce> CreateSshAsync(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath, CancellationToken cancellationToken)

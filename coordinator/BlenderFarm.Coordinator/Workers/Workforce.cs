@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Workers.Aws.Fleet;
@@ -5,11 +6,12 @@ using BlenderFarm.Workers.Aws.Fleet;
 namespace BlenderFarm.Coordinator.Workers;
 
 /// <summary>
-/// What a job renders on: slots ready now, and with AWS a fleet whose instances' slots join while the job runs.
-/// Disposing it ends the fleet (terminating its instances) and every slot. <see cref="Hosts"/>: the SSH hosts made
-/// ready, with their Blender versions, which the run journals for <c>status</c> and the add-on's panel.
+/// What a job renders on: slots ready now, and with AWS a fleet whose instances' slots join while the job runs, or
+/// with the farm's queue the places lent from its pool. Disposing it ends the fleet (terminating its instances), the
+/// pooled slots (returning their places) and every slot. <see cref="Hosts"/>: the SSH hosts made ready, with their
+/// Blender versions, which the run journals for <c>status</c> and the add-on's panel.
 /// </summary>
-internal sealed class Workforce(IReadOnlyList<IWorkerSlot> slots, SpotFleet? fleet = null, IReadOnlyList<WorkerHost>? hosts = null) : IAsyncDisposable
+internal sealed class Workforce(IReadOnlyList<IWorkerSlot> slots, SpotFleet? fleet = null, PooledSlots? pooled = null, IReadOnlyList<WorkerHost>? hosts = null) : IAsyncDisposable
 {
     public IReadOnlyList<IWorkerSlot> Slots { get; } = slots;
 
@@ -17,11 +19,19 @@ internal sealed class Workforce(IReadOnlyList<IWorkerSlot> slots, SpotFleet? fle
 
     public SpotFleet? Fleet { get; } = fleet;
 
+    /// <summary>Slots that join while the job runs (fleet instances, pool places); null when the slots are fixed.</summary>
+    public ChannelReader<IWorkerSlot>? Joining => Fleet?.Slots ?? pooled?.Joining;
+
     public async ValueTask DisposeAsync()
     {
         if (Fleet is not null)
         {
             await Fleet.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (pooled is not null)
+        {
+            await pooled.DisposeAsync().ConfigureAwait(false);
         }
 
         foreach (var slot in Slots)

@@ -1,4 +1,6 @@
+using System.Threading.Channels;
 using BlenderFarm.Application.Jobs;
+using BlenderFarm.Application.Queue;
 using BlenderFarm.Application.Ports;
 using BlenderFarm.Domain.Journal;
 using BlenderFarm.Domain.Tests.Support;
@@ -13,9 +15,19 @@ internal sealed class FakeJobEngine(JobStore store, TimeProvider time) : IJobEng
 {
     private readonly List<FakeRun> _runs = [];
 
-    public IReadOnlyList<FakeRun> Runs => _runs;
+    /// <summary>The runs so far (a copy: runs start on the service's threads).</summary>
+    public IReadOnlyList<FakeRun> Runs
+    {
+        get
+        {
+            lock (_runs)
+            {
+                return [.. _runs];
+            }
+        }
+    }
 
-    public FakeRun Last => _runs[^1];
+    public FakeRun Last => Runs[^1];
 
     /// <summary>Worker hosts each new run journals at its start; null: none.</summary>
     public IReadOnlyList<Domain.Jobs.WorkerHost>? Hosts { get; set; }
@@ -25,8 +37,29 @@ internal sealed class FakeJobEngine(JobStore store, TimeProvider time) : IJobEng
         ArgumentNullException.ThrowIfNull(request);
         var spec = TestJobs.Spec(TestJobs.Frames(1, 4), jobId: request.JobId ?? "job-1");
         var run = new FakeRun(store.Create(spec), Domain.Jobs.JobState.New(spec), time) { Hosts = Hosts };
-        _runs.Add(run);
+        Add(run);
         return Task.FromResult<IPreparedRun>(run);
+    }
+
+    public Task<Domain.Jobs.JobSpec> JournalAsync(SubmitJob request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var spec = TestJobs.Spec(TestJobs.Frames(1, 4), jobId: request.JobId ?? "job-1");
+        store.Create(spec).Dispose();
+        return Task.FromResult(spec);
+    }
+
+    public Task<IPreparedRun?> PreparePooledAsync(string jobId, IWorkersChoice pool, ChannelReader<SlotLoan> loans, CancellationToken cancellationToken)
+    {
+        var lease = store.TryTake(jobId);
+        if (lease is null)
+        {
+            return Task.FromResult<IPreparedRun?>(null);
+        }
+
+        var run = new FakeRun(lease, store.Read(jobId), time) { Loans = loans };
+        Add(run);
+        return Task.FromResult<IPreparedRun?>(run);
     }
 
     public Task<IPreparedRun?> PrepareResumeAsync(ResumeJob request, CancellationToken cancellationToken)
@@ -39,7 +72,15 @@ internal sealed class FakeJobEngine(JobStore store, TimeProvider time) : IJobEng
         }
 
         var run = new FakeRun(lease, store.Read(request.JobId), time);
-        _runs.Add(run);
+        Add(run);
         return Task.FromResult<IPreparedRun?>(run);
+    }
+
+    private void Add(FakeRun run)
+    {
+        lock (_runs)
+        {
+            _runs.Add(run);
+        }
     }
 }

@@ -1,4 +1,6 @@
+using System.Threading.Channels;
 using BlenderFarm.Application.Jobs;
+using BlenderFarm.Application.Queue;
 using BlenderFarm.Application.Ports;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Journal;
@@ -14,6 +16,9 @@ internal sealed class FakeRun(JobLease lease, JobState state, TimeProvider time)
     public JobState State { get; } = state;
 
     public IJobObserver? Observer { get; private set; }
+
+    /// <summary>With the farm's queue: the places lent to this run.</summary>
+    public ChannelReader<SlotLoan>? Loans { get; init; }
 
     public bool Disposed { get; private set; }
 

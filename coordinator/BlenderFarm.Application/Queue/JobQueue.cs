@@ -1,0 +1,373 @@
+using System.Threading.Channels;
+using BlenderFarm.Application.Jobs;
+using BlenderFarm.Application.Ports;
+using BlenderFarm.Domain.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace BlenderFarm.Application.Queue;
+
+/// <summary>
+/// The farm's queue (<c>blenderfarm serve</c>): jobs wait in order of priority, then submit time, and share one pool
+/// of <see cref="Slots"/> places. The first job in that order that is not paused gets every place; when a job with a
+/// higher priority arrives, the places are recalled and each comes back as soon as its slot finishes the chunk it
+/// renders (a frame in progress is never killed). The queue is saved on every change, so a restart carries on with it.
+/// The CLI's queue verbs and the RPC server call these methods. Thread-safe.
+/// </summary>
+public sealed class JobQueue
+{
+    private readonly JobService _service;
+    private readonly IJobQueueStore _store;
+    private readonly IWorkersChoice _pool;
+    private readonly Func<string, IJobObserver> _observers;
+    private readonly Action<RunningJob>? _started;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly SlotLoan?[] _places;
+    private long _nextOrder;
+    private bool _stopping;
+
+    /// <param name="pool">The workers each place runs (local Blender processes and their threads).</param>
+    /// <param name="observers">Watches each job's run (the server's notifications).</param>
+    /// <param name="started">Told of each run the queue starts (the server announces its end).</param>
+    public JobQueue(
+        JobService service, IJobQueueStore store, IWorkersChoice pool, int slots, Func<string, IJobObserver> observers, ILogger logger, Action<RunningJob>? started = null)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        _started = started;
+        ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
+        _service = service;
+        _store = store;
+        _pool = pool;
+        _observers = observers;
+        _logger = logger;
+        _places = new SlotLoan?[slots];
+    }
+
+    public int Slots => _places.Length;
+
+    /// <summary>Places lent right now (never more than <see cref="Slots"/>).</summary>
+    public int SlotsLent
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _places.Count(p => p is not null);
+            }
+        }
+    }
+
+    /// <summary>Jobs whose run is going now.</summary>
+    public IEnumerable<Task> Runs
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _entries.Values.Select(e => e.Run).OfType<Task>()];
+            }
+        }
+    }
+
+    /// <summary>Loads the saved queue (dropping jobs that ended or are gone) and starts serving it.</summary>
+    public void Start()
+    {
+        lock (_lock)
+        {
+            foreach (var job in _store.Load())
+            {
+                _nextOrder = Math.Max(_nextOrder, job.Order + 1);
+                if (StillToRender(job.JobId))
+                {
+                    _entries[job.JobId] = new Entry(job);
+                }
+            }
+
+            Save();
+            Rebalance();
+        }
+    }
+
+    /// <summary>Checks and journals a new job and puts it in the queue (paused: it keeps its place but waits); returns its place.</summary>
+    public async Task<QueueEntry> SubmitAsync(SubmitJob request, int priority, bool paused, CancellationToken cancellationToken)
+    {
+        var spec = await _service.JournalAsync(request, cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            var entry = new Entry(new QueuedJob(spec.JobId, priority, _nextOrder++, paused));
+            _entries[spec.JobId] = entry;
+            Save();
+            QueueLog.Queued(_logger, spec.JobId, priority);
+            Rebalance();
+            return Describe(entry);
+        }
+    }
+
+    /// <summary>Every queued job in the order the farm serves them.</summary>
+    public IReadOnlyList<QueueEntry> List()
+    {
+        lock (_lock)
+        {
+            return [.. Ordered().Select(Describe)];
+        }
+    }
+
+    /// <summary>Moves a job in the queue; a higher priority than the rendering job's takes its slots at their next chunk.</summary>
+    public QueueEntry SetPriority(string jobId, int priority)
+    {
+        lock (_lock)
+        {
+            var entry = Find(jobId);
+            entry.Job = entry.Job with { Priority = priority };
+            Save();
+            Rebalance();
+            return Describe(entry);
+        }
+    }
+
+    /// <summary>
+    /// Pauses jobs: their runs stop (frames in flight go back to their queues) and queued ones get no slot until
+    /// resumed. A job this process renders outside the queue (the add-on's <c>job.submit</c>) is paused too.
+    /// </summary>
+    public IReadOnlyList<QueueEntry> Pause(IReadOnlyCollection<string> jobIds)
+    {
+        ArgumentNullException.ThrowIfNull(jobIds);
+        lock (_lock)
+        {
+            if (jobIds.FirstOrDefault(id => !_entries.ContainsKey(id) && !_service.IsLive(id)) is { } unknown)
+            {
+                throw new KeyNotFoundException(QueueMessages.NotQueued(unknown));
+            }
+
+            var entries = jobIds.Where(_entries.ContainsKey).Select(id => _entries[id]).ToList();
+            foreach (var entry in entries)
+            {
+                entry.Job = entry.Job with { Paused = true };
+            }
+
+            Save();
+            foreach (var jobId in jobIds)
+            {
+                _service.Pause(jobId, QueueMessages.PausedByUser);
+            }
+
+            Rebalance();
+            return [.. entries.Select(Describe)];
+        }
+    }
+
+    /// <summary>
+    /// Lets paused jobs have slots again, all at once so the queue's order decides which renders first; a job that
+    /// is not queued (paused, failed or cancelled by an earlier run) joins the queue at the end.
+    /// </summary>
+    public IReadOnlyList<QueueEntry> Resume(IReadOnlyCollection<string> jobIds)
+    {
+        ArgumentNullException.ThrowIfNull(jobIds);
+        foreach (var jobId in jobIds)
+        {
+            _service.EnsureExists(jobId);
+            if (_service.Describe(jobId).Phase is JobPhase.Completed)
+            {
+                throw new JobConflictException(JobMessages.AlreadyComplete(jobId));
+            }
+        }
+
+        lock (_lock)
+        {
+            var entries = new List<Entry>();
+            foreach (var jobId in jobIds)
+            {
+                if (!_entries.TryGetValue(jobId, out var entry))
+                {
+                    entry = new Entry(new QueuedJob(jobId, 0, _nextOrder++, Paused: false));
+                    _entries[jobId] = entry;
+                }
+
+                entry.Job = entry.Job with { Paused = false };
+                entries.Add(entry);
+            }
+
+            Save();
+            Rebalance();
+            return [.. entries.Select(Describe)];
+        }
+    }
+
+    /// <summary>Cancels a job (through the service) and takes it out of the queue.</summary>
+    public async Task<CancelResult> CancelAsync(string jobId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_entries.TryGetValue(jobId, out var entry) && entry.Run is null)
+            {
+                _entries.Remove(jobId);
+                Save();
+            }
+        }
+
+        return await _service.CancelAsync(new CancelJob(jobId, Wait: false), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops lending places and pauses every run (resumable: the next start carries on); returns when they stopped.</summary>
+    public async Task StopAsync()
+    {
+        lock (_lock)
+        {
+            _stopping = true;
+        }
+
+        _service.PauseAll(JobMessages.StoppedByUser);
+        await Task.WhenAll(Runs).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+    }
+
+    private bool StillToRender(string jobId)
+    {
+        try
+        {
+            return _service.Describe(jobId).Phase is not (JobPhase.Completed or JobPhase.Cancelled or JobPhase.Failed);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    private Entry Find(string jobId) =>
+        _entries.TryGetValue(jobId, out var entry) ? entry : throw new KeyNotFoundException(QueueMessages.NotQueued(jobId));
+
+    private IEnumerable<Entry> Ordered() => _entries.Values.OrderByDescending(e => e.Job.Priority).ThenBy(e => e.Job.Order);
+
+    private QueueEntry Describe(Entry entry)
+    {
+        var slots = _places.Count(p => p?.JobId == entry.Job.JobId && !p.IsRecalled);
+        var place = entry.Job.Paused ? QueuePlace.Paused : entry.Run is not null && slots > 0 ? QueuePlace.Rendering : QueuePlace.Waiting;
+        return new QueueEntry(entry.Job.JobId, entry.Job.Priority, place, slots);
+    }
+
+    private void Save() => _store.Save([.. Ordered().Select(e => e.Job)]);
+
+    /// <summary>Gives free places to the first job in order, and recalls the places other jobs hold. Under the lock.</summary>
+    private void Rebalance()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        var target = Ordered().FirstOrDefault(e => !e.Job.Paused && !e.Ending);
+        for (var i = 0; i < _places.Length; i++)
+        {
+            if (_places[i] is not { } loan)
+            {
+                if (target is not null)
+                {
+                    Lend(i, target);
+                }
+            }
+            else if (loan.JobId != target?.Job.JobId)
+            {
+                loan.Recall();
+            }
+        }
+    }
+
+    private void Lend(int place, Entry entry)
+    {
+        var loan = new SlotLoan(place + 1, entry.Job.JobId, Returned);
+        _places[place] = loan;
+        if (entry.Loans is null)
+        {
+            entry.Loans = Channel.CreateUnbounded<SlotLoan>();
+            entry.Run = Task.Run(() => RunAsync(entry, entry.Loans));
+        }
+
+        entry.Loans.Writer.TryWrite(loan);
+    }
+
+    private void Returned(SlotLoan loan)
+    {
+        lock (_lock)
+        {
+            if (ReferenceEquals(_places[loan.Number - 1], loan))
+            {
+                _places[loan.Number - 1] = null;
+            }
+
+            if (!loan.IsRecalled && _entries.TryGetValue(loan.JobId, out var entry) && entry.Run is not null)
+            {
+                entry.Ending = true; // a place given back unasked: the run is ending, it takes no more
+            }
+
+            Rebalance();
+        }
+    }
+
+    private async Task RunAsync(Entry entry, Channel<SlotLoan> loans)
+    {
+        var jobId = entry.Job.JobId;
+        JobStatus? ended = null;
+        try
+        {
+            var running = await _service.StartPooledAsync(jobId, _pool, loans.Reader, _observers(jobId)).ConfigureAwait(false);
+            _started?.Invoke(running);
+            ended = (await running.Completion.ConfigureAwait(false)).Status;
+        }
+        catch (Exception e)
+        {
+            QueueLog.RunFailed(_logger, e, jobId, e.Message);
+        }
+
+        var unused = new List<SlotLoan>();
+        lock (_lock)
+        {
+            loans.Writer.TryComplete();
+            while (loans.Reader.TryRead(out var loan))
+            {
+                unused.Add(loan);
+            }
+
+            unused.AddRange(_places.OfType<SlotLoan>().Where(l => l.JobId == jobId));
+            entry.Loans = null;
+            entry.Run = null;
+            entry.Ending = false;
+            if (ended is null or JobStatus.Completed or JobStatus.Cancelled or JobStatus.Failed)
+            {
+                _entries.Remove(jobId);
+            }
+            else if (ended == JobStatus.Paused && !_stopping)
+            {
+                entry.Job = entry.Job with { Paused = true }; // paused by the user, a full disk or the money limit
+            }
+
+            if (!_stopping)
+            {
+                Save();
+            }
+
+            QueueLog.RunEnded(_logger, jobId, ended?.ToString() ?? "an error");
+        }
+
+        foreach (var loan in unused)
+        {
+            loan.Return();
+        }
+
+        lock (_lock)
+        {
+            Rebalance();
+        }
+    }
+
+    private sealed class Entry(QueuedJob job)
+    {
+        public QueuedJob Job { get; set; } = job;
+
+        public Channel<SlotLoan>? Loans { get; set; }
+
+        public Task? Run { get; set; }
+
+        /// <summary>Its run gave a place back unasked (it ended, or stopped): it gets none until the run is over.</summary>
+        public bool Ending { get; set; }
+    }
+}

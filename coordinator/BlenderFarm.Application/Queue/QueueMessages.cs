@@ -1,0 +1,11 @@
+namespace BlenderFarm.Application.Queue;
+
+/// <summary>The queue's sentences for users, each in one place.</summary>
+public static class QueueMessages
+{
+    public const string PausedByUser = "paused by the user";
+
+    public const string SlotRecalled = "the farm gave this slot to a job with a higher priority";
+
+    public static string NotQueued(string jobId) => $"Job {jobId} is not in the farm's queue.";
+}

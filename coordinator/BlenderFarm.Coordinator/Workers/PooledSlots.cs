@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using BlenderFarm.Application.Queue;
+using BlenderFarm.Domain.Ports;
+
+namespace BlenderFarm.Coordinator.Workers;
+
+/// <summary>
+/// A queued job's slots on places lent from the farm's pool: each loan becomes a slot (<c>local-N</c>, N the place)
+/// that joins the run. Disposing it stops every slot and returns every loan.
+/// </summary>
+internal sealed class PooledSlots : IAsyncDisposable
+{
+    private readonly Channel<IWorkerSlot> _joining = Channel.CreateUnbounded<IWorkerSlot>();
+    private readonly List<LoanedSlot> _made = [];
+    private readonly Dictionary<string, int> _names = new(StringComparer.Ordinal);
+    private readonly ChannelReader<SlotLoan> _loans;
+    private readonly Func<string, IWorkerSlot> _create;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _pump;
+
+    /// <param name="create">Makes the job's slot with the given id on this machine.</param>
+    public PooledSlots(ChannelReader<SlotLoan> loans, Func<string, IWorkerSlot> create)
+    {
+        _loans = loans;
+        _create = create;
+        _pump = PumpAsync();
+    }
+
+    /// <summary>The slots as their loans arrive; never completed while the run may get more.</summary>
+    public ChannelReader<IWorkerSlot> Joining => _joining.Reader;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _pump.ConfigureAwait(false);
+        _joining.Writer.TryComplete();
+        List<LoanedSlot> made;
+        lock (_made)
+        {
+            made = [.. _made];
+        }
+
+        foreach (var slot in made)
+        {
+            await slot.DisposeAsync().ConfigureAwait(false);
+        }
+
+        while (_loans.TryRead(out var unused))
+        {
+            unused.Return();
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task PumpAsync()
+    {
+        try
+        {
+            await foreach (var loan in _loans.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            {
+                if (loan.IsRecalled)
+                {
+                    loan.Return();
+                    continue;
+                }
+
+                var slot = new LoanedSlot(_create(Name(loan.Number)), loan);
+                lock (_made)
+                {
+                    _made.Add(slot);
+                }
+
+                _joining.Writer.TryWrite(slot);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // The run is over.
+        }
+    }
+
+    /// <summary><c>local-N</c>, then <c>local-N.2</c> when place N comes back to the same run (a run never reuses a slot id).</summary>
+    private string Name(int place)
+    {
+        var name = string.Create(CultureInfo.InvariantCulture, $"local-{place}");
+        var uses = _names[name] = _names.GetValueOrDefault(name) + 1;
+        return uses == 1 ? name : string.Create(CultureInfo.InvariantCulture, $"{name}.{uses}");
+    }
+
+    /// <summary>A slot on a lent place: once the place is recalled, it stops before its next chunk and gives it back.</summary>
+    private sealed class LoanedSlot(IWorkerSlot inner, SlotLoan loan) : IWorkerSlot
+    {
+        private int _disposed;
+
+        public string Id => inner.Id;
+
+        public async IAsyncEnumerable<SlotEvent> RenderAsync(IReadOnlyList<FrameOrder> frames, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            if (loan.IsRecalled)
+            {
+                await DisposeAsync().ConfigureAwait(false);
+                throw new SlotWithdrawnException(QueueMessages.SlotRecalled);
+            }
+
+            await foreach (var slotEvent in inner.RenderAsync(frames, cancellationToken).ConfigureAwait(false))
+            {
+                yield return slotEvent;
+            }
+        }
+
+        public Task FetchAsync(string workerPath, string localPath, CancellationToken cancellationToken) =>
+            inner.FetchAsync(workerPath, localPath, cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                await inner.DisposeAsync().ConfigureAwait(false);
+                loan.Return();
+            }
+        }
+    }
+}

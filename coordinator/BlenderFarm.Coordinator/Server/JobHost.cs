@@ -24,7 +24,10 @@ internal sealed class JobHost
         ArgumentNullException.ThrowIfNull(loggers);
         _logger = loggers.CreateLogger<JobHost>();
         Time = time;
-        Jobs = new CliContext(store, loggers, time, TextWriter.Null, progressOnTerminal: false).Jobs;
+        Jobs = new CliContext(store, loggers, time, TextWriter.Null, progressOnTerminal: false)
+        {
+            UploadWatcher = jobId => new UploadNotifier(jobId, this),
+        }.Jobs;
     }
 
     public JobService Jobs { get; }

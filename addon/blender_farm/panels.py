@@ -100,6 +100,8 @@ class RENDER_PT_blender_farm(bpy.types.Panel):
         settings = context.scene.blender_farm
         job = status.job_status(context)
 
+        if job.busy and job.upload:
+            self._draw_upload(layout, context, job)
         if settings.job_id:
             self._draw_job(layout, context, settings.job_id, job)
         if job.error:
@@ -152,6 +154,19 @@ class RENDER_PT_blender_farm(bpy.types.Panel):
             draw_estimate(col.box().column(align=True), context, settings, prefs)
         if settings.workers == "DEFAULT":
             wrapped_labels(col, context, "Preferences: " + texts.WORKERS_NAME.get(kind, kind))
+
+    @staticmethod
+    def _draw_upload(layout, context, job):
+        """The job files' upload to S3 while job.submit waits: a bar with bytes, rate and ETA, then what S3 held."""
+        col = layout.box().column(align=True)
+        col.label(text=job.busy, icon="EXPORT")
+        lines = job.upload.split("\n")
+        if hasattr(col, "progress"):  # Blender 4.0+
+            col.progress(factor=job.upload_progress / 100.0, type="BAR", text=lines[0])
+        else:
+            col.prop(job, "upload_progress", text=lines[0], slider=True)
+        for line in lines[1:]:
+            wrapped_labels(col, context, line, icon="CHECKMARK")
 
     @staticmethod
     def _draw_job(layout, context, job_id, job):

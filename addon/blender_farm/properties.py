@@ -47,6 +47,8 @@ class BlenderFarmJobStatus(bpy.types.PropertyGroup):
     last_frame: IntProperty()
     last_frame_path: StringProperty()
     busy: StringProperty(description="What the add-on is doing right now (packing, submitting...)")
+    upload: StringProperty(description="The job files' upload to S3 while the job is submitted, one line each")
+    upload_progress: FloatProperty(name="Upload", min=0.0, max=100.0, precision=0, subtype="PERCENTAGE")
     connected: BoolProperty()
 
 

@@ -50,6 +50,7 @@ def apply_status(status, info):
     status.rate = texts.rate_text(rate, status.rate if status.job_id == info["jobId"] else "")
     status.job_id = info["jobId"]
     status.phase = info["phase"]
+    status.upload = ""  # the job exists: its files are up
     status.done, status.failed, status.total = info["done"], info["failed"], info["total"]
     status.progress = 100.0 * info["done"] / info["total"] if info["total"] else 0.0
     finished = info["phase"] != "running" or info["done"] + info["failed"] == info["total"]
@@ -64,6 +65,14 @@ def apply_status(status, info):
     last = info.get("lastFrame")
     if last:
         show_frame(status, last)
+
+
+def apply_preparing(status, info):
+    """Copies a job.preparing notification (dict) into the WindowManager status: the upload's line and bar."""
+    upload = info.get("upload")
+    status.busy = info["step"].capitalize() + "..."
+    status.upload = "\n".join(texts.upload_lines(upload)) if upload else ""
+    status.upload_progress = 100.0 * texts.upload_fraction(upload) if upload else 0.0
 
 
 LATEST_IMAGE = "BlenderFarm Latest Frame"
@@ -188,6 +197,10 @@ def handle(item):
         _watched["retry_at"] = time.monotonic() + 3.0
     elif kind == "notify":
         _, method, params = item
+        if method == "job.preparing":  # job.submit has not replied: the scene does not know the job id yet
+            if params and status.busy:
+                apply_preparing(status, params)
+            return
         if not params or params.get("jobId") != current:
             return
         if method == "job.progress":

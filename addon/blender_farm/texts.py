@@ -104,3 +104,31 @@ def estimate_lines(figures):
 def _duration(seconds):
     minutes = int(round(seconds / 60.0))
     return "%dh%02dm" % (minutes // 60, minutes % 60) if minutes >= 60 else "%d min" % max(1, minutes)
+
+
+def size_text(count):
+    """Bytes as the coordinator's terminal line writes them: 12.0 MB, 1.2 GB."""
+    for unit, shift in (("GB", 30), ("MB", 20), ("KB", 10)):
+        if count >= 1 << shift:
+            return "%.1f %s" % (count / float(1 << shift), unit)
+    return "%d B" % count
+
+
+def upload_lines(upload):
+    """The panel's lines for a `job.preparing` upload (dict): what is sent, at what rate and for how long yet, then
+    what S3 already held; the first line goes on the progress bar."""
+    eta = upload.get("etaSeconds")
+    eta_text = "ETA %d:%02d" % (int(eta) // 60, int(eta) % 60) if eta is not None else "ETA --:--"
+    lines = ["%s of %s, %s/s, %s" % (size_text(upload["sentBytes"]), size_text(upload["totalBytes"]),
+                                      size_text(int(upload.get("bytesPerSecond") or 0)), eta_text)]
+    skipped = upload.get("skippedFiles") or 0
+    if skipped:
+        lines.append("%d file%s (%s) already in S3" % (skipped, "" if skipped == 1 else "s",
+                                                       size_text(upload.get("skippedBytes") or 0)))
+    return lines
+
+
+def upload_fraction(upload):
+    """How far the upload is, 0 to 1; a job whose files S3 holds already is done at once."""
+    total = upload["totalBytes"]
+    return min(1.0, upload["sentBytes"] / float(total)) if total else 1.0

@@ -210,3 +210,38 @@ public sealed record JobEndedInfo
 
     public required JobStatusInfo Status { get; init; }
 }
+
+/// <summary>
+/// The <c>job.preparing</c> notification: what <c>job.submit</c> is doing before it replies (the job id is the one
+/// the reply will carry), sent to the submitting connection.
+/// </summary>
+public sealed record JobPreparingInfo
+{
+    public required string JobId { get; init; }
+
+    /// <summary>What is being done, e.g. <c>uploading job files</c>.</summary>
+    public required string Step { get; init; }
+
+    /// <summary>The job files' upload to S3 (AWS jobs); null for steps without a transfer.</summary>
+    public UploadProgressInfo? Upload { get; init; }
+}
+
+/// <summary>Where the upload of a job's files stands.</summary>
+public sealed record UploadProgressInfo
+{
+    public required long SentBytes { get; init; }
+
+    /// <summary>Bytes to send: the files the bucket does not hold yet.</summary>
+    public required long TotalBytes { get; init; }
+
+    /// <summary>Files not sent because the bucket already holds them (same content).</summary>
+    public int SkippedFiles { get; init; }
+
+    public long SkippedBytes { get; init; }
+
+    /// <summary>Average since the upload began; 0 before anything was sent.</summary>
+    public double BytesPerSecond { get; init; }
+
+    /// <summary>Null until a rate is known.</summary>
+    public double? EtaSeconds { get; init; }
+}

@@ -36,4 +36,5 @@ public static class Notifications
     public const string JobProgress = "job.progress";
     public const string FrameDone = "frame.done";
     public const string JobEnded = "job.ended";
+    public const string JobPreparing = "job.preparing";
 }

@@ -76,3 +76,29 @@ class HostLinesTests(unittest.TestCase):
     def test_local_slots_have_no_host_lines(self):
         self.assertEqual(texts.host_lines([]), [])
         self.assertEqual(texts.host_lines(None), [])
+
+
+class UploadTextTests(unittest.TestCase):
+    """The panel's upload line reads like the coordinator's terminal line for the same job.preparing figures."""
+
+    def test_bytes_rate_and_eta_of_the_upload_then_what_s3_already_held(self):
+        upload = {"sentBytes": 12 << 20, "totalBytes": 48 << 20, "skippedFiles": 3, "skippedBytes": 5000000,
+                  "bytesPerSecond": 4194304.0, "etaSeconds": 9.0}
+        self.assertEqual(texts.upload_lines(upload),
+                         ["12.0 MB of 48.0 MB, 4.0 MB/s, ETA 0:09", "3 files (4.8 MB) already in S3"])
+        self.assertAlmostEqual(texts.upload_fraction(upload), 0.25)
+
+    def test_before_a_rate_is_known_the_eta_is_dashes_and_nothing_skipped_adds_no_line(self):
+        upload = {"sentBytes": 0, "totalBytes": 3 << 30, "skippedFiles": 0, "skippedBytes": 0,
+                  "bytesPerSecond": 0, "etaSeconds": None}
+        self.assertEqual(texts.upload_lines(upload), ["0 B of 3.0 GB, 0 B/s, ETA --:--"])
+        self.assertEqual(texts.upload_fraction(upload), 0.0)
+
+    def test_minutes_in_the_eta_and_one_file_skipped(self):
+        upload = {"sentBytes": 1536, "totalBytes": 10 << 20, "skippedFiles": 1, "skippedBytes": 700,
+                  "bytesPerSecond": 1024.0, "etaSeconds": 125.4}
+        self.assertEqual(texts.upload_lines(upload),
+                         ["1.5 KB of 10.0 MB, 1.0 KB/s, ETA 2:05", "1 file (700 B) already in S3"])
+
+    def test_a_job_whose_files_s3_holds_already_is_a_full_bar(self):
+        self.assertEqual(texts.upload_fraction({"sentBytes": 0, "totalBytes": 0}), 1.0)

@@ -2,6 +2,7 @@ using BlenderFarm.Application;
 using BlenderFarm.Coordinator.Commands;
 using BlenderFarm.Coordinator.Progress;
 using BlenderFarm.Domain.Journal;
+using BlenderFarm.Workers.Aws.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace BlenderFarm.Coordinator.Cli;
@@ -24,6 +25,9 @@ internal sealed class CliContext(
 
     /// <summary>The job service every command and the server go through (one per process).</summary>
     public JobService Jobs => _jobs ??= new JobService(Store, new JobEngine(this), Time);
+
+    /// <summary>Who else (the submitting add-on) follows the upload of a job's files, by job id; null: the log only.</summary>
+    public Func<string, IProgress<TransferProgress>?> UploadWatcher { get; init; } = _ => null;
 
     public string ScriptFolder => Path.Combine(Store.Root, "scripts");
 

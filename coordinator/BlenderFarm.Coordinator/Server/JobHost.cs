@@ -29,7 +29,10 @@ internal sealed class JobHost
         ArgumentNullException.ThrowIfNull(store);
         _logger = loggers.CreateLogger<JobHost>();
         Time = time;
-        Jobs = new CliContext(store, loggers, time, TextWriter.Null, progressOnTerminal: false).Jobs;
+        Jobs = new CliContext(store, loggers, time, TextWriter.Null, progressOnTerminal: false)
+        {
+            UploadWatcher = jobId => new UploadNotifier(jobId, this),
+        }.Jobs;
         Pool = pool ??= WorkersSpec.Parse(null);
         Queue = new JobQueue(Jobs, new FileJobQueueStore(store.Root), pool, pool.Slots,
             id => new RpcJobObserver(id, this, time), loggers.CreateLogger<JobQueue>(), AnnounceEnd);

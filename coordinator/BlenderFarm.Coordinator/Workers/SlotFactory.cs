@@ -107,6 +107,7 @@ internal static class SlotFactory
             IsJobActiveElsewhere = context.Store.IsTaken,
             BlendFileName = Path.GetFileName(spec.BlendFile),
             SavedBy = BlenderRelease.Parse(spec.Scene.FileBlenderVersion),
+            UploadProgress = context.UploadWatcher(spec.JobId),
         };
         var fleet = await SpotFleet.PrepareAsync(setup, cancellationToken).ConfigureAwait(false);
         Log.Info(logger, string.Create(CultureInfo.InvariantCulture,

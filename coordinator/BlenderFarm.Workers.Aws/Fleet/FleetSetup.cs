@@ -20,6 +20,9 @@ public sealed record FleetSetup(IAmazonEC2 Ec2, AwsOptions Options, string JobId
     /// </summary>
     public Storage.ContentStore? Store { get; init; }
 
+    /// <summary>Also told how the job files' upload stands (the add-on's panel), besides the log's progress line.</summary>
+    public IProgress<Storage.TransferProgress>? UploadProgress { get; init; }
+
     /// <summary>The job's .blend as named in sentences about it.</summary>
     public string BlendFileName { get; init; } = "the scene";
 

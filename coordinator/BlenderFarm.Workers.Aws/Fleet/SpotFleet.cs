@@ -98,7 +98,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
         if (setup.Store is null && options.Storage is not null)
         {
             // Only once the image and prices are known good: a wrong AMI or type must not cost the artist an upload.
-            setup = setup with { Store = await JobUpload.UploadAsync(options, OwnerId.For(setup.FarmsFolder), setup.Files, setup.Time, setup.Logger, cancellationToken).ConfigureAwait(false) };
+            setup = setup with { Store = await JobUpload.UploadAsync(options, OwnerId.For(setup.FarmsFolder), setup.Files, setup.Time, setup.Logger, setup.UploadProgress, cancellationToken).ConfigureAwait(false) };
         }
 
         var owned = (await FarmInventory.InstancesAsync(setup.Ec2, cancellationToken).ConfigureAwait(false))

@@ -157,6 +157,22 @@ public sealed class PanelInBlenderTests
     }
 
     [Test]
+    public void While_an_AWS_job_is_submitted_the_panel_shows_its_S3_upload_as_a_bar_with_bytes_rate_and_eta()
+    {
+        var drawn = _result.GetProperty("upload_drawn").EnumerateArray().Select(d => string.Join(" | ", d.EnumerateArray().Select(v => v.ToString()))).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(drawn, Is.EqualTo(new[]
+            {
+                "label | Uploading job files... | EXPORT",
+                "progress | 12.0 MB of 48.0 MB, 4.0 MB/s, ETA 0:09 | 0.25",
+                "label | 3 files (4.8 MB) already in S3 | CHECKMARK",
+            }));
+            Assert.That(_result.GetProperty("upload_after_start").GetString(), Is.Empty, "once the job runs its frames' bar takes over");
+        });
+    }
+
+    [Test]
     public void Missing_files_are_explained_in_the_panels_words_with_a_cancel_button()
     {
         Assert.Multiple(() =>

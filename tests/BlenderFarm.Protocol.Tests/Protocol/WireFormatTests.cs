@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using BlenderFarm.Coordinator.Server;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Protocol.Tests.Support;
+using BlenderFarm.Workers.Aws.Storage;
 using StreamJsonRpc;
 
 namespace BlenderFarm.Protocol.Tests.Protocol;
@@ -120,9 +122,7 @@ public sealed class WireFormatTests
     public async Task Job_status_lists_the_runs_SSH_hosts_with_their_Blender_versions_as_the_addon_reads_them()
     {
         await using var harness = new ServerHarness();
-        var spec = new JobSpec("20250101-120000-beef", "/p/shot.blend", "/p/out", [1, 2],
-            new SceneInfo("Scene", 1, 2, 1, 64, 48, "PNG", ".png", "shot_", "CYCLES", "4.3.2", "4.3"), ChunkPolicy.Auto, "ssh:/p/hosts.txt", "/usr/bin/blender",
-            DateTimeOffset.Parse("2025-01-01T12:00:00Z", CultureInfo.InvariantCulture));
+        var spec = TwoFrameJob("20250101-120000-beef", "ssh:/p/hosts.txt");
         using (var lease = harness.Store.Create(spec))
         {
             lease.Journal.Append(new Domain.Journal.RunStarted(spec.CreatedAt, 1, spec.Workers, [new WorkerHost("render@gpu1", "4.3.2", 2)]));
@@ -135,6 +135,24 @@ public sealed class WireFormatTests
 
         var hosts = reply.GetProperty("result").GetProperty("hosts");
         Assert.That(hosts.GetRawText(), Is.EqualTo("""[{"host":"render@gpu1","blenderVersion":"4.3.2","slots":2}]"""));
+    }
+
+    [Test]
+    public async Task The_job_files_upload_reaches_the_submitting_addon_as_job_preparing_with_bytes_rate_and_eta()
+    {
+        await using var harness = new ServerHarness();
+        var spec = TwoFrameJob("20250101-120000-cafe", "aws");
+        harness.Store.Create(spec).Dispose();
+        await using var client = new RawRpcClient(harness.Connect());
+        await client.HandshakeAsync();
+        await client.CallAsync(Methods.JobWatch, JsonSerializer.Serialize(new { jobId = spec.JobId }));
+
+        new UploadNotifier(spec.JobId, harness.Host).Report(new TransferProgress(12 << 20, 48 << 20, 3, 5_000_000, TimeSpan.FromSeconds(3)));
+        var message = await client.ReadAsync();
+
+        Assert.That(message.GetProperty("method").GetString(), Is.EqualTo("job.preparing"));
+        Assert.That(message.GetProperty("params").GetRawText(), Is.EqualTo(
+            """{"jobId":"20250101-120000-cafe","step":"uploading job files","upload":{"sentBytes":12582912,"totalBytes":50331648,"skippedFiles":3,"skippedBytes":5000000,"bytesPerSecond":4194304,"etaSeconds":9}}"""));
     }
 
     [Test]
@@ -178,4 +196,8 @@ public sealed class WireFormatTests
         Assert.That(list.Jobs, Is.Empty);
         Assert.That(missing!.ErrorCode, Is.EqualTo((int)RpcErrorCode.JobNotFound));
     }
+
+    private static JobSpec TwoFrameJob(string jobId, string workers) => new(jobId, "/p/shot.blend", "/p/out", [1, 2],
+        new SceneInfo("Scene", 1, 2, 1, 64, 48, "PNG", ".png", "shot_", "CYCLES", "4.3.2", "4.3"), ChunkPolicy.Auto, workers, "/usr/bin/blender",
+        DateTimeOffset.Parse("2025-01-01T12:00:00Z", CultureInfo.InvariantCulture));
 }

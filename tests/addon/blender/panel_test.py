@@ -4,7 +4,8 @@
 
 Enables the add-on from its source folder and records what an artist would see: Render greyed out while this scene's
 job runs, the latest frame as an image datablock that follows new frames, the Info report when a job ends, the
-status bar line while it runs, and the missing-files popup's two buttons.
+status bar line while it runs, the missing-files popup's two buttons, and the S3 upload bar while an AWS job is
+submitted.
 """
 
 import json
@@ -62,6 +63,25 @@ try:
         __import__("blender_farm.rpc", fromlist=["rpc"]).RpcError(1011, "... pass --allow-missing to render ..."))
     result["dismiss_registered"] = hasattr(bpy.types, "BLENDER_FARM_OT_dismiss")
     result["button_label"] = texts.render_button_label("SSH")
+
+    # While job.submit waits on an AWS job's S3 upload: job.preparing (for the id the reply will carry) fills the panel.
+    job.busy = "Packing and submitting..."
+    status.handle(("notify", "job.preparing", {"jobId": "J2", "step": "uploading job files", "upload": {
+        "sentBytes": 12 << 20, "totalBytes": 48 << 20, "skippedFiles": 3, "skippedBytes": 5000000,
+        "bytesPerSecond": 4194304.0, "etaSeconds": 9.0}}))
+    drawn = []
+
+    class Layout:  # records what the panel draws (background Blender has no region to draw in)
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: drawn.append((name, kwargs)) or self
+
+    from blender_farm import panels
+    panels.RENDER_PT_blender_farm._draw_upload(Layout(), bpy.context, job)
+    result["upload_drawn"] = [[name, kwargs.get("text"), kwargs.get("factor", kwargs.get("icon"))]
+                              for name, kwargs in drawn if name in ("label", "progress", "prop")]
+    result["upload_progress"] = job.upload_progress
+    status.apply_status(job, {"jobId": "J2", "phase": "running", "done": 0, "failed": 0, "total": 40})
+    result["upload_after_start"] = job.upload
 except Exception:
     result["errors"].append(traceback.format_exc())
 with open(RESULT, "w", encoding="utf-8") as handle:

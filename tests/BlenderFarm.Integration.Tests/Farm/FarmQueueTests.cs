@@ -70,8 +70,33 @@ public sealed class FarmQueueTests
         var first = await workspace.Cli.RunAsync("submit", slow, "--priority", "0", "--chunk", "2", "--job-id", "low", "--output", workspace.PathOf("low-frames"));
         Assert.That(first.ExitCode, Is.Zero, first.ToString());
         await Poll.UntilAsync(() => low.DoneCounts().Count >= 2, Patience, "the low-priority job has two frames done");
-        var second = await workspace.Cli.RunAsync("submit", tiny, "--priority", "10", "--chunk", "2", "--frames", "1-6", "--job-id", "high", "--output", workspace.PathOf("high-frames"));
+
+        // The low job's Blenders are held (SIGSTOP) while the high job is submitted, so however fast this machine
+        // renders, the low job is still mid-run when the high one arrives; they go on at once after.
+        var held = SlotProcesses.Find(slow);
+        Assert.That(held, Is.Not.Empty, "the low job's Blenders are running");
+        foreach (var (pid, _) in held)
+        {
+            SlotProcesses.Signal("STOP", pid);
+        }
+
+        CliResult second;
+        int doneWhenQueued;
+        try
+        {
+            second = await workspace.Cli.RunAsync("submit", tiny, "--priority", "10", "--chunk", "2", "--frames", "1-6", "--job-id", "high", "--output", workspace.PathOf("high-frames"));
+            doneWhenQueued = low.DoneCounts().Count;
+        }
+        finally
+        {
+            foreach (var (pid, _) in held)
+            {
+                SlotProcesses.Signal("CONT", pid);
+            }
+        }
+
         Assert.That(second.ExitCode, Is.Zero, second.ToString());
+        Assert.That(doneWhenQueued, Is.LessThan(16), "the low job was still rendering when the high one was queued");
         await Support.Farm.UntilCompletedAsync(farm, workspace.Cli.Home, ["low", "high"], Patience);
 
         var high = new JournalView(workspace.Cli.Home, "high");

@@ -279,6 +279,8 @@ public sealed partial class SpotFleetTests
         Assert.That(fake.FleetErrors, Has.Some.EqualTo("g4dn.xlarge in us-east-1a: InsufficientInstanceCapacity"), "g4dn.xlarge was tried first");
         Assert.That(fake.FleetErrors, Has.All.Contains("g4dn.xlarge").And.All.Contains("InsufficientInstanceCapacity"), "nothing else failed");
         Assert.That(fake.RefusedRequests, Is.Empty, "nothing was refused");
+        Assert.That((Calls(fake, "CreateFleet"), Calls(fake, "RunInstances")), Is.EqualTo((fake.Instances.Count, 0)), "one fleet call per instance offered every type and zone at once");
+        Assert.That(fake.FleetErrors, Does.Contain("g4dn.xlarge in us-east-1b: InsufficientInstanceCapacity"), "both zones of g4dn.xlarge were in the same call");
         await AssertTornDownAsync(workspace, fake, "fallback");
     }
 

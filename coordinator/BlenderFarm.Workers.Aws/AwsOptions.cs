@@ -12,7 +12,7 @@ public sealed record AwsOptions
     /// <summary>Named profile in ~/.aws/credentials or ~/.aws/config; null: AWS_PROFILE, then "default".</summary>
     public string? Profile { get; init; }
 
-    /// <summary>Instance types in order of preference; the next is tried when one has no spot capacity.</summary>
+    /// <summary>The instance types a launch may use; each launch offers EC2 all of them (in every zone) and EC2 picks.</summary>
     public IReadOnlyList<string> InstanceTypes { get; init; } = ["g4dn.xlarge", "g5.xlarge", "g6.xlarge"];
 
     /// <summary>Availability zones to try in order; empty: let EC2 choose.</summary>

@@ -89,13 +89,15 @@ public sealed class FarmResources
     };
 
     /// <summary>
-    /// Removes the farm's security group and key pair and the private key; waits while instances still hold the group.
+    /// Removes the farm's launch templates (one outlives its launch only when that was cut short), security group, key
+    /// pair and the private key; waits while instances still hold the group.
     /// Only resources tagged with <paramref name="ownerId"/> are touched (null: any owner's, for <c>teardown --all-owners</c>):
     /// another installation in the same account may have a farm of the same id.
     /// </summary>
     public static async Task DeleteAsync(IAmazonEC2 ec2, string farmId, string? ownerId, string keyFolder, TimeSpan patience, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ec2);
+        await DeleteLaunchTemplatesAsync(ec2, farmId, ownerId, cancellationToken).ConfigureAwait(false);
         if (await FindSecurityGroupAsync(ec2, farmId, ownerId, cancellationToken).ConfigureAwait(false) is { } groupId)
         {
             var deadline = DateTime.UtcNow + patience;
@@ -161,6 +163,29 @@ public sealed class FarmResources
             Filters = OwnedBy(farmId, ownerId),
         }, cancellationToken)).ConfigureAwait(false);
         return found.SecurityGroups is { Count: > 0 } groups ? groups[0].GroupId : null;
+    }
+
+    private static async Task DeleteLaunchTemplatesAsync(IAmazonEC2 ec2, string farmId, string? ownerId, CancellationToken cancellationToken)
+    {
+        var found = await Ec2Access.CallAsync("looking for the farm's launch templates", () => ec2.DescribeLaunchTemplatesAsync(new DescribeLaunchTemplatesRequest
+        {
+            Filters = OwnedBy(farmId, ownerId),
+        }, cancellationToken)).ConfigureAwait(false);
+        foreach (var template in found.LaunchTemplates ?? [])
+        {
+            try
+            {
+                await ec2.DeleteLaunchTemplateAsync(new DeleteLaunchTemplateRequest { LaunchTemplateId = template.LaunchTemplateId }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonEC2Exception e) when (e.ErrorCode == "InvalidLaunchTemplateId.NotFound")
+            {
+                // deleted meanwhile
+            }
+            catch (AmazonServiceException e)
+            {
+                throw new UserFacingException(Ec2Access.Explain(e, $"deleting launch template {template.LaunchTemplateName}"), e);
+            }
+        }
     }
 
     private static async Task<string?> FindKeyPairAsync(IAmazonEC2 ec2, string farmId, string? ownerId, CancellationToken cancellationToken)

@@ -101,7 +101,7 @@ public static class FarmInventory
     }
 
     /// <summary>
-    /// Farms that still own a key pair or a security group (left behind by a crash or an earlier teardown that
+    /// Farms that still own a key pair, a security group or a launch template (left behind by a crash or an earlier teardown that
     /// failed), each with its job; only those of <paramref name="owner"/> unless it is null.
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, string>> FarmsWithResourcesAsync(IAmazonEC2 ec2, string? owner, CancellationToken cancellationToken)
@@ -111,8 +111,11 @@ public static class FarmInventory
             ec2.DescribeKeyPairsAsync(new DescribeKeyPairsRequest { Filters = [new Filter("tag-key", [Tags.Farm])] }, cancellationToken)).ConfigureAwait(false);
         var groups = await Ec2Access.CallAsync("listing BlenderFarm's security groups", () =>
             ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("tag-key", [Tags.Farm])] }, cancellationToken)).ConfigureAwait(false);
+        var templates = await Ec2Access.CallAsync("listing BlenderFarm's launch templates", () =>
+            ec2.DescribeLaunchTemplatesAsync(new DescribeLaunchTemplatesRequest { Filters = [new Filter("tag-key", [Tags.Farm])] }, cancellationToken)).ConfigureAwait(false);
         var farms = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var tags in (keys.KeyPairs ?? []).Select(k => k.Tags ?? []).Concat((groups.SecurityGroups ?? []).Select(g => g.Tags ?? []))
+                     .Concat((templates.LaunchTemplates ?? []).Select(t => t.Tags ?? []))
                      .Select(tags => tags.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal))
                      .Where(tags => owner is null || tags.GetValueOrDefault(Tags.Owner) == owner))
         {

@@ -158,7 +158,7 @@ public sealed partial class SpotFleet
 
         foreach (var refusal in refusals)
         {
-            Log.Warning(_setup.Logger, $"no spot capacity for {refusal}: trying the next type or zone");
+            Log.Warning(_setup.Logger, $"spot pool not used: {refusal}");
         }
 
         if (launched is null)

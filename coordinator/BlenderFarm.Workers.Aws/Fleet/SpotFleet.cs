@@ -48,7 +48,7 @@ public sealed partial class SpotFleet : IAsyncDisposable
         _prices = prices;
         _reattach = reattach;
         _background.Add(orphanCleanup);
-        _launcher = new SpotLauncher(setup.Ec2, setup.Options, farm, image.ImageId, (type, zone) => SpotPrices.For(prices, type, zone ?? "") is not null, Ec2Access.RegionOf(setup.Ec2));
+        _launcher = new SpotLauncher(setup.Ec2, setup.Options, farm, image.ImageId, prices, Ec2Access.RegionOf(setup.Ec2), setup.Time);
         _hostKeys = new HostKeyPolicy([], KnownHostsFile, acceptNewHostKeys: false);
         _hostOptions = setup.HostOptions with { HostKeys = _hostKeys };
     }

@@ -10,6 +10,7 @@ internal sealed partial class FakeEc2
 {
     private readonly Dictionary<string, FakeInstance> _instances = new(StringComparer.Ordinal);
     private readonly List<(string? Zone, string Type)> _noCapacity = [];
+    private (string Code, string Message)? _launchRefusal;
 
     /// <summary>How long after launch the console output stays empty (real EC2: a few minutes).</summary>
     public TimeSpan ConsoleOutputDelay { get; set; }
@@ -41,8 +42,14 @@ internal sealed partial class FakeEc2
         }
     }
 
-    /// <summary>Every RunInstances from now on fails with <paramref name="code"/> (a quota, the account, a permission, a bad parameter).</summary>
-    public void RefuseLaunches(string code, string message) => Refuse("RunInstances", code, message);
+    /// <summary>Every launch from now on (RunInstances, or each of a CreateFleet's overrides) fails with <paramref name="code"/> (a quota, the account, a permission, a bad parameter).</summary>
+    public void RefuseLaunches(string code, string message)
+    {
+        lock (_gate)
+        {
+            _launchRefusal = (code, message);
+        }
+    }
 
     /// <summary>The machine crashes: its sshd and sessions die, yet the API still says running.</summary>
     public void Kill(string instanceId)
@@ -182,78 +189,104 @@ internal sealed partial class FakeEc2
             throw Ec2Error.InvalidValue("InstanceMarketOptions.SpotOptions.MaxPrice", maxPrice, "It must be a positive price in dollars.");
         }
 
-        string? decodedUserData = null;
-        if (userData is not null)
-        {
-            byte[] bytes;
-            try
-            {
-                bytes = Convert.FromBase64String(userData);
-            }
-            catch (FormatException)
-            {
-                throw Ec2Error.BadRequest("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
-            }
-
-            if (bytes.Length > 16384)
-            {
-                throw Ec2Error.BadRequest("InvalidParameterValue", "User data is limited to 16384 bytes");
-            }
-
-            decodedUserData = Encoding.UTF8.GetString(bytes);
-        }
+        var decodedUserData = DecodeUserData(userData);
 
         if (zone is not null && !Zones.Contains(zone))
         {
             throw Ec2Error.InvalidValue("Placement.AvailabilityZone", zone, "The zone does not exist in this region.");
         }
 
-        if (_images.All(i => i.ImageId != imageId))
-        {
-            throw Ec2Error.BadRequest("InvalidAMIID.NotFound", $"The image id '[{imageId}]' does not exist");
-        }
-
-        var keyPair = keyName is null ? null
-            : _keyPairs.FirstOrDefault(k => k.Name == keyName) ?? throw Ec2Error.BadRequest("InvalidKeyPair.NotFound", $"The key pair '{keyName}' does not exist");
-        var missingGroup = groupIds.FirstOrDefault(g => _groups.All(x => x.Id != g));
-        if (missingGroup is not null)
-        {
-            throw Ec2Error.BadRequest("InvalidGroup.NotFound", $"The security group '{missingGroup}' does not exist");
-        }
-
+        var spec = new LaunchSpec(imageId, keyName, groupIds, decodedUserData, httpTokens, hopLimit, httpEndpoint, market, spotType, behavior,
+            tagSpecs.GetValueOrDefault("instance") ?? new Dictionary<string, string>(), clientToken);
+        var keyPair = CheckLaunchResources(spec);
         var placed = zone ?? Zones[0];
+        CheckCapacity(type, placed);
+        var reservationId = FakeInstance.NewId("r-");
+        var launched = new List<FakeInstance>();
+        for (var n = 0; n < max; n++)
+        {
+            launched.Add(Launch(spec, type, placed, reservationId, keyPair));
+        }
+
+        return Reservation(reservationId, launched);
+    }
+
+    /// <summary>User data as EC2 takes it: base64, at most 16 KiB decoded.</summary>
+    private static string? DecodeUserData(string? userData)
+    {
+        if (userData is null)
+        {
+            return null;
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(userData);
+        }
+        catch (FormatException)
+        {
+            throw Ec2Error.BadRequest("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
+        }
+
+        return bytes.Length > 16384 ? throw Ec2Error.BadRequest("InvalidParameterValue", "User data is limited to 16384 bytes") : Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>What a launch asks for besides the type and the zone (RunInstances' parameters, or a launch template's data).</summary>
+    private sealed record LaunchSpec(string ImageId, string? KeyName, IReadOnlyList<string> SecurityGroupIds, string? UserData, string HttpTokens, int HopLimit,
+        string HttpEndpoint, string? Market, string? SpotType, string? Behavior, IReadOnlyDictionary<string, string> InstanceTags, string? ClientToken);
+
+    /// <summary>The image, key pair and groups a launch names must exist; returns the key pair.</summary>
+    private FakeKeyPair? CheckLaunchResources(LaunchSpec spec)
+    {
+        if (_images.All(i => i.ImageId != spec.ImageId))
+        {
+            throw Ec2Error.BadRequest("InvalidAMIID.NotFound", $"The image id '[{spec.ImageId}]' does not exist");
+        }
+
+        var keyPair = spec.KeyName is null ? null
+            : _keyPairs.FirstOrDefault(k => k.Name == spec.KeyName) ?? throw Ec2Error.BadRequest("InvalidKeyPair.NotFound", $"The key pair '{spec.KeyName}' does not exist");
+        var missingGroup = spec.SecurityGroupIds.FirstOrDefault(g => _groups.All(x => x.Id != g));
+        return missingGroup is not null ? throw Ec2Error.BadRequest("InvalidGroup.NotFound", $"The security group '{missingGroup}' does not exist") : keyPair;
+    }
+
+    /// <summary>Refuses a launch the way a launch refused by <see cref="RefuseLaunches"/> or <see cref="NoCapacityFor"/> is.</summary>
+    private void CheckCapacity(string type, string placed)
+    {
+        if (_launchRefusal is { } refusal)
+        {
+            throw Ec2Error.BadRequest(refusal.Code, refusal.Message);
+        }
+
         if (_noCapacity.Any(c => c.Type == type && (c.Zone is null || c.Zone == placed)))
         {
             throw Ec2Error.BadRequest("InsufficientInstanceCapacity",
                 $"We currently do not have sufficient {type} capacity in the Availability Zone you requested ({placed}). Our system will be working on provisioning additional capacity. You can currently get {type} capacity by not specifying an Availability Zone in your request or choosing a different Availability Zone.");
         }
+    }
 
-        var reservationId = FakeInstance.NewId("r-");
-        var launched = new List<FakeInstance>();
-        for (var n = 0; n < max; n++)
+    private FakeInstance Launch(LaunchSpec spec, string type, string placed, string reservationId, FakeKeyPair? keyPair)
+    {
+        var id = FakeInstance.NewId("i-");
+        var spot = spec.Market == "spot";
+        var instance = new FakeInstance
         {
-            var id = FakeInstance.NewId("i-");
-            var instance = new FakeInstance
-            {
-                Id = id, ReservationId = reservationId, ImageId = imageId, Type = type, Zone = placed, Address = SshHosts.NextAddress(),
-                Folder = Path.Combine(Folder, id), LaunchedAt = DateTime.UtcNow, ClientToken = clientToken, KeyName = keyName, SecurityGroupIds = groupIds,
-                UserData = decodedUserData, HttpTokens = httpTokens, HopLimit = hopLimit, HttpEndpoint = httpEndpoint, MarketType = market,
-                SpotInstanceType = market == "spot" ? spotType ?? "one-time" : null, InterruptionBehavior = market == "spot" ? behavior ?? "terminate" : null,
-                SpotRequestId = market == "spot" ? FakeInstance.NewId("sir-")[..12] : null,
-            };
-            foreach (var tag in tagSpecs.GetValueOrDefault("instance") ?? new Dictionary<string, string>())
-            {
-                instance.Tags[tag.Key] = tag.Value;
-            }
-
-            _instances[id] = instance;
-            launched.Add(instance);
-            var wrongKey = WrongConsoleFingerprints;
-            var cloudInit = !WithoutCloudInit;
-            instance.Started = Task.Run(() => BootMachine(instance, keyPair?.PublicKey ?? "", wrongKey, cloudInit));
+            Id = id, ReservationId = reservationId, ImageId = spec.ImageId, Type = type, Zone = placed, Address = SshHosts.NextAddress(),
+            Folder = Path.Combine(Folder, id), LaunchedAt = DateTime.UtcNow, ClientToken = spec.ClientToken, KeyName = spec.KeyName, SecurityGroupIds = spec.SecurityGroupIds,
+            UserData = spec.UserData, HttpTokens = spec.HttpTokens, HopLimit = spec.HopLimit, HttpEndpoint = spec.HttpEndpoint, MarketType = spec.Market,
+            SpotInstanceType = spot ? spec.SpotType ?? "one-time" : null, InterruptionBehavior = spot ? spec.Behavior ?? "terminate" : null,
+            SpotRequestId = spot ? FakeInstance.NewId("sir-")[..12] : null,
+        };
+        foreach (var tag in spec.InstanceTags)
+        {
+            instance.Tags[tag.Key] = tag.Value;
         }
 
-        return Reservation(reservationId, launched);
+        _instances[id] = instance;
+        var wrongKey = WrongConsoleFingerprints;
+        var cloudInit = !WithoutCloudInit;
+        instance.Started = Task.Run(() => BootMachine(instance, keyPair?.PublicKey ?? "", wrongKey, cloudInit));
+        return instance;
     }
 
     private void BootMachine(FakeInstance instance, string authorizedKey, bool wrongConsoleKey, bool cloudInit)

@@ -51,6 +51,10 @@ internal sealed partial class FakeEc2 : IDisposable
             ["TerminateInstances"] = TerminateInstances,
             ["GetConsoleOutput"] = GetConsoleOutput,
             ["CreateTags"] = CreateTags,
+            ["CreateLaunchTemplate"] = CreateLaunchTemplate,
+            ["DeleteLaunchTemplate"] = DeleteLaunchTemplate,
+            ["DescribeLaunchTemplates"] = DescribeLaunchTemplates,
+            ["CreateFleet"] = CreateFleet,
         };
         _metadata = new FakeMetadata(InterruptionOf);
         _listener.Prefixes.Add(ServiceUrl);

@@ -74,7 +74,7 @@ public sealed class AwsCommandsTests
         fake.UseIn(workspace);
         using var ec2 = new AmazonEC2Client(new BasicAWSCredentials(fake.AccessKey, fake.SecretKey),
             new AmazonEC2Config { ServiceURL = fake.ServiceUrl, AuthenticationRegion = fake.Region });
-        // What a coordinator killed mid-job leaves behind: a farm's key pair, security group and two instances.
+        // What a coordinator killed mid-job leaves behind: a farm's key pair, security group, launch template and two instances.
         var keyFolder = workspace.PathOf("home", "aws", "job-left-behind");
         Directory.CreateDirectory(keyFolder);
         var owner = BlenderFarm.Workers.Aws.Farm.OwnerId.For(workspace.PathOf("home", "aws"));
@@ -88,6 +88,12 @@ public sealed class AwsCommandsTests
         var group = await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
         {
             GroupName = "blenderfarm-job-left-behind", Description = "left behind", TagSpecifications = [Tagged(ResourceType.SecurityGroup, owner)],
+        });
+        // The launch template of a launch the kill cut short.
+        await ec2.CreateLaunchTemplateAsync(new CreateLaunchTemplateRequest
+        {
+            LaunchTemplateName = "blenderfarm-job-left-behind-0123456789abcdef", LaunchTemplateData = new RequestLaunchTemplateData { ImageId = ImageId },
+            TagSpecifications = [Tagged(ResourceType.LaunchTemplate, owner)],
         });
         var launched = await ec2.RunInstancesAsync(new RunInstancesRequest
         {
@@ -114,6 +120,7 @@ public sealed class AwsCommandsTests
         Assert.That(teardown.Stdout, Does.Contain("Leaving 1 instance(s) launched from another machine"));
         Assert.That(fake.KeyPairs, Is.Empty, "the farm's key pair is gone");
         Assert.That(fake.SecurityGroups, Is.Empty, "the farm's security group is gone");
+        Assert.That(fake.LaunchTemplates, Is.Empty, "the farm's launch template is gone");
         Assert.That(Directory.Exists(keyFolder), Is.False, "the farm's private key is deleted");
         Assert.That(teardown.Stdout, Does.Contain("nothing of BlenderFarm is left"));
 

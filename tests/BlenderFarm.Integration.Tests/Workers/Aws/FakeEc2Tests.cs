@@ -14,7 +14,7 @@ namespace BlenderFarm.Integration.Tests.Workers.Aws;
 /// requests are refused with EC2's error codes, and instances are real sshd machines on loopback.
 /// </summary>
 [Category("Ssh")]
-public sealed class FakeEc2Tests
+public sealed partial class FakeEc2Tests
 {
     private const string ImageId = "ami-0b1e4de4f00000001";
 

@@ -50,7 +50,8 @@ public sealed partial class SpotFleetTests
         Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
         Assert.That(result.Stdout + result.Stderr, Does.Contain(said).And.Contain(code), result.ToString());
         Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(60)), "no retry every 20 s");
-        Assert.That(fake.Calls.Count(c => c == "RunInstances"), Is.EqualTo(1), "the refusal is not retried, nor other types tried");
+        Assert.That(fake.Calls.Count(c => c == "CreateFleet"), Is.EqualTo(1), "the refusal is not retried");
+        Assert.That(fake.RefusedRequests, Has.None.Contains("CreateFleet"), "the fleet request was well formed: EC2 refused the launch itself");
         await AssertTornDownAsync(workspace, fake, "refused");
     }
 
@@ -73,13 +74,13 @@ public sealed partial class SpotFleetTests
     }
 
     [Test]
-    public async Task Ctrl_C_while_RunInstances_is_in_flight_terminates_the_instance_that_call_launched_and_leaves_nothing()
+    public async Task Ctrl_C_while_CreateFleet_is_in_flight_terminates_the_instance_that_call_launched_and_leaves_nothing()
     {
         using var workspace = new Workspace();
         using var fake = FakeEc2.Start(workspace.PathOf("ec2"));
         fake.UseIn(workspace);
         // EC2 launches the instance but its answer never comes: the coordinator cannot know the instance's id.
-        fake.HoldAnswers("RunInstances", 1);
+        fake.HoldAnswers("CreateFleet", 1);
         var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace);
         using var run = workspace.Cli.Start("render", scene, "--workers", Workers(fake, "max-instances=1"), "--output", workspace.PathOf("frames"), "--job-id", "ctrl-c");
 
@@ -93,7 +94,7 @@ public sealed partial class SpotFleetTests
 
         Assert.That(result.Stderr, Does.Not.Contain("   at "), result.ToString());
         Assert.That(fake.Instances, Has.Count.EqualTo(1), "asking EC2 again with the call's client token launched nothing new\n" + result);
-        Assert.That(fake.Calls.Count(c => c == "RunInstances"), Is.EqualTo(2), "the interrupted launch was looked up by its client token");
+        Assert.That(fake.Calls.Count(c => c == "CreateFleet"), Is.EqualTo(2), "the interrupted launch was looked up by its client token");
         Assert.That(result.Stderr, Does.Not.Contain("teardown"), "nothing was left for 'blenderfarm teardown'\n" + result);
         await AssertTornDownAsync(workspace, fake, "ctrl-c");
     }

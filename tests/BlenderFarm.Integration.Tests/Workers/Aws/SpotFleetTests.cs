@@ -276,8 +276,11 @@ public sealed partial class SpotFleetTests
         Assert.That(Directory.GetFiles(output), Has.Length.EqualTo(12));
         Assert.That(fake.Instances, Is.Not.Empty);
         Assert.That(fake.Instances.Select(i => i.Type), Has.All.EqualTo("g5.xlarge"), "every instance is of the type that had capacity");
-        Assert.That(fake.RefusedRequests, Has.Some.Contains("InsufficientInstanceCapacity"), "g4dn.xlarge was tried first");
-        Assert.That(fake.RefusedRequests, Has.All.Contains("InsufficientInstanceCapacity"), "nothing else was refused");
+        Assert.That(fake.FleetErrors, Has.Some.EqualTo("g4dn.xlarge in us-east-1a: InsufficientInstanceCapacity"), "g4dn.xlarge was tried first");
+        Assert.That(fake.FleetErrors, Has.All.Contains("g4dn.xlarge").And.All.Contains("InsufficientInstanceCapacity"), "nothing else failed");
+        Assert.That(fake.RefusedRequests, Is.Empty, "nothing was refused");
+        Assert.That((Calls(fake, "CreateFleet"), Calls(fake, "RunInstances")), Is.EqualTo((fake.Instances.Count, 0)), "one fleet call per instance offered every type and zone at once");
+        Assert.That(fake.FleetErrors, Does.Contain("g4dn.xlarge in us-east-1b: InsufficientInstanceCapacity"), "both zones of g4dn.xlarge were in the same call");
         await AssertTornDownAsync(workspace, fake, "fallback");
     }
 
@@ -468,12 +471,13 @@ public sealed partial class SpotFleetTests
 
     private static int Calls(FakeEc2 fake, string action) => fake.Calls.Count(c => c == action);
 
-    /// <summary>Every instance terminated, no key pair, no security group, and the farm's private key gone.</summary>
+    /// <summary>Every instance terminated, no key pair, no security group, no launch template, and the farm's private key gone.</summary>
     private static async Task AssertTornDownAsync(Workspace workspace, FakeEc2 fake, string jobId)
     {
         await Poll.UntilAsync(() => fake.Instances.All(i => i.State == "terminated"), TimeSpan.FromSeconds(20), "every instance is terminated");
         Assert.That(fake.KeyPairs, Is.Empty, "no key pair is left");
         Assert.That(fake.SecurityGroups, Is.Empty, "no security group is left");
+        Assert.That(fake.LaunchTemplates, Is.Empty, "no launch template is left");
         Assert.That(FarmFolders(workspace).Where(f => File.Exists(Path.Combine(f, "id_ed25519"))), Is.Empty, $"job {jobId}'s farm's private key is gone");
         foreach (var instance in fake.Instances)
         {

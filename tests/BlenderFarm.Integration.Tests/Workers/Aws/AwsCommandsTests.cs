@@ -33,7 +33,7 @@ public sealed class AwsCommandsTests
         Assert.That(result.Stdout, Does.Contain("Nothing was launched."));
         Assert.That(result.Stdout, Does.Match(@"An instance whose image has no Blender installs https://download\.blender\.org/release/Blender3\.4/blender-3\.4\.\d+-linux-x64\.tar\.xz\."),
             "the official build of the release that saved the file");
-        Assert.That(fake.Calls, Has.None.AnyOf("RunInstances", "ImportKeyPair", "CreateSecurityGroup"));
+        Assert.That(fake.Calls, Has.None.AnyOf("RunInstances", "CreateFleet", "CreateLaunchTemplate", "ImportKeyPair", "CreateSecurityGroup"));
         Assert.That(fake.RefusedRequests, Is.Empty);
     }
 
@@ -63,7 +63,7 @@ public sealed class AwsCommandsTests
             Assert.That(plan.GetProperty("estimateSeconds").GetDouble(), Is.GreaterThan(300), "five minutes of start-up at least");
             Assert.That(plan.GetProperty("estimateUsd").GetDouble(), Is.GreaterThan(0));
         });
-        Assert.That(fake.Calls, Has.None.AnyOf("RunInstances", "ImportKeyPair", "CreateSecurityGroup"));
+        Assert.That(fake.Calls, Has.None.AnyOf("RunInstances", "CreateFleet", "CreateLaunchTemplate", "ImportKeyPair", "CreateSecurityGroup"));
     }
 
     [Test]

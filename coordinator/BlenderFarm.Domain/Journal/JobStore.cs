@@ -14,6 +14,10 @@ public sealed class JobStore(string root)
     private const string LockFile = "lock";
     private const string CancelFile = "cancel-requested";
 
+    // The lock is an flock, which this process's own probe (IsTaken) holds for a moment too: takes and probes in
+    // this process go one at a time, so asking whether a job is taken never makes this process fail to take it.
+    private static readonly Lock LockGate = new();
+
     public string Root { get; } = root;
 
     public string JobsFolder => Path.Combine(Root, "jobs");
@@ -123,8 +127,11 @@ public sealed class JobStore(string root)
             return false;
         }
 
-        using var probe = TakeLock(jobId);
-        return probe is null;
+        lock (LockGate)
+        {
+            using var probe = TakeLockNow(jobId);
+            return probe is null;
+        }
     }
 
     public void RequestCancel(string jobId) => File.WriteAllText(Path.Combine(JobFolder(jobId), CancelFile), "cancel\n");
@@ -132,6 +139,14 @@ public sealed class JobStore(string root)
     public bool IsCancelRequested(string jobId) => File.Exists(Path.Combine(JobFolder(jobId), CancelFile));
 
     private FileStream? TakeLock(string jobId)
+    {
+        lock (LockGate)
+        {
+            return TakeLockNow(jobId);
+        }
+    }
+
+    private FileStream? TakeLockNow(string jobId)
     {
         try
         {

@@ -25,6 +25,39 @@ public sealed class JobStoreTests
     public void TearDown() => _temp.Dispose();
 
     [Test]
+    public async Task Asking_whether_a_job_is_taken_never_makes_this_process_fail_to_take_it()
+    {
+        // The farm's queue starts a job's run while the same process describes that job (a queued job reads as
+        // Running, so describing it asks whether someone holds it): the question must never look like a holder.
+        using (_store.Create(TestJobs.Spec([1, 2, 3], jobId: JobId)))
+        {
+        }
+
+        using var stop = new CancellationTokenSource();
+        var asking = Task.Run(() =>
+        {
+            var asked = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                _ = _store.IsTaken(JobId);
+                asked++;
+            }
+
+            return asked;
+        });
+        var refused = 0;
+        for (var i = 0; i < 300; i++)
+        {
+            using var lease = _store.TryTake(JobId);
+            refused += lease is null ? 1 : 0;
+        }
+
+        await stop.CancelAsync();
+        Assert.That(await asking, Is.GreaterThan(0), "the question was asked meanwhile");
+        Assert.That(refused, Is.Zero, "takes refused while another thread of this process only asked");
+    }
+
+    [Test]
     public void Create_writes_the_job_and_holds_it()
     {
         var spec = TestJobs.Spec([1, 2, 3], jobId: JobId);

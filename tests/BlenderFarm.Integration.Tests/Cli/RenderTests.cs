@@ -23,8 +23,10 @@ public sealed class RenderTests
 
         var journal = new JournalView(workspace.Cli.Home, JournalView.SingleJobId(workspace.Cli.Home));
         Assert.That(journal.DoneCounts(), Is.EqualTo(Enumerable.Range(1, 12).ToDictionary(f => f, _ => 1)), "each frame became done exactly once");
-        Assert.That(journal.Changes.Where(c => c.To == FrameState.Done).Select(c => c.Slot).Distinct().Order(), Is.EqualTo(new[] { "local-1", "local-2" }),
-            "both slots rendered frames");
+        // Both slots get work; which one finishes which frame is the scheduler's choice (a faster slot takes the tail,
+        // and may win a copy of a straggler), so a loaded machine may see every frame done by one of them.
+        Assert.That(journal.Changes.Where(c => c.To == FrameState.Rendering).Select(c => c.Slot).Distinct().Order(), Is.EqualTo(new[] { "local-1", "local-2" }),
+            "both slots were handed frames");
         Assert.That(result.Stdout, Does.Contain("completed: 12/12 frames"));
     }
 

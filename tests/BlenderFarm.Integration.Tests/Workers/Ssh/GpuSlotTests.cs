@@ -34,8 +34,9 @@ public sealed class GpuSlotTests
         Assert.That(result.Stderr, Does.Contain($"{host.Name}#2: Cycles found no usable GPU"));
         var journal = new JournalView(workspace.Cli.Home, "gpus");
         Assert.That(journal.DoneCounts(), Is.EqualTo(Enumerable.Range(1, 6).ToDictionary(f => f, _ => 1)));
-        Assert.That(journal.Changes.Where(c => c.To == FrameState.Done).Select(c => c.Slot).Distinct().Order(),
-            Is.EqualTo(new[] { $"{host.Name}#1", $"{host.Name}#2" }), "both GPU slots rendered");
+        // Both slots get work; with copies of stragglers a faster slot may finish every frame on a loaded machine.
+        Assert.That(journal.Changes.Where(c => c.To == FrameState.Rendering).Select(c => c.Slot).Distinct().Order(),
+            Is.EqualTo(new[] { $"{host.Name}#1", $"{host.Name}#2" }), "both GPU slots were handed frames");
         Assert.That(Directory.GetDirectories(Path.Combine(host.WorkFolder, "jobs", "gpus", "frames")).Select(Path.GetFileName).Order(),
             Is.EqualTo(new[] { "gpu0", "gpu1" }), "each slot wrote into its GPU's folder");
     }

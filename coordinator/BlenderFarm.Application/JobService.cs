@@ -126,8 +126,11 @@ public sealed partial class JobService(JobStore store, IJobEngine engine, TimePr
         return true;
     }
 
-    /// <summary>Checks a new job and journals it without starting it (the farm's queue starts it later).</summary>
-    internal Task<JobSpec> JournalAsync(SubmitJob request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks a new job and journals it as waiting in the farm's queue (<see cref="JobStatus.Queued"/>, or
+    /// <see cref="JobStatus.Paused"/> with <paramref name="pausedReason"/>) without starting it: the queue starts it later.
+    /// </summary>
+    internal async Task<JobSpec> EnqueueAsync(SubmitJob request, string? pausedReason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.JobId is { } id && File.Exists(Store.JournalPath(id)))
@@ -135,7 +138,44 @@ public sealed partial class JobService(JobStore store, IJobEngine engine, TimePr
             throw new JobConflictException(JobMessages.AlreadyExists(id));
         }
 
-        return engine.JournalAsync(request, cancellationToken);
+        var spec = await engine.CheckAsync(request, cancellationToken).ConfigureAwait(false);
+        using var lease = Store.Create(spec);
+        var state = JobState.New(spec);
+        state.ChangeStatus(lease.Journal, JobStatus.Queued, time.GetUtcNow(), null);
+        if (pausedReason is not null)
+        {
+            state.ChangeStatus(lease.Journal, JobStatus.Paused, time.GetUtcNow(), pausedReason);
+        }
+
+        return spec;
+    }
+
+    /// <summary>
+    /// Journals a status change of a job no run holds, for the farm's queue: waiting again (<see cref="JobStatus.Queued"/>),
+    /// paused while waiting, failed to start. Returns false, changing nothing, when the job already has that status, the
+    /// job's rules do not allow the change, or a run (here or in another process) holds the job.
+    /// </summary>
+    internal bool ChangeWaitingStatus(string jobId, JobStatus to, string? reason)
+    {
+        if (_runs.ContainsKey(jobId))
+        {
+            return false;
+        }
+
+        using var lease = Store.TryTake(jobId);
+        if (lease is null)
+        {
+            return false;
+        }
+
+        var state = Store.Read(jobId);
+        if (state.Status == to || !JobTransitions.IsAllowed(state.Status, to))
+        {
+            return false;
+        }
+
+        state.ChangeStatus(lease.Journal, to, time.GetUtcNow(), reason);
+        return true;
     }
 
     /// <summary>Starts a run of the job on places lent from the farm's pool; returns once it renders.</summary>

@@ -106,6 +106,10 @@ public enum JobPhase
     /// <summary>The journal says running but no coordinator holds the job (it crashed or was killed): resume it.</summary>
     [JsonStringEnumMemberName("interrupted")]
     Interrupted = 5,
+
+    /// <summary>It waits in the farm's queue (<c>blenderfarm serve</c>) for its run.</summary>
+    [JsonStringEnumMemberName("queued")]
+    Queued = 6,
 }
 
 /// <summary>One job's status: the <c>job.status</c> result and the <c>job.progress</c> notification.</summary>

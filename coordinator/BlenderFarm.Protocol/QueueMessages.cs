@@ -49,11 +49,14 @@ public sealed record QueueEntryInfo
 
     public required int Priority { get; init; }
 
-    /// <summary><c>waiting</c>, <c>rendering</c> or <c>paused</c>.</summary>
+    /// <summary><c>waiting</c>, <c>rendering</c>, <c>paused</c> or <c>failed</c> (its run could not start).</summary>
     public required string Place { get; init; }
 
     /// <summary>Pool slots the job holds now.</summary>
     public required int Slots { get; init; }
+
+    /// <summary>With <c>failed</c>: why the run could not start, one sentence.</summary>
+    public string? Reason { get; init; }
 
     public required JobStatusInfo Status { get; init; }
 }

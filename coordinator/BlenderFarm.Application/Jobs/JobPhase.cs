@@ -13,4 +13,7 @@ public enum JobPhase
     Cancelled = 3,
     Paused = 4,
     Interrupted = 5,
+
+    /// <summary>It waits in the farm's queue for its run (journaled <see cref="Domain.Jobs.JobStatus.Queued"/>).</summary>
+    Queued = 6,
 }

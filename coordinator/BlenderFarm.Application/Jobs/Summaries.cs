@@ -18,6 +18,7 @@ internal static class Summaries
         JobStatus.Failed => JobPhase.Failed,
         JobStatus.Cancelled => JobPhase.Cancelled,
         JobStatus.Paused => JobPhase.Paused,
+        JobStatus.Queued => JobPhase.Queued,
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "A job status without a phase."),
     };
 

@@ -15,9 +15,9 @@ public interface IJobEngine
     /// <exception cref="Exception">The refusal, one sentence (a missing file, a bad frame range, no Blender).</exception>
     Task<IPreparedRun> PrepareAsync(SubmitJob request, CancellationToken cancellationToken);
 
-    /// <summary>Checks the request and journals a new job without making workers ready or starting it.</summary>
+    /// <summary>Checks the request and returns the new job, journaling nothing and making no workers ready (the farm's queue journals it).</summary>
     /// <exception cref="Exception">The refusal, one sentence.</exception>
-    Task<JobSpec> JournalAsync(SubmitJob request, CancellationToken cancellationToken);
+    Task<JobSpec> CheckAsync(SubmitJob request, CancellationToken cancellationToken);
 
     /// <summary>
     /// Takes a journaled job for a run on places of the farm's pool: each loan read from <paramref name="loans"/>

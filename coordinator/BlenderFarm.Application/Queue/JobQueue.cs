@@ -10,8 +10,11 @@ namespace BlenderFarm.Application.Queue;
 /// The farm's queue (<c>blenderfarm serve</c>): jobs wait in order of priority, then submit time, and share one pool
 /// of <see cref="Slots"/> places. The first job in that order that is not paused gets every place; when a job with a
 /// higher priority arrives, the places are recalled and each comes back as soon as its slot finishes the chunk it
-/// renders (a frame in progress is never killed). The queue is saved on every change, so a restart carries on with it.
-/// The CLI's queue verbs and the RPC server call these methods. Thread-safe.
+/// renders (a frame in progress is never killed). A job with no frame left to start (only frames in flight) hands its
+/// places on to the next job the same way, idle ones at once, and takes them back the same way if a frame is queued
+/// again. A job whose run cannot start stays in the queue as failed, with the reason, and the next one goes on.
+/// The queue is saved on every change, so a restart carries on with it. Each job waiting in it is journaled
+/// <see cref="JobStatus.Queued"/>. The CLI's queue verbs and the RPC server call these methods. Thread-safe.
 /// </summary>
 public sealed class JobQueue
 {
@@ -78,10 +81,16 @@ public sealed class JobQueue
             foreach (var job in _store.Load())
             {
                 _nextOrder = Math.Max(_nextOrder, job.Order + 1);
-                if (StillToRender(job.JobId))
+                if (StillQueued(job))
                 {
                     _entries[job.JobId] = new Entry(job);
                 }
+            }
+
+            foreach (var entry in _entries.Values.Where(e => e.Job is { Paused: false, Failure: null }))
+            {
+                // A job paused by the farm's stop, or whose run died with the farm, waits again; a queued one stays queued.
+                _service.ChangeWaitingStatus(entry.Job.JobId, JobStatus.Queued, null);
             }
 
             Save();
@@ -92,7 +101,7 @@ public sealed class JobQueue
     /// <summary>Checks and journals a new job and puts it in the queue (paused: it keeps its place but waits); returns its place.</summary>
     public async Task<QueueEntry> SubmitAsync(SubmitJob request, int priority, bool paused, CancellationToken cancellationToken)
     {
-        var spec = await _service.JournalAsync(request, cancellationToken).ConfigureAwait(false);
+        var spec = await _service.EnqueueAsync(request, paused ? QueueMessages.PausedByUser : null, cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
             var entry = new Entry(new QueuedJob(spec.JobId, priority, _nextOrder++, paused));
@@ -149,7 +158,10 @@ public sealed class JobQueue
             Save();
             foreach (var jobId in jobIds)
             {
-                _service.Pause(jobId, QueueMessages.PausedByUser);
+                if (!_service.Pause(jobId, QueueMessages.PausedByUser) && _entries.TryGetValue(jobId, out var waiting) && waiting.Run is null)
+                {
+                    _service.ChangeWaitingStatus(jobId, JobStatus.Paused, QueueMessages.PausedByUser);
+                }
             }
 
             Rebalance();
@@ -184,7 +196,12 @@ public sealed class JobQueue
                     _entries[jobId] = entry;
                 }
 
-                entry.Job = entry.Job with { Paused = false };
+                entry.Job = entry.Job with { Paused = false, Failure = null };
+                if (entry.Run is null)
+                {
+                    _service.ChangeWaitingStatus(jobId, JobStatus.Queued, null);
+                }
+
                 entries.Add(entry);
             }
 
@@ -221,11 +238,17 @@ public sealed class JobQueue
         await Task.WhenAll(Runs).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
     }
 
-    private bool StillToRender(string jobId)
+    /// <summary>Whether a saved job stays in the queue: not completed or cancelled, and not failed unless its run failed to start here.</summary>
+    private bool StillQueued(QueuedJob job)
     {
         try
         {
-            return _service.Describe(jobId).Phase is not (JobPhase.Completed or JobPhase.Cancelled or JobPhase.Failed);
+            return _service.Describe(job.JobId).Phase switch
+            {
+                JobPhase.Completed or JobPhase.Cancelled => false,
+                JobPhase.Failed => job.Failure is not null,
+                _ => true,
+            };
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidDataException)
         {
@@ -240,14 +263,20 @@ public sealed class JobQueue
 
     private QueueEntry Describe(Entry entry)
     {
-        var slots = _places.Count(p => p?.JobId == entry.Job.JobId && !p.IsRecalled);
-        var place = entry.Job.Paused ? QueuePlace.Paused : entry.Run is not null && slots > 0 ? QueuePlace.Rendering : QueuePlace.Waiting;
-        return new QueueEntry(entry.Job.JobId, entry.Job.Priority, place, slots);
+        var slots = _places.Count(p => p?.JobId == entry.Job.JobId); // a recalled place is the job's until it comes back
+        var place = entry.Job.Failure is not null ? QueuePlace.Failed
+            : entry.Job.Paused ? QueuePlace.Paused
+            : entry.Run is not null && slots > 0 ? QueuePlace.Rendering
+            : QueuePlace.Waiting;
+        return new QueueEntry(entry.Job.JobId, entry.Job.Priority, place, slots, entry.Job.Failure);
     }
 
     private void Save() => _store.Save([.. Ordered().Select(e => e.Job)]);
 
-    /// <summary>Gives free places to the first job in order, and recalls the places other jobs hold. Under the lock.</summary>
+    /// <summary>
+    /// Gives free places to the first job in order that has frames to start (or, when none has, to the first job), and
+    /// recalls the places other jobs hold. Under the lock.
+    /// </summary>
     private void Rebalance()
     {
         if (_stopping)
@@ -255,7 +284,8 @@ public sealed class JobQueue
             return;
         }
 
-        var target = Ordered().FirstOrDefault(e => !e.Job.Paused && !e.Ending);
+        var open = Ordered().Where(e => e.Job is { Paused: false, Failure: null } && !e.Ending).ToList();
+        var target = open.FirstOrDefault(e => !(e.Run is not null && e.Drained)) ?? open.FirstOrDefault();
         for (var i = 0; i < _places.Length; i++)
         {
             if (_places[i] is not { } loan)
@@ -267,8 +297,27 @@ public sealed class JobQueue
             }
             else if (loan.JobId != target?.Job.JobId)
             {
-                loan.Recall();
+                var handedOn = _entries.TryGetValue(loan.JobId, out var holder) && holder.Drained;
+                loan.Recall(handedOn ? QueueMessages.SlotHandedOn : QueueMessages.SlotRecalled);
             }
+        }
+    }
+
+    /// <summary>
+    /// A run's counters, on the scheduler's thread: whether the job has frames left to start decides who gets the
+    /// places, so a change re-balances them (on the thread pool: never inside the scheduler's lock).
+    /// </summary>
+    private void Seen(Entry entry, Domain.Scheduling.JobProgress progress)
+    {
+        if (entry.SetDrained(progress.Queued == 0 && progress.InFlight > 0))
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            {
+                lock (_lock)
+                {
+                    Rebalance();
+                }
+            }, null);
         }
     }
 
@@ -307,15 +356,18 @@ public sealed class JobQueue
     {
         var jobId = entry.Job.JobId;
         JobStatus? ended = null;
+        string? failure = null;
         try
         {
-            var running = await _service.StartPooledAsync(jobId, _pool, loans.Reader, _observers(jobId)).ConfigureAwait(false);
+            var observer = new ProgressWatch(_observers(jobId), progress => Seen(entry, progress));
+            var running = await _service.StartPooledAsync(jobId, _pool, loans.Reader, observer).ConfigureAwait(false);
             _started?.Invoke(running);
             ended = (await running.Completion.ConfigureAwait(false)).Status;
         }
         catch (Exception e)
         {
             QueueLog.RunFailed(_logger, e, jobId, e.Message);
+            failure = e.Message;
         }
 
         var unused = new List<SlotLoan>();
@@ -331,7 +383,14 @@ public sealed class JobQueue
             entry.Loans = null;
             entry.Run = null;
             entry.Ending = false;
-            if (ended is null or JobStatus.Completed or JobStatus.Cancelled or JobStatus.Failed)
+            entry.SetDrained(false);
+            if (failure is not null && !_stopping)
+            {
+                // It stays in the queue, failed with the reason, until resumed or cancelled; the next job gets the places.
+                entry.Job = entry.Job with { Failure = failure };
+                _service.ChangeWaitingStatus(jobId, JobStatus.Failed, failure);
+            }
+            else if (ended is null or JobStatus.Completed or JobStatus.Cancelled or JobStatus.Failed)
             {
                 _entries.Remove(jobId);
             }
@@ -369,5 +428,13 @@ public sealed class JobQueue
 
         /// <summary>Its run gave a place back unasked (it ended, or stopped): it gets none until the run is over.</summary>
         public bool Ending { get; set; }
+
+        private int _drained;
+
+        /// <summary>Its run has no frame left to start, only frames in flight: the next job may have its places.</summary>
+        public bool Drained => Volatile.Read(ref _drained) == 1;
+
+        /// <summary>Sets <see cref="Drained"/>; true when that changed it.</summary>
+        public bool SetDrained(bool drained) => Interlocked.Exchange(ref _drained, drained ? 1 : 0) != (drained ? 1 : 0);
     }
 }

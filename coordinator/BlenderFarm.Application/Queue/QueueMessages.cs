@@ -7,5 +7,7 @@ public static class QueueMessages
 
     public const string SlotRecalled = "the farm gave this slot to a job with a higher priority";
 
+    public const string SlotHandedOn = "the job had no frame left to start: the farm gave this slot to the next job in its queue";
+
     public static string NotQueued(string jobId) => $"Job {jobId} is not in the farm's queue.";
 }

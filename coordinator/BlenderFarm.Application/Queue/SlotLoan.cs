@@ -2,13 +2,13 @@ namespace BlenderFarm.Application.Queue;
 
 /// <summary>
 /// One place of the farm's pool lent to one job. The job renders on it chunk after chunk; once the farm recalls it
-/// (a job with a higher priority waits), the job gives it back before its next chunk, never in the middle of one.
-/// Returning is idempotent. Thread-safe.
+/// (a job with a higher priority waits, or the job has no frame left to start and the next job waits), the job gives
+/// it back before its next chunk, never in the middle of one. Returning is idempotent. Thread-safe.
 /// </summary>
 public sealed class SlotLoan
 {
     private readonly Action<SlotLoan> _returned;
-    private int _recalled;
+    private readonly TaskCompletionSource<string> _recalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _isReturned;
 
     internal SlotLoan(int number, string jobId, Action<SlotLoan> returned)
@@ -24,11 +24,17 @@ public sealed class SlotLoan
     public string JobId { get; }
 
     /// <summary>True once the farm wants the place back: the job returns it instead of starting another chunk.</summary>
-    public bool IsRecalled => Volatile.Read(ref _recalled) == 1;
+    public bool IsRecalled => _recalled.Task.IsCompleted;
+
+    /// <summary>Completes (on the thread pool, never in the farm's lock) with the reason once the farm wants the place back.</summary>
+    public Task<string> WhenRecalled => _recalled.Task;
+
+    /// <summary>Why the farm wants the place back; null while it does not.</summary>
+    public string? RecallReason => _recalled.Task.IsCompleted ? _recalled.Task.Result : null;
 
     public bool IsReturned => Volatile.Read(ref _isReturned) == 1;
 
-    internal void Recall() => Volatile.Write(ref _recalled, 1);
+    internal void Recall(string reason) => _recalled.TrySetResult(reason);
 
     /// <summary>The job no longer renders on this place (its slot is stopped).</summary>
     public void Return()

@@ -17,7 +17,7 @@ internal sealed class JobEngine(CliContext context) : IJobEngine
     public async Task<IPreparedRun> PrepareAsync(SubmitJob request, CancellationToken cancellationToken) =>
         await JobSubmission.PrepareAsync(context, request).ConfigureAwait(false);
 
-    public Task<JobSpec> JournalAsync(SubmitJob request, CancellationToken cancellationToken) => JobSubmission.JournalAsync(context, request);
+    public Task<JobSpec> CheckAsync(SubmitJob request, CancellationToken cancellationToken) => JobSubmission.CheckAsync(context, request);
 
     public Task<IPreparedRun?> PrepareResumeAsync(ResumeJob request, CancellationToken cancellationToken)
     {

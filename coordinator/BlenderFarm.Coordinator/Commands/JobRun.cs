@@ -46,6 +46,7 @@ internal sealed class JobRun(CliContext context)
                 verifiedOutputBytes: files.VerifiedOutputBytes,
                 hosts: workforce.Hosts);
             workforce.Fleet?.Start(scheduler, state);
+            workforce.Pooled?.Attach(scheduler);
             var fleet = workforce.Fleet;
             var feed = new ProgressFeed(scheduler, context.Time, ProgressFeed.DefaultInterval,
                 fleet is null ? null : progress => progress with { Workers = fleet.Activity });

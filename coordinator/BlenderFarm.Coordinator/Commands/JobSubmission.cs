@@ -86,18 +86,8 @@ internal static class JobSubmission
         }
     }
 
-    /// <summary>Checks a new job and journals it, for the farm's queue to start later on its pool.</summary>
-    public static async Task<JobSpec> JournalAsync(CliContext context, SubmitJob request)
-    {
-        var spec = await CheckAsync(context, request).ConfigureAwait(false);
-        using (context.Store.Create(spec))
-        {
-            return spec;
-        }
-    }
-
     /// <summary>Checks the file, Blender, the scene, the frames and the output folder; returns the job to journal.</summary>
-    private static async Task<JobSpec> CheckAsync(CliContext context, SubmitJob request)
+    public static async Task<JobSpec> CheckAsync(CliContext context, SubmitJob request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var logger = context.Loggers.CreateLogger<JobRun>();

@@ -144,6 +144,10 @@ internal static class QueueCommands
             var status = job.Status;
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{job.JobId,-24} priority {job.Priority,3}  {job.Place,-9}  {job.Slots} slot(s)  {status.Done}/{status.Total} done  {Path.GetFileName(status.BlendFile)}"));
+            if (job.Reason is { } reason)
+            {
+                context.Out.WriteLine($"  {reason}");
+            }
         }
     }
 

@@ -55,6 +55,7 @@ internal static class JobStatusMapping
         Application.Jobs.JobPhase.Cancelled => Protocol.JobPhase.Cancelled,
         Application.Jobs.JobPhase.Paused => Protocol.JobPhase.Paused,
         Application.Jobs.JobPhase.Interrupted => Protocol.JobPhase.Interrupted,
+        Application.Jobs.JobPhase.Queued => Protocol.JobPhase.Queued,
         _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "A phase the protocol does not have."),
     };
 
@@ -65,6 +66,7 @@ internal static class JobStatusMapping
         JobStatus.Cancelled => Protocol.JobPhase.Cancelled,
         JobStatus.Paused => Protocol.JobPhase.Paused,
         JobStatus.Running => Protocol.JobPhase.Running,
+        JobStatus.Queued => Protocol.JobPhase.Queued,
         _ => Protocol.JobPhase.Failed,
     };
 }

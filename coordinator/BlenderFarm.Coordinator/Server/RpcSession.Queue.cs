@@ -98,6 +98,7 @@ internal sealed partial class RpcSession
         Priority = entry.Priority,
         Place = entry.Place.ToString().ToLowerInvariant(),
         Slots = entry.Slots,
+        Reason = entry.Reason,
         Status = host.Describe(entry.JobId),
     };
 }

@@ -3,12 +3,14 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using BlenderFarm.Application.Queue;
 using BlenderFarm.Domain.Ports;
+using BlenderFarm.Domain.Scheduling;
 
 namespace BlenderFarm.Coordinator.Workers;
 
 /// <summary>
 /// A queued job's slots on places lent from the farm's pool: each loan becomes a slot (<c>local-N</c>, N the place)
-/// that joins the run. Disposing it stops every slot and returns every loan.
+/// that joins the run. A recalled loan's slot leaves the run when it next asks for work (at once if it waits idle),
+/// then it is stopped and the place returned. Disposing it stops every slot and returns every loan.
 /// </summary>
 internal sealed class PooledSlots : IAsyncDisposable
 {
@@ -18,6 +20,8 @@ internal sealed class PooledSlots : IAsyncDisposable
     private readonly ChannelReader<SlotLoan> _loans;
     private readonly Func<string, IWorkerSlot> _create;
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource<JobScheduler> _scheduler = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Task> _withdrawals = [];
     private readonly Task _pump;
 
     /// <param name="create">Makes the job's slot with the given id on this machine.</param>
@@ -31,10 +35,20 @@ internal sealed class PooledSlots : IAsyncDisposable
     /// <summary>The slots as their loans arrive; never completed while the run may get more.</summary>
     public ChannelReader<IWorkerSlot> Joining => _joining.Reader;
 
+    /// <summary>The run's scheduler, once it exists: recalled places are withdrawn through it.</summary>
+    public void Attach(JobScheduler scheduler) => _scheduler.TrySetResult(scheduler);
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _pump.ConfigureAwait(false);
+        Task[] withdrawals;
+        lock (_made)
+        {
+            withdrawals = [.. _withdrawals];
+        }
+
+        await Task.WhenAll(withdrawals).ConfigureAwait(false);
         _joining.Writer.TryComplete();
         List<LoanedSlot> made;
         lock (_made)
@@ -71,6 +85,7 @@ internal sealed class PooledSlots : IAsyncDisposable
                 lock (_made)
                 {
                     _made.Add(slot);
+                    _withdrawals.Add(WithdrawWhenRecalledAsync(slot, loan));
                 }
 
                 _joining.Writer.TryWrite(slot);
@@ -79,6 +94,27 @@ internal sealed class PooledSlots : IAsyncDisposable
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
             // The run is over.
+        }
+    }
+
+    /// <summary>
+    /// Once the farm recalls the place, the slot leaves the run as it next asks for work (at once if it waits idle:
+    /// its job has only other slots' frames in flight), then it is stopped and the place goes back to the farm.
+    /// </summary>
+    private async Task WithdrawWhenRecalledAsync(LoanedSlot slot, SlotLoan loan)
+    {
+        try
+        {
+            var reason = await loan.WhenRecalled.WaitAsync(_stop.Token).ConfigureAwait(false);
+            var scheduler = await _scheduler.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
+            if (await scheduler.WithdrawSlotAsync(slot.Id, reason).WaitAsync(_stop.Token).ConfigureAwait(false))
+            {
+                await slot.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // The run is over: every slot is stopped and every loan returned.
         }
     }
 
@@ -102,7 +138,7 @@ internal sealed class PooledSlots : IAsyncDisposable
             if (loan.IsRecalled)
             {
                 await DisposeAsync().ConfigureAwait(false);
-                throw new SlotWithdrawnException(QueueMessages.SlotRecalled);
+                throw new SlotWithdrawnException(loan.RecallReason ?? QueueMessages.SlotRecalled);
             }
 
             await foreach (var slotEvent in inner.RenderAsync(frames, cancellationToken).ConfigureAwait(false))

@@ -19,8 +19,11 @@ internal sealed class Workforce(IReadOnlyList<IWorkerSlot> slots, SpotFleet? fle
 
     public SpotFleet? Fleet { get; } = fleet;
 
+    /// <summary>With the farm's queue: the places lent from its pool, which it may ask back between chunks.</summary>
+    public PooledSlots? Pooled { get; } = pooled;
+
     /// <summary>Slots that join while the job runs (fleet instances, pool places); null when the slots are fixed.</summary>
-    public ChannelReader<IWorkerSlot>? Joining => Fleet?.Slots ?? pooled?.Joining;
+    public ChannelReader<IWorkerSlot>? Joining => Fleet?.Slots ?? Pooled?.Joining;
 
     public async ValueTask DisposeAsync()
     {
@@ -29,9 +32,9 @@ internal sealed class Workforce(IReadOnlyList<IWorkerSlot> slots, SpotFleet? fle
             await Fleet.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (pooled is not null)
+        if (Pooled is not null)
         {
-            await pooled.DisposeAsync().ConfigureAwait(false);
+            await Pooled.DisposeAsync().ConfigureAwait(false);
         }
 
         foreach (var slot in Slots)

@@ -17,4 +17,7 @@ public enum JobStatus
 
     /// <summary>The run stopped on purpose before the end (Ctrl+C, disk full); <c>resume</c> carries on.</summary>
     Paused = 4,
+
+    /// <summary>It waits in the farm's queue (<c>blenderfarm serve</c>) for its run: submitted, resumed, or carried over a restart.</summary>
+    Queued = 5,
 }

@@ -41,16 +41,22 @@ internal sealed class FakeJobEngine(JobStore store, TimeProvider time) : IJobEng
         return Task.FromResult<IPreparedRun>(run);
     }
 
-    public Task<Domain.Jobs.JobSpec> JournalAsync(SubmitJob request, CancellationToken cancellationToken)
+    /// <summary>Jobs whose pooled run fails to start, with the one sentence it fails with (as a scene that is gone).</summary>
+    public Dictionary<string, string> CannotStart { get; } = [];
+
+    public Task<Domain.Jobs.JobSpec> CheckAsync(SubmitJob request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var spec = TestJobs.Spec(TestJobs.Frames(1, 4), jobId: request.JobId ?? "job-1");
-        store.Create(spec).Dispose();
-        return Task.FromResult(spec);
+        return Task.FromResult(TestJobs.Spec(TestJobs.Frames(1, 4), jobId: request.JobId ?? "job-1"));
     }
 
     public Task<IPreparedRun?> PreparePooledAsync(string jobId, IWorkersChoice pool, ChannelReader<SlotLoan> loans, CancellationToken cancellationToken)
     {
+        if (CannotStart.TryGetValue(jobId, out var why))
+        {
+            throw new InvalidOperationException(why);
+        }
+
         var lease = store.TryTake(jobId);
         if (lease is null)
         {

@@ -24,6 +24,14 @@ public sealed class JobTransitionsTests
         (JobStatus.Cancelled, JobStatus.Running, "resume of a cancelled job"),
         (JobStatus.Failed, JobStatus.Cancelled, "cancel while nobody renders it"),
         (JobStatus.Paused, JobStatus.Cancelled, "cancel while nobody renders it"),
+        (JobStatus.Running, JobStatus.Queued, "a new job joins the farm's queue, or a crashed run's job waits in it again"),
+        (JobStatus.Paused, JobStatus.Queued, "resumed into the farm's queue"),
+        (JobStatus.Failed, JobStatus.Queued, "resumed into the farm's queue"),
+        (JobStatus.Cancelled, JobStatus.Queued, "resumed into the farm's queue"),
+        (JobStatus.Queued, JobStatus.Running, "the farm starts its run"),
+        (JobStatus.Queued, JobStatus.Paused, "paused while it waits"),
+        (JobStatus.Queued, JobStatus.Cancelled, "cancelled while it waits"),
+        (JobStatus.Queued, JobStatus.Failed, "its run could not start"),
     ];
 
     private static IEnumerable<TestCaseData> AllowedCases() =>

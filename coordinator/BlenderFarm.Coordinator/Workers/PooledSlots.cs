@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using BlenderFarm.Application.Queue;
 using BlenderFarm.Domain.Ports;
@@ -126,26 +125,18 @@ internal sealed class PooledSlots : IAsyncDisposable
         return uses == 1 ? name : string.Create(CultureInfo.InvariantCulture, $"{name}.{uses}");
     }
 
-    /// <summary>A slot on a lent place: once the place is recalled, it stops before its next chunk and gives it back.</summary>
+    /// <summary>
+    /// A slot on a lent place; stopping it gives the place back. A recalled place's slot renders the chunk it was
+    /// handed (the job's last frames, say: stopping them would queue them again) and leaves before the next one.
+    /// </summary>
     private sealed class LoanedSlot(IWorkerSlot inner, SlotLoan loan) : IWorkerSlot
     {
         private int _disposed;
 
         public string Id => inner.Id;
 
-        public async IAsyncEnumerable<SlotEvent> RenderAsync(IReadOnlyList<FrameOrder> frames, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            if (loan.IsRecalled)
-            {
-                await DisposeAsync().ConfigureAwait(false);
-                throw new SlotWithdrawnException(loan.RecallReason ?? QueueMessages.SlotRecalled);
-            }
-
-            await foreach (var slotEvent in inner.RenderAsync(frames, cancellationToken).ConfigureAwait(false))
-            {
-                yield return slotEvent;
-            }
-        }
+        public IAsyncEnumerable<SlotEvent> RenderAsync(IReadOnlyList<FrameOrder> frames, CancellationToken cancellationToken) =>
+            inner.RenderAsync(frames, cancellationToken);
 
         public Task FetchAsync(string workerPath, string localPath, CancellationToken cancellationToken) =>
             inner.FetchAsync(workerPath, localPath, cancellationToken);

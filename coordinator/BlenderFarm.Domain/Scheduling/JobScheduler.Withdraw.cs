@@ -8,6 +8,7 @@ public sealed partial class JobScheduler
     /// <summary>
     /// Asks for the slot back: it is retired (journaled with <paramref name="reason"/>) the next time it asks for work,
     /// at once if it waits idle, never in the middle of a chunk. A slot that has not joined yet retires as it joins.
+    /// Once the job has finished nothing more is journaled: the run ends and gives every slot back anyway.
     /// The task completes with true once the slot retired this way (it takes no more work: its place may go), and
     /// with false when it was already retired for another reason.
     /// </summary>

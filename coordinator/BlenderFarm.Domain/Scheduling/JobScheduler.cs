@@ -348,7 +348,7 @@ public sealed partial class JobScheduler
     private Chunk? TakeChunkLocked(string slot)
     {
         var record = _slots[slot];
-        if (record.Retired || GiveBackIfWithdrawn(record))
+        if (record.Retired || (!IsFinishedLocked() && GiveBackIfWithdrawn(record)))
         {
             return null;
         }

@@ -111,6 +111,60 @@ public sealed class FarmQueueTests
     }
 
     [Test]
+    public async Task A_job_with_only_its_last_frame_in_flight_hands_its_idle_slot_to_the_waiting_job_which_renders_meanwhile()
+    {
+        using var workspace = new Workspace();
+        var slow = await Scenes.CopyAsync(Scenes.Slow, workspace, "slow");
+        var tiny = await Scenes.CopyAsync(Scenes.Tiny, workspace, "tiny");
+        using var farm = await Support.Farm.StartAsync(workspace, slots: 2);
+        var first = new JournalView(workspace.Cli.Home, "first");
+        var submitted = await workspace.Cli.RunAsync("submit", slow, "--priority", "5", "--chunk", "1", "--frames", "1-5", "--job-id", "first", "--output", workspace.PathOf("first-frames"));
+        Assert.That(submitted.ExitCode, Is.Zero, submitted.ToString());
+        await Poll.UntilAsync(() => first.State.Count(FrameState.Rendering) == 2, Patience, "both slots render a frame of the first job");
+
+        // Both of the first job's Blenders are held (SIGSTOP): it still has frames to start, so the second job waits.
+        var held = SlotProcesses.Find(slow);
+        Assert.That(held, Has.Count.EqualTo(2), "one Blender per slot");
+        var stillHeld = held[1];
+        try
+        {
+            foreach (var (pid, _) in held)
+            {
+                SlotProcesses.Signal("STOP", pid);
+            }
+
+            var second = await workspace.Cli.RunAsync("submit", tiny, "--priority", "1", "--chunk", "1", "--frames", "1-4", "--job-id", "second", "--output", workspace.PathOf("second-frames"));
+            Assert.That(second.ExitCode, Is.Zero, second.ToString());
+            var status = await workspace.Cli.RunAsync("status", "second");
+            Assert.That(status.Stdout, Does.StartWith("Job second: queued"), status.ToString());
+            var queue = await workspace.Cli.RunAsync("queue");
+            Assert.That(queue.Stdout, Does.Match(@"second\s+priority\s+1\s+waiting"), queue.ToString());
+
+            // One Blender goes on: it finishes its frame and the ones left to start, then idles while the other still
+            // holds its frame. The idle slot's place goes to the second job, which completes meanwhile.
+            SlotProcesses.Signal("CONT", held[0].Pid);
+            await Support.Farm.UntilCompletedAsync(farm, workspace.Cli.Home, ["second"], Patience);
+            Assert.That(SlotProcesses.Exists(stillHeld.Pid), Is.True);
+            Assert.That(first.State.Frames.Count(f => f.State != FrameState.Done), Is.EqualTo(1), "the first job's last frame was still in flight while the second job rendered");
+        }
+        finally
+        {
+            SlotProcesses.Signal("CONT", stillHeld.Pid);
+        }
+
+        await Support.Farm.UntilCompletedAsync(farm, workspace.Cli.Home, ["first"], Patience);
+        var secondJob = new JournalView(workspace.Cli.Home, "second");
+        var handedOn = first.Records.OfType<Domain.Journal.SlotRetired>().Select(r => (r.Slot, r.Reason)).ToList();
+        Assert.That(handedOn, Has.Count.EqualTo(1).And.Some.Matches<(string Slot, string Reason)>(r => r.Reason.Contains("next job in its queue", StringComparison.Ordinal)),
+            "the first job gave its idle slot back");
+        Assert.That(secondJob.Changes.Select(c => c.Slot).OfType<string>().Distinct(), Is.EqualTo(new[] { handedOn[0].Slot }),
+            "the second job rendered on the place the first job handed on");
+        Assert.That(first.DoneCounts(), Is.EqualTo(Enumerable.Range(1, 5).ToDictionary(f => f, _ => 1)));
+        Assert.That(secondJob.DoneCounts(), Is.EqualTo(Enumerable.Range(1, 4).ToDictionary(f => f, _ => 1)));
+        Assert.That(Support.Farm.MostFramesRenderingAtOnce(workspace.Cli.Home, ["first", "second"]), Is.InRange(1, 2), "the pool never rendered more frames at once than its two slots");
+    }
+
+    [Test]
     public async Task Killing_the_farm_mid_queue_then_starting_it_again_completes_every_job_without_rendering_a_done_frame_again()
     {
         using var workspace = new Workspace();

@@ -165,6 +165,30 @@ public sealed class FarmQueueTests
     }
 
     [Test]
+    public async Task A_job_whose_scene_was_deleted_before_its_turn_stays_in_the_queue_as_failed_with_the_reason()
+    {
+        using var workspace = new Workspace();
+        var scene = await Scenes.CopyAsync(Scenes.Tiny, workspace, "gone");
+        using var farm = await Support.Farm.StartAsync(workspace, slots: 1);
+        var submitted = await workspace.Cli.RunAsync("submit", scene, "--paused", "--frames", "1-2", "--job-id", "gone", "--output", workspace.PathOf("gone-frames"));
+        Assert.That(submitted.ExitCode, Is.Zero, submitted.ToString());
+        File.Delete(scene);
+
+        var resumed = await workspace.Cli.RunAsync("resume", "gone");
+        Assert.That(resumed.ExitCode, Is.Zero, resumed.ToString());
+        var journal = new JournalView(workspace.Cli.Home, "gone");
+        await Poll.UntilAsync(() => journal.State.Status == JobStatus.Failed, Patience, "the job's run failed to start");
+
+        var why = $"The job's scene {scene} is gone: put it back to resume job gone.";
+        var queue = await workspace.Cli.RunAsync("queue");
+        Assert.That(queue.ExitCode, Is.Zero, queue.ToString());
+        Assert.That(queue.Stdout, Does.Match(@"gone\s+priority\s+0\s+failed").And.Contain("\n  " + why + "\n"), queue.Stdout);
+        var status = await workspace.Cli.RunAsync("status", "gone");
+        Assert.That(status.Stdout, Does.StartWith($"Job gone: failed ({why})"), status.ToString());
+        Assert.That(farm.Process.HasExited, Is.False, "the farm goes on");
+    }
+
+    [Test]
     public async Task Killing_the_farm_mid_queue_then_starting_it_again_completes_every_job_without_rendering_a_done_frame_again()
     {
         using var workspace = new Workspace();

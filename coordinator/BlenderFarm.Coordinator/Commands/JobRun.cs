@@ -11,6 +11,7 @@ using BlenderFarm.Domain.Journal;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Running;
 using BlenderFarm.Domain.Scheduling;
+using BlenderFarm.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace BlenderFarm.Coordinator.Commands;
@@ -72,7 +73,8 @@ internal sealed class JobRun(CliContext context)
         var spec = state.Spec;
         using var watching = new CancellationTokenSource();
         var watcher = WatchAsync(lease, feed, observer, control, watching.Token);
-        var runner = new JobRunner(scheduler, workforce.Slots, verifier, context.Loggers.CreateLogger<JobRunner>(), workforce.Joining);
+        var frames = new FileFrameStore(spec);
+        var runner = new JobRunner(scheduler, workforce.Slots, verifier, frames, context.Loggers.CreateLogger<JobRunner>(), workforce.Joining);
         JobStatus status;
         string? pauseReason = null;
         try
@@ -100,7 +102,7 @@ internal sealed class JobRun(CliContext context)
 
         if (status is JobStatus.Completed or JobStatus.Cancelled)
         {
-            RemoveStaging(spec);
+            frames.RemoveStaging();
         }
 
         return new JobOutcome(spec.JobId, status, Summarize(spec, state, status, scheduler.Progress(), pauseReason));
@@ -155,18 +157,6 @@ internal sealed class JobRun(CliContext context)
         catch (IOException)
         {
             return status; // The journal cannot grow; the next run sees the job as interrupted and carries on.
-        }
-    }
-
-    private static void RemoveStaging(JobSpec spec)
-    {
-        try
-        {
-            Directory.Delete(Path.Combine(spec.OutputDirectory, JobRunner.StagingFolderName), recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Leftover partial files do no harm; the next run of the job reuses the folder.
         }
     }
 

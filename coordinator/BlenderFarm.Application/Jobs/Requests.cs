@@ -39,9 +39,13 @@ public enum CancelEffect
 
     /// <summary>Its run was asked to stop but still holds the job after the patience ran out.</summary>
     StillRunning = 3,
+
+    /// <summary>Another process holds the job but could not be asked to stop (<see cref="CancelResult.Problem"/> says why).</summary>
+    Unreachable = 4,
 }
 
-public sealed record CancelResult(CancelEffect Effect, JobSummary Job);
+/// <param name="Problem">With <see cref="CancelEffect.Unreachable"/>: why the run could not be asked, in one sentence.</param>
+public sealed record CancelResult(CancelEffect Effect, JobSummary Job, string? Problem = null);
 
 /// <summary>A run this service started: its job, and its outcome once it ends.</summary>
 public sealed record RunningJob(JobSpec Spec, Task<JobOutcome> Completion);

@@ -4,15 +4,14 @@ using BlenderFarm.Domain.Jobs;
 namespace BlenderFarm.Domain.Journal;
 
 /// <summary>
-/// The user's job folders: <c>ROOT/jobs/ID/journal.bfj</c>, a lock file held by the coordinator working on the job,
-/// and a cancel request file another process may drop. ROOT is BLENDERFARM_HOME, else the user's data folder.
+/// The user's job folders: <c>ROOT/jobs/ID/journal.bfj</c> and a lock file held by the coordinator working on the
+/// job. ROOT is BLENDERFARM_HOME, else the user's data folder.
 /// </summary>
 public sealed class JobStore(string root)
 {
     public const string HomeVariable = "BLENDERFARM_HOME";
     private const string JournalFile = "journal.bfj";
     private const string LockFile = "lock";
-    private const string CancelFile = "cancel-requested";
 
     // The lock is an flock, which this process's own probe (IsTaken) holds for a moment too: takes and probes in
     // this process go one at a time, so asking whether a job is taken never makes this process fail to take it.
@@ -88,7 +87,7 @@ public sealed class JobStore(string root)
         var jobLock = TakeLock(spec.JobId) ?? throw new InvalidOperationException($"Job {spec.JobId} is already taken.");
         try
         {
-            return new JobLease(spec.JobId, FileJobJournal.Create(JournalPath(spec.JobId), new JobCreated(spec)), jobLock, this);
+            return new JobLease(spec.JobId, FileJobJournal.Create(JournalPath(spec.JobId), new JobCreated(spec)), jobLock);
         }
         catch
         {
@@ -108,9 +107,7 @@ public sealed class JobStore(string root)
 
         try
         {
-            var lease = new JobLease(jobId, FileJobJournal.OpenForAppend(JournalPath(jobId)), jobLock, this);
-            File.Delete(Path.Combine(JobFolder(jobId), CancelFile));
-            return lease;
+            return new JobLease(jobId, FileJobJournal.OpenForAppend(JournalPath(jobId)), jobLock);
         }
         catch
         {
@@ -133,10 +130,6 @@ public sealed class JobStore(string root)
             return probe is null;
         }
     }
-
-    public void RequestCancel(string jobId) => File.WriteAllText(Path.Combine(JobFolder(jobId), CancelFile), "cancel\n");
-
-    public bool IsCancelRequested(string jobId) => File.Exists(Path.Combine(JobFolder(jobId), CancelFile));
 
     private FileStream? TakeLock(string jobId)
     {
@@ -165,13 +158,11 @@ public sealed class JobStore(string root)
 }
 
 /// <summary>A job taken by this process: its journal open for appending, and its lock held until disposed.</summary>
-public sealed class JobLease(string jobId, FileJobJournal journal, FileStream jobLock, JobStore store) : IDisposable
+public sealed class JobLease(string jobId, FileJobJournal journal, FileStream jobLock) : IDisposable
 {
     public string JobId { get; } = jobId;
 
     public FileJobJournal Journal { get; } = journal;
-
-    public bool IsCancelRequested => store.IsCancelRequested(JobId);
 
     public void Dispose()
     {

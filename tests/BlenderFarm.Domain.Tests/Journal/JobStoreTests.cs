@@ -178,40 +178,6 @@ public sealed class JobStoreTests
     }
 
     [Test]
-    public void A_cancel_request_is_seen_by_the_lease_holder()
-    {
-        using var lease = _store.Create(TestJobs.Spec([1], jobId: JobId));
-        Assert.That(lease.IsCancelRequested, Is.False);
-
-        _store.RequestCancel(JobId);
-
-        Assert.That(lease.IsCancelRequested, Is.True);
-        Assert.That(_store.IsCancelRequested(JobId), Is.True);
-    }
-
-    [Test]
-    public void Taking_a_job_clears_a_stale_cancel_request()
-    {
-        _store.Create(TestJobs.Spec([1], jobId: JobId)).Dispose();
-        _store.RequestCancel(JobId);
-
-        using var lease = _store.TryTake(JobId);
-
-        Assert.That(lease!.IsCancelRequested, Is.False);
-        Assert.That(_store.IsCancelRequested(JobId), Is.False);
-    }
-
-    [Test]
-    public void A_failed_attempt_to_take_a_held_job_leaves_its_cancel_request_in_place()
-    {
-        using var lease = _store.Create(TestJobs.Spec([1], jobId: JobId));
-        _store.RequestCancel(JobId);
-
-        Assert.That(_store.TryTake(JobId), Is.Null);
-        Assert.That(lease.IsCancelRequested, Is.True);
-    }
-
-    [Test]
     public void Resolve_finds_a_job_by_a_unique_start_of_its_id()
     {
         CreateJobs("20250314-090000-aaaa", "20250314-090000-aaab", "20250315-120000-ffff");

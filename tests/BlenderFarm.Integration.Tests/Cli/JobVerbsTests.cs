@@ -34,6 +34,8 @@ public sealed class JobVerbsTests
         using var run = workspace.Cli.Start("render", scene, "--workers", "local:2", "--output", output, "--job-id", "job-c");
         await Poll.UntilAsync(() => File.Exists(workspace.Cli.Home + "/jobs/job-c/journal.bfj") && journal.DoneCounts().Count >= 2,
             TimeSpan.FromMinutes(2), "two frames are done");
+        var endpoint = Path.Combine(workspace.Cli.Home, "jobs", "job-c", "run-endpoint.json");
+        Assert.That(File.Exists(endpoint), Is.True, "the render listens for stop requests while it renders");
 
         var cancel = await workspace.Cli.RunAsync("cancel", "job-c");
         var rendered = await run.WaitAsync(TimeSpan.FromMinutes(1));
@@ -42,6 +44,8 @@ public sealed class JobVerbsTests
         Assert.That(cancel.Stdout, Does.Contain("Job job-c is cancelled"));
         Assert.That(rendered.ExitCode, Is.EqualTo(3), rendered.ToString());
         Assert.That(journal.State.Status, Is.EqualTo(JobStatus.Cancelled));
+        Assert.That(journal.State.StatusReason, Is.EqualTo("cancelled by the user"));
+        Assert.That(File.Exists(endpoint), Is.False, "the endpoint is withdrawn when the run ends");
         Assert.That(journal.State.Frames.Where(f => f.State != FrameState.Done).Select(f => f.State), Has.All.EqualTo(FrameState.Queued),
             "frames in flight went back to the queue");
         await SlotProcesses.WaitUntilGoneAsync(scene, TimeSpan.FromSeconds(10));

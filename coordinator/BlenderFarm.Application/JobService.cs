@@ -26,9 +26,6 @@ public sealed partial class JobService(JobStore store, IJobEngine engine, TimePr
 
     public JobStore Store { get; } = store;
 
-    /// <summary>Reaches runs of other processes (one-shot renders) to stop them; without it they cannot be stopped from here.</summary>
-    public IRunChannel? RunChannel { get; init; }
-
     public int RunningJobs => _runs.Count;
 
     /// <summary>Every run still going, for a clean shutdown.</summary>
@@ -88,92 +85,6 @@ public sealed partial class JobService(JobStore store, IJobEngine engine, TimePr
         }
 
         return await CancelElsewhereAsync(request, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// A job with no run here: marked cancelled in its journal when nobody holds it, otherwise the process holding it
-    /// is asked through <see cref="RunChannel"/> (asked again while its endpoint is not up yet, as when its run is
-    /// just starting), and with Wait, waited for until it lets the job go.
-    /// </summary>
-    private async Task<CancelResult> CancelElsewhereAsync(CancelJob request, CancellationToken cancellationToken)
-    {
-        var jobId = request.JobId;
-        var deadline = time.GetUtcNow() + CancelPatience;
-        RunReach? reach = null;
-        while (true)
-        {
-            if (reach is not { Delivered: true } && TryCancelUnheld(jobId) is { } cancelled)
-            {
-                return cancelled;
-            }
-
-            if (reach is { Delivered: true } && (!request.Wait || !Store.IsTaken(jobId)))
-            {
-                return new CancelResult(CancelEffect.Stopped, Describe(jobId));
-            }
-
-            if (reach is not { Delivered: true })
-            {
-                reach = RunChannel is null
-                    ? RunReach.Failed("this coordinator has no way to reach other processes.")
-                    : await RunChannel.AskToStopAsync(jobId, RunStop.Cancel, JobMessages.CancelledByUser, cancellationToken).ConfigureAwait(false);
-                if (reach.Delivered)
-                {
-                    continue;
-                }
-            }
-
-            if (time.GetUtcNow() > deadline)
-            {
-                return reach.Delivered
-                    ? new CancelResult(CancelEffect.StillRunning, Describe(jobId))
-                    : new CancelResult(CancelEffect.Unreachable, Describe(jobId), reach.Problem);
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Marks the job cancelled in its journal if nobody holds it; null when another process does.</summary>
-    private CancelResult? TryCancelUnheld(string jobId)
-    {
-        using var lease = Store.TryTake(jobId);
-        if (lease is null)
-        {
-            return null;
-        }
-
-        var state = Store.Read(jobId);
-        if (!JobTransitions.Cancellable.Contains(state.Status))
-        {
-            return new CancelResult(CancelEffect.Unchanged, Describe(jobId));
-        }
-
-        state.ChangeStatus(lease.Journal, JobStatus.Cancelled, time.GetUtcNow(), JobMessages.CancelledByUser);
-        return new CancelResult(CancelEffect.Cancelled, Describe(jobId));
-    }
-
-    /// <summary>
-    /// Stops the job's run in this process as asked by another process (frames in flight go back to its queue);
-    /// false when none runs here.
-    /// </summary>
-    public bool StopHere(string jobId, RunStop stop, string reason)
-    {
-        if (!_runs.TryGetValue(jobId, out var run))
-        {
-            return false;
-        }
-
-        if (stop is RunStop.Pause)
-        {
-            run.Control.Pause(reason);
-        }
-        else
-        {
-            run.Control.Cancel(reason);
-        }
-
-        return true;
     }
 
     /// <summary>Pauses the job's run in this process (frames in flight go back to its queue); false when none runs here.</summary>

@@ -75,6 +75,25 @@ public sealed partial class JobServiceTests
         Assert.That(_service.StopHere("job-4", RunStop.Pause, "again"), Is.False, "no run of it here any more");
     }
 
+    [Test]
+    public async Task Pause_asks_the_process_rendering_the_job_and_a_job_nobody_renders_is_left_as_it_is()
+    {
+        var running = await _service.SubmitAsync(Submit("job-5"), NoObserver.Instance, CancellationToken.None);
+        _store.Create(TestJobs.Spec([1, 2], jobId: "job-6")).Dispose();
+        var channel = new LinkedRunChannel(_service);
+        var other = Canceller(channel);
+
+        var paused = await AdvanceUntilDone(other.PauseAsync(new PauseJob("job-5", Wait: true), CancellationToken.None));
+        var outcome = await running.Completion;
+        var idle = await other.PauseAsync(new PauseJob("job-6", Wait: true), CancellationToken.None);
+
+        Assert.That(channel.Asked, Is.EqualTo(new[] { ("job-5", RunStop.Pause, "paused by the user") }));
+        Assert.That((paused.Effect, paused.Job.Phase), Is.EqualTo((PauseEffect.Stopped, JobPhase.Paused)));
+        Assert.That(outcome.Status, Is.EqualTo(JobStatus.Paused));
+        Assert.That(idle.Effect, Is.EqualTo(PauseEffect.NotRendering));
+        Assert.That(FileJobJournal.Read(_store.JournalPath("job-6")).Records.OfType<JobStatusChanged>(), Is.Empty, "nothing journaled");
+    }
+
     private JobService Canceller(IRunChannel channel) =>
         new(_store, new FakeJobEngine(_store, _time), _time) { RunChannel = channel };
 

@@ -103,7 +103,7 @@ public sealed partial class JobService(JobStore store, IJobEngine engine, TimePr
     internal Task<JobSpec> JournalAsync(SubmitJob request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.JobId is { } id && File.Exists(Store.JournalPath(id)))
+        if (request.JobId is { } id && Store.Exists(id))
         {
             throw new JobConflictException(JobMessages.AlreadyExists(id));
         }
@@ -178,7 +178,7 @@ public sealed partial class JobService(JobStore store, IJobEngine engine, TimePr
     /// <summary>Throws <see cref="KeyNotFoundException"/> unless the store has a job with exactly this id.</summary>
     public void EnsureExists(string jobId)
     {
-        if (!JobIdPattern().IsMatch(jobId) || !File.Exists(Store.JournalPath(jobId)))
+        if (!JobIdPattern().IsMatch(jobId) || !Store.Exists(jobId))
         {
             throw new KeyNotFoundException(JobMessages.NotFound(jobId, Store.JobsFolder));
         }

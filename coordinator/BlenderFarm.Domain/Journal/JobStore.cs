@@ -5,11 +5,10 @@ namespace BlenderFarm.Domain.Journal;
 
 /// <summary>
 /// The user's job folders: <c>ROOT/jobs/ID/journal.bfj</c> and a lock file held by the coordinator working on the
-/// job. ROOT is BLENDERFARM_HOME, else the user's data folder.
+/// job. ROOT is chosen by the host (BLENDERFARM_HOME, else the user's data folder: see BlenderFarm.Storage).
 /// </summary>
 public sealed class JobStore(string root)
 {
-    public const string HomeVariable = "BLENDERFARM_HOME";
     private const string JournalFile = "journal.bfj";
     private const string LockFile = "lock";
 
@@ -21,18 +20,6 @@ public sealed class JobStore(string root)
 
     public string JobsFolder => Path.Combine(Root, "jobs");
 
-    public static JobStore ForCurrentUser()
-    {
-        var home = Environment.GetEnvironmentVariable(HomeVariable);
-        if (string.IsNullOrWhiteSpace(home))
-        {
-            var data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
-            home = Path.Combine(data, OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? "BlenderFarm" : "blenderfarm");
-        }
-
-        return new JobStore(Path.GetFullPath(home));
-    }
-
     public static string NewJobId(TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(time);
@@ -43,6 +30,16 @@ public sealed class JobStore(string root)
     public string JobFolder(string jobId) => Path.Combine(JobsFolder, jobId);
 
     public string JournalPath(string jobId) => Path.Combine(JobFolder(jobId), JournalFile);
+
+    /// <summary>Whether the store has a job of exactly this id (its journal exists).</summary>
+    public bool Exists(string jobId) => File.Exists(JournalPath(jobId));
+
+    /// <summary>The journal's length and last write, which change whenever it grows: a cache of its replay is stale when they differ.</summary>
+    public (long Length, DateTime Written) JournalStamp(string jobId)
+    {
+        var file = new FileInfo(JournalPath(jobId));
+        return file.Exists ? (file.Length, file.LastWriteTimeUtc) : (-1, default);
+    }
 
     /// <summary>Every job id, oldest first.</summary>
     public IReadOnlyList<string> JobIds() =>

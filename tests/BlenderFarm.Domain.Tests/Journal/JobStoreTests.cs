@@ -178,6 +178,20 @@ public sealed class JobStoreTests
     }
 
     [Test]
+    public void A_job_exists_once_its_journal_does_and_its_stamp_changes_when_the_journal_grows()
+    {
+        Assert.That(_store.Exists(JobId), Is.False);
+        Assert.That(_store.JournalStamp(JobId).Length, Is.EqualTo(-1));
+
+        using var lease = _store.Create(TestJobs.Spec([1, 2], jobId: JobId));
+        var created = _store.JournalStamp(JobId);
+        lease.Journal.Append(new JobStatusChanged(JobStatus.Paused, TestJobs.CreatedAt, "paused by the user"));
+
+        Assert.That(_store.Exists(JobId), Is.True);
+        Assert.That(_store.JournalStamp(JobId), Is.Not.EqualTo(created));
+    }
+
+    [Test]
     public void Resolve_finds_a_job_by_a_unique_start_of_its_id()
     {
         CreateJobs("20250314-090000-aaaa", "20250314-090000-aaab", "20250315-120000-ffff");

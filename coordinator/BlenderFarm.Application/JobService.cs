@@ -66,7 +66,7 @@ public sealed partial class JobService(JobStore store, IJobEngine engine, TimePr
     }
 
     /// <summary>
-    /// Stops a job: a run here is told directly, a run in another process through the job store, and a job nobody
+    /// Stops a job: a run here is told directly, a run in another process through <see cref="RunChannel"/>, and a job nobody
     /// renders is marked cancelled in its journal. Done frames stay.
     /// </summary>
     public async Task<CancelResult> CancelAsync(CancelJob request, CancellationToken cancellationToken)
@@ -84,34 +84,7 @@ public sealed partial class JobService(JobStore store, IJobEngine engine, TimePr
             return new CancelResult(CancelEffect.Stopped, Describe(request.JobId));
         }
 
-        using (var lease = Store.TryTake(request.JobId))
-        {
-            if (lease is not null)
-            {
-                var state = Store.Read(request.JobId);
-                if (!JobTransitions.Cancellable.Contains(state.Status))
-                {
-                    return new CancelResult(CancelEffect.Unchanged, Describe(request.JobId));
-                }
-
-                state.ChangeStatus(lease.Journal, JobStatus.Cancelled, time.GetUtcNow(), JobMessages.CancelledByUser);
-                return new CancelResult(CancelEffect.Cancelled, Describe(request.JobId));
-            }
-        }
-
-        Store.RequestCancel(request.JobId);
-        var deadline = time.GetUtcNow() + CancelPatience;
-        while (request.Wait && Store.IsTaken(request.JobId))
-        {
-            if (time.GetUtcNow() > deadline)
-            {
-                return new CancelResult(CancelEffect.StillRunning, Describe(request.JobId));
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
-        }
-
-        return new CancelResult(CancelEffect.Stopped, Describe(request.JobId));
+        return await CancelElsewhereAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Pauses the job's run in this process (frames in flight go back to its queue); false when none runs here.</summary>
@@ -133,7 +106,7 @@ public sealed partial class JobService(JobStore store, IJobEngine engine, TimePr
     internal async Task<JobSpec> EnqueueAsync(SubmitJob request, string? pausedReason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.JobId is { } id && File.Exists(Store.JournalPath(id)))
+        if (request.JobId is { } id && Store.Exists(id))
         {
             throw new JobConflictException(JobMessages.AlreadyExists(id));
         }
@@ -245,7 +218,7 @@ public sealed partial class JobService(JobStore store, IJobEngine engine, TimePr
     /// <summary>Throws <see cref="KeyNotFoundException"/> unless the store has a job with exactly this id.</summary>
     public void EnsureExists(string jobId)
     {
-        if (!JobIdPattern().IsMatch(jobId) || !File.Exists(Store.JournalPath(jobId)))
+        if (!JobIdPattern().IsMatch(jobId) || !Store.Exists(jobId))
         {
             throw new KeyNotFoundException(JobMessages.NotFound(jobId, Store.JobsFolder));
         }

@@ -3,6 +3,7 @@ using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Coordinator.Commands;
 using BlenderFarm.Domain.Frames;
 using BlenderFarm.Domain.Journal;
+using BlenderFarm.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -28,7 +29,7 @@ internal static class Program
                 o.ColorBehavior = onTerminal ? LoggerColorBehavior.Default : LoggerColorBehavior.Disabled;
             })
             .AddFilter("Microsoft", LogLevel.Warning));
-        var context = new CliContext(JobStore.ForCurrentUser(), loggers, TimeProvider.System, Console.Out, onTerminal);
+        var context = new CliContext(StorageHome.JobStoreForCurrentUser(), loggers, TimeProvider.System, Console.Out, onTerminal);
         try
         {
             PrivateFiles.SecureHome(context.Store.Root);

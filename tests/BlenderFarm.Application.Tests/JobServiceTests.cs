@@ -9,7 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace BlenderFarm.Application.Tests;
 
 [TestFixture]
-public sealed class JobServiceTests
+public sealed partial class JobServiceTests
 {
     private static readonly DateTimeOffset T0 = new(2025, 3, 14, 10, 0, 0, TimeSpan.Zero);
     private TempFolder _home = null!;
@@ -117,7 +117,6 @@ public sealed class JobServiceTests
         Assert.That(result.Effect, Is.EqualTo(CancelEffect.Stopped));
         Assert.That(outcome.Status, Is.EqualTo(JobStatus.Cancelled));
         Assert.That(result.Job.Phase, Is.EqualTo(JobPhase.Cancelled));
-        Assert.That(_store.IsCancelRequested("job-4"), Is.False, "no file was used to ask");
         Assert.That(JournalOf("job-4")[^1], Is.EqualTo(new JobStatusChanged(JobStatus.Cancelled, T0, JobMessages.CancelledByUser)));
     }
 

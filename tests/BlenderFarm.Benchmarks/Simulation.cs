@@ -5,6 +5,7 @@ using BlenderFarm.Domain.Journal;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Running;
 using BlenderFarm.Domain.Scheduling;
+using BlenderFarm.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BlenderFarm.Benchmarks;
@@ -85,7 +86,7 @@ internal static class Simulation
                 }
             };
             scheduler.StartRun(Environment.ProcessId, "sim", _ => true, _ => null);
-            var runner = new JobRunner(scheduler, slots, new AcceptEveryFrame(), NullLogger<JobRunner>.Instance);
+            var runner = new JobRunner(scheduler, slots, new AcceptEveryFrame(), new FileFrameStore(spec), NullLogger<JobRunner>.Instance);
             var run = Task.Run(() => runner.RunAsync(CancellationToken.None));
             Drive(clock, run, journal);
             run.GetAwaiter().GetResult();

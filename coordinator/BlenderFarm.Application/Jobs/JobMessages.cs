@@ -21,5 +21,11 @@ public static class JobMessages
     public static string StillRunning(string jobId, TimeSpan patience) =>
         $"Job {jobId} was asked to stop but is still running after {patience.TotalSeconds:0} s.";
 
+    public static string NotRendering(string jobId) =>
+        $"Job {jobId} is not being rendered: nothing to pause (a farm pauses queued jobs: 'blenderfarm pause' with 'blenderfarm serve' running).";
+
+    public static string Unreachable(string jobId, string problem) =>
+        $"Job {jobId} is held by another blenderfarm process that could not be asked to stop: {problem}";
+
     public static string StoppedOnError(string jobId, string error) => $"Job {jobId} stopped on an error: {error}";
 }

@@ -67,8 +67,7 @@ internal sealed class JobReadModel(JobStore store)
     /// <summary>The job as its journal has it, replayed only when the file changed since the last read.</summary>
     public JobState Read(string jobId)
     {
-        var file = new FileInfo(store.JournalPath(jobId));
-        var key = (file.Exists ? file.Length : -1, file.Exists ? file.LastWriteTimeUtc : default);
+        var key = store.JournalStamp(jobId);
         lock (_lock)
         {
             if (_read.TryGetValue(jobId, out var cached) && (cached.Length, cached.Written) == key)

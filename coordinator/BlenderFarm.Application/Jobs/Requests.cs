@@ -39,9 +39,35 @@ public enum CancelEffect
 
     /// <summary>Its run was asked to stop but still holds the job after the patience ran out.</summary>
     StillRunning = 3,
+
+    /// <summary>Another process holds the job but could not be asked to stop (<see cref="CancelResult.Problem"/> says why).</summary>
+    Unreachable = 4,
 }
 
-public sealed record CancelResult(CancelEffect Effect, JobSummary Job);
+/// <param name="Problem">With <see cref="CancelEffect.Unreachable"/>: why the run could not be asked, in one sentence.</param>
+public sealed record CancelResult(CancelEffect Effect, JobSummary Job, string? Problem = null);
+
+/// <summary>Pause a job's run; <see cref="Wait"/>: return only once it has stopped (or <see cref="JobService.CancelPatience"/> passed).</summary>
+public sealed record PauseJob(string JobId, bool Wait);
+
+/// <summary>What a pause did.</summary>
+public enum PauseEffect
+{
+    /// <summary>Its run (here or in another process) was asked to pause; with Wait, it has stopped.</summary>
+    Stopped = 0,
+
+    /// <summary>Nobody renders it: nothing to pause.</summary>
+    NotRendering = 1,
+
+    /// <summary>Its run was asked to pause but still holds the job after the patience ran out.</summary>
+    StillRunning = 2,
+
+    /// <summary>Another process holds the job but could not be asked (<see cref="PauseResult.Problem"/> says why).</summary>
+    Unreachable = 3,
+}
+
+/// <param name="Problem">With <see cref="PauseEffect.Unreachable"/>: why the run could not be asked, in one sentence.</param>
+public sealed record PauseResult(PauseEffect Effect, JobSummary Job, string? Problem = null);
 
 /// <summary>A run this service started: its job, and its outcome once it ends.</summary>
 public sealed record RunningJob(JobSpec Spec, Task<JobOutcome> Completion);

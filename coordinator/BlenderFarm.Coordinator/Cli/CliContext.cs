@@ -1,6 +1,7 @@
 using BlenderFarm.Application;
 using BlenderFarm.Coordinator.Commands;
 using BlenderFarm.Coordinator.Progress;
+using BlenderFarm.Coordinator.RunEndpoints;
 using BlenderFarm.Domain.Journal;
 using BlenderFarm.Workers.Aws.Storage;
 using Microsoft.Extensions.Logging;
@@ -24,7 +25,7 @@ internal sealed class CliContext(
     public TextWriter Out { get; } = output;
 
     /// <summary>The job service every command and the server go through (one per process).</summary>
-    public JobService Jobs => _jobs ??= new JobService(Store, new JobEngine(this), Time);
+    public JobService Jobs => _jobs ??= new JobService(Store, new JobEngine(this), Time) { RunChannel = new RunEndpointClient(Store, Time) };
 
     /// <summary>Who else (the submitting add-on) follows the upload of a job's files, by job id; null: the log only.</summary>
     public Func<string, IProgress<TransferProgress>?> UploadWatcher { get; init; } = _ => null;

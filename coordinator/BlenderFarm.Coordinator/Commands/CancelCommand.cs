@@ -15,6 +15,12 @@ internal static class CancelCommand
         var line = CommandLine.Parse("cancel", arguments, CommandLine.NoOptions, CommandLine.NoOptions);
         var jobId = context.Jobs.Resolve(line.Single("JOB", required: false));
         var result = await context.Jobs.CancelAsync(new CancelJob(jobId, Wait: true), CancellationToken.None).ConfigureAwait(false);
+        if (result.Effect is CancelEffect.Unreachable)
+        {
+            await Console.Error.WriteLineAsync("blenderfarm: " + JobMessages.Unreachable(jobId, result.Problem ?? "")).ConfigureAwait(false);
+            return ExitCodes.Busy;
+        }
+
         if (result.Effect is CancelEffect.StillRunning)
         {
             await Console.Error.WriteLineAsync("blenderfarm: " + JobMessages.StillRunning(jobId, Application.JobService.CancelPatience)).ConfigureAwait(false);

@@ -4,9 +4,11 @@ using BlenderFarm.Application.Jobs;
 using BlenderFarm.Application.Ports;
 using BlenderFarm.Coordinator.Cli;
 using BlenderFarm.Coordinator.Progress;
+using BlenderFarm.Coordinator.RunEndpoints;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Journal;
 using BlenderFarm.Domain.Scheduling;
+using Microsoft.Extensions.Logging;
 
 namespace BlenderFarm.Coordinator.Commands;
 
@@ -24,9 +26,32 @@ internal static class CliJobRun
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Pause);
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Pause);
         var run = await start(service, new DisplayObserver(context.CreateProgressDisplay)).ConfigureAwait(false);
-        var outcome = await run.Completion.ConfigureAwait(false);
+        JobOutcome outcome;
+        await using (OpenEndpoint(context, run.Spec.JobId))
+        {
+            outcome = await run.Completion.ConfigureAwait(false);
+        }
+
         await context.Out.WriteLineAsync(outcome.Message).ConfigureAwait(false);
         return ExitCode(outcome.Status);
+    }
+
+    /// <summary>
+    /// Lets <c>blenderfarm cancel</c> in another process reach the run (<see cref="RunEndpoint"/>); a run that cannot
+    /// listen renders all the same, and only Ctrl+C stops it.
+    /// </summary>
+    private static RunEndpoint? OpenEndpoint(CliContext context, string jobId)
+    {
+        var logger = context.Loggers.CreateLogger<RunEndpoint>();
+        try
+        {
+            return RunEndpoint.Open(context.Jobs, jobId, logger);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or Blender.UserFacingException)
+        {
+            Log.Warning(logger, $"job {jobId} cannot be cancelled from another process: its run endpoint did not open ({e.Message}).");
+            return null;
+        }
     }
 
     public static int ExitCode(JobStatus status) => status switch

@@ -11,14 +11,15 @@ using BlenderFarm.Domain.Journal;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Running;
 using BlenderFarm.Domain.Scheduling;
+using BlenderFarm.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace BlenderFarm.Coordinator.Commands;
 
 /// <summary>
 /// One run of a job, first or resumed: opens the run in the journal, renders until every frame ended, and turns a
-/// stop request (cancel, pause), another process's cancel request or a full disk into a journaled status. Returns
-/// how it ended with the one sentence that tells the user (the CLI prints it, the server sends it in job.ended).
+/// stop request (cancel or pause, from this process or through its run endpoint) or a full disk into a journaled
+/// status. Returns how it ended with the one sentence that tells the user (the CLI prints it, the server sends it in job.ended).
 /// </summary>
 internal sealed class JobRun(CliContext context)
 {
@@ -58,7 +59,7 @@ internal sealed class JobRun(CliContext context)
             scheduler.FrameChanged += change => observer.OnFrameChanged(change, feed.Current());
             observer.OnStarted(spec, first);
             started();
-            return await RenderAsync(lease, state, workforce, observer, control, scheduler, feed, verifier, logger).ConfigureAwait(false);
+            return await RenderAsync(state, workforce, observer, control, scheduler, feed, verifier, logger).ConfigureAwait(false);
         }
         finally
         {
@@ -67,13 +68,14 @@ internal sealed class JobRun(CliContext context)
     }
 
     private async Task<JobOutcome> RenderAsync(
-        JobLease lease, JobState state, Workforce workforce, IJobObserver observer, RunControl control, JobScheduler scheduler, ProgressFeed feed,
+        JobState state, Workforce workforce, IJobObserver observer, RunControl control, JobScheduler scheduler, ProgressFeed feed,
         SceneFrameVerifier verifier, ILogger logger)
     {
         var spec = state.Spec;
         using var watching = new CancellationTokenSource();
-        var watcher = WatchAsync(lease, feed, observer, control, watching.Token);
-        var runner = new JobRunner(scheduler, workforce.Slots, verifier, context.Loggers.CreateLogger<JobRunner>(), workforce.Joining);
+        var watcher = WatchAsync(feed, observer, watching.Token);
+        var frames = new FileFrameStore(spec);
+        var runner = new JobRunner(scheduler, workforce.Slots, verifier, frames, context.Loggers.CreateLogger<JobRunner>(), workforce.Joining);
         JobStatus status;
         string? pauseReason = null;
         try
@@ -101,7 +103,7 @@ internal sealed class JobRun(CliContext context)
 
         if (status is JobStatus.Completed or JobStatus.Cancelled)
         {
-            RemoveStaging(spec);
+            frames.RemoveStaging();
         }
 
         return new JobOutcome(spec.JobId, status, Summarize(spec, state, status, scheduler.Progress(), pauseReason));
@@ -133,19 +135,9 @@ internal sealed class JobRun(CliContext context)
         return (scheduler.Finish(JobStatus.Failed, reason), null);
     }
 
-    /// <summary>
-    /// Refreshes the observers four times a second on the coordinator's clock, and turns another process's cancel
-    /// request into a cancel.
-    /// </summary>
-    private static Task WatchAsync(JobLease lease, ProgressFeed feed, IJobObserver observer, RunControl control, CancellationToken token) =>
-        feed.RunAsync(progress =>
-        {
-            observer.OnProgress(progress);
-            if (lease.IsCancelRequested)
-            {
-                control.Cancel(JobMessages.CancelledByUser);
-            }
-        }, token);
+    /// <summary>Refreshes the observers four times a second on the coordinator's clock.</summary>
+    private static Task WatchAsync(ProgressFeed feed, IJobObserver observer, CancellationToken token) =>
+        feed.RunAsync(observer.OnProgress, token);
 
     private static JobStatus TryFinish(JobScheduler scheduler, JobStatus status, string reason)
     {
@@ -156,18 +148,6 @@ internal sealed class JobRun(CliContext context)
         catch (IOException)
         {
             return status; // The journal cannot grow; the next run sees the job as interrupted and carries on.
-        }
-    }
-
-    private static void RemoveStaging(JobSpec spec)
-    {
-        try
-        {
-            Directory.Delete(Path.Combine(spec.OutputDirectory, JobRunner.StagingFolderName), recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Leftover partial files do no harm; the next run of the job reuses the folder.
         }
     }
 

@@ -95,7 +95,8 @@ internal sealed class FarmClient : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static async Task<Stream> OpenAsync(EndpointInfo endpoint, CancellationToken cancellationToken)
+    /// <summary>Connects to a local endpoint (the farm's, or a one-shot run's).</summary>
+    internal static async Task<Stream> OpenAsync(EndpointInfo endpoint, CancellationToken cancellationToken)
     {
         var socket = endpoint.Transport == EndpointInfo.Unix
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)

@@ -87,11 +87,16 @@ internal static class QueueCommands
         return ExitCodes.Ok;
     }
 
-    /// <summary><c>blenderfarm pause JOB...</c></summary>
+    /// <summary><c>blenderfarm pause JOB...</c>: with a farm running, the farm pauses them; otherwise the one-shot pause.</summary>
     public static async Task<int> PauseAsync(CliContext context, IReadOnlyList<string> arguments)
     {
         var jobs = JobIds("pause", arguments);
-        await using var farm = await RunningFarmAsync(context, "pause").ConfigureAwait(false);
+        if (await FarmClient.TryConnectAsync(context.Store.Root, CancellationToken.None).ConfigureAwait(false) is not { } running)
+        {
+            return await PauseCommand.RunAsync(context, jobs).ConfigureAwait(false);
+        }
+
+        await using var farm = running;
         var queue = await farm.CallAsync<QueueListReply>(Methods.QueuePause, new QueueJobsRequest { JobIds = jobs }, CancellationToken.None).ConfigureAwait(false);
         Print(context, queue);
         return ExitCodes.Ok;

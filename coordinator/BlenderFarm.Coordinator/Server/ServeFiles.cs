@@ -44,9 +44,11 @@ internal static class ServeFiles
     /// Writes the endpoint file atomically, readable by the user only (it may hold the TCP token): mode 0600, or on
     /// Windows an explicit owner-only ACL from the first byte (a rename keeps it).
     /// </summary>
-    public static void WriteEndpoint(string home, EndpointInfo endpoint)
+    public static void WriteEndpoint(string home, EndpointInfo endpoint) => WriteEndpointFile(EndpointPath(home), endpoint);
+
+    /// <summary>Writes an endpoint file at <paramref name="path"/> the way <see cref="WriteEndpoint"/> does (a run's, in its job folder).</summary>
+    public static void WriteEndpointFile(string path, EndpointInfo endpoint)
     {
-        var path = EndpointPath(home);
         var temporary = path + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -62,11 +64,13 @@ internal static class ServeFiles
         File.Move(temporary, path, overwrite: true);
     }
 
-    public static EndpointInfo? ReadEndpoint(string home)
+    public static EndpointInfo? ReadEndpoint(string home) => ReadEndpointFile(EndpointPath(home));
+
+    public static EndpointInfo? ReadEndpointFile(string path)
     {
         try
         {
-            return JsonSerializer.Deserialize<EndpointInfo>(File.ReadAllText(EndpointPath(home)), RpcConnection.JsonOptions);
+            return JsonSerializer.Deserialize<EndpointInfo>(File.ReadAllText(path), RpcConnection.JsonOptions);
         }
         catch (Exception e) when (e is IOException or JsonException)
         {

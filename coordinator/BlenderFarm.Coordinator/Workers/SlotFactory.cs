@@ -9,6 +9,7 @@ using BlenderFarm.Coordinator.Commands;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Ports;
 using BlenderFarm.Domain.Running;
+using BlenderFarm.Storage;
 using BlenderFarm.Workers.Aws.Access;
 using BlenderFarm.Workers.Aws.Fleet;
 using BlenderFarm.Workers.Local;
@@ -48,7 +49,7 @@ internal static class SlotFactory
     private static LocalSlotOptions LocalOptions(CliContext context, WorkersSpec workers, JobSpec spec, string blenderPath)
     {
         var worker = ScriptFiles.Materialize(ScriptFiles.Worker, context.ScriptFolder);
-        var workFolder = Path.Combine(spec.OutputDirectory, JobRunner.StagingFolderName, "slots");
+        var workFolder = Path.Combine(FileFrameStore.StagingFolder(spec.OutputDirectory), "slots");
         return new LocalSlotOptions(blenderPath, spec.BlendFile, worker, workFolder, workers.ThreadsPerSlot, spec.Scene.FileFormat);
     }
 

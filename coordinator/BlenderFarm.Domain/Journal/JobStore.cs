@@ -4,15 +4,13 @@ using BlenderFarm.Domain.Jobs;
 namespace BlenderFarm.Domain.Journal;
 
 /// <summary>
-/// The user's job folders: <c>ROOT/jobs/ID/journal.bfj</c>, a lock file held by the coordinator working on the job,
-/// and a cancel request file another process may drop. ROOT is BLENDERFARM_HOME, else the user's data folder.
+/// The user's job folders: <c>ROOT/jobs/ID/journal.bfj</c> and a lock file held by the coordinator working on the
+/// job. ROOT is chosen by the host (BLENDERFARM_HOME, else the user's data folder: see BlenderFarm.Storage).
 /// </summary>
 public sealed class JobStore(string root)
 {
-    public const string HomeVariable = "BLENDERFARM_HOME";
     private const string JournalFile = "journal.bfj";
     private const string LockFile = "lock";
-    private const string CancelFile = "cancel-requested";
 
     // The lock is an flock, which this process's own probe (IsTaken) holds for a moment too: takes and probes in
     // this process go one at a time, so asking whether a job is taken never makes this process fail to take it.
@@ -21,18 +19,6 @@ public sealed class JobStore(string root)
     public string Root { get; } = root;
 
     public string JobsFolder => Path.Combine(Root, "jobs");
-
-    public static JobStore ForCurrentUser()
-    {
-        var home = Environment.GetEnvironmentVariable(HomeVariable);
-        if (string.IsNullOrWhiteSpace(home))
-        {
-            var data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
-            home = Path.Combine(data, OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? "BlenderFarm" : "blenderfarm");
-        }
-
-        return new JobStore(Path.GetFullPath(home));
-    }
 
     public static string NewJobId(TimeProvider time)
     {
@@ -44,6 +30,16 @@ public sealed class JobStore(string root)
     public string JobFolder(string jobId) => Path.Combine(JobsFolder, jobId);
 
     public string JournalPath(string jobId) => Path.Combine(JobFolder(jobId), JournalFile);
+
+    /// <summary>Whether the store has a job of exactly this id (its journal exists).</summary>
+    public bool Exists(string jobId) => File.Exists(JournalPath(jobId));
+
+    /// <summary>The journal's length and last write, which change whenever it grows: a cache of its replay is stale when they differ.</summary>
+    public (long Length, DateTime Written) JournalStamp(string jobId)
+    {
+        var file = new FileInfo(JournalPath(jobId));
+        return file.Exists ? (file.Length, file.LastWriteTimeUtc) : (-1, default);
+    }
 
     /// <summary>Every job id, oldest first.</summary>
     public IReadOnlyList<string> JobIds() =>
@@ -88,7 +84,7 @@ public sealed class JobStore(string root)
         var jobLock = TakeLock(spec.JobId) ?? throw new InvalidOperationException($"Job {spec.JobId} is already taken.");
         try
         {
-            return new JobLease(spec.JobId, FileJobJournal.Create(JournalPath(spec.JobId), new JobCreated(spec)), jobLock, this);
+            return new JobLease(spec.JobId, FileJobJournal.Create(JournalPath(spec.JobId), new JobCreated(spec)), jobLock);
         }
         catch
         {
@@ -108,9 +104,7 @@ public sealed class JobStore(string root)
 
         try
         {
-            var lease = new JobLease(jobId, FileJobJournal.OpenForAppend(JournalPath(jobId)), jobLock, this);
-            File.Delete(Path.Combine(JobFolder(jobId), CancelFile));
-            return lease;
+            return new JobLease(jobId, FileJobJournal.OpenForAppend(JournalPath(jobId)), jobLock);
         }
         catch
         {
@@ -133,10 +127,6 @@ public sealed class JobStore(string root)
             return probe is null;
         }
     }
-
-    public void RequestCancel(string jobId) => File.WriteAllText(Path.Combine(JobFolder(jobId), CancelFile), "cancel\n");
-
-    public bool IsCancelRequested(string jobId) => File.Exists(Path.Combine(JobFolder(jobId), CancelFile));
 
     private FileStream? TakeLock(string jobId)
     {
@@ -165,13 +155,11 @@ public sealed class JobStore(string root)
 }
 
 /// <summary>A job taken by this process: its journal open for appending, and its lock held until disposed.</summary>
-public sealed class JobLease(string jobId, FileJobJournal journal, FileStream jobLock, JobStore store) : IDisposable
+public sealed class JobLease(string jobId, FileJobJournal journal, FileStream jobLock) : IDisposable
 {
     public string JobId { get; } = jobId;
 
     public FileJobJournal Journal { get; } = journal;
-
-    public bool IsCancelRequested => store.IsCancelRequested(JobId);
 
     public void Dispose()
     {

@@ -13,15 +13,12 @@ namespace BlenderFarm.Domain.Running;
 /// </summary>
 public sealed class JobRunner
 {
-    /// <summary>Folder inside the output folder where frames wait for verification.</summary>
-    public const string StagingFolderName = ".blenderfarm";
-
     private readonly JobScheduler _scheduler;
     private readonly IReadOnlyList<IWorkerSlot> _slots;
     private readonly IFrameVerifier _verifier;
+    private readonly IFrameStore _frames;
     private readonly ILogger<JobRunner> _logger;
     private readonly ChannelReader<IWorkerSlot>? _joining;
-    private readonly string _incoming;
 
     /// <summary>Each working slot's chunk, which the watchdog stops when the slot is stuck.</summary>
     private readonly ConcurrentDictionary<string, (Chunk Chunk, CancellationTokenSource Stop)> _chunks = new();
@@ -32,6 +29,7 @@ public sealed class JobRunner
     /// <summary>Why the watchdog stopped a slot's chunk.</summary>
     private readonly ConcurrentDictionary<string, string> _stuck = new();
 
+    /// <param name="frames">Where fetched frames wait for the verifier and how they reach the output folder.</param>
     /// <param name="slots">The slots the run starts with; may be empty when <paramref name="joining"/> is given.</param>
     /// <param name="joining">
     /// Slots that join while the job runs (cloud instances that boot later, replacements): each read from it takes
@@ -42,6 +40,7 @@ public sealed class JobRunner
         JobScheduler scheduler,
         IReadOnlyList<IWorkerSlot> slots,
         IFrameVerifier verifier,
+        IFrameStore frames,
         ILogger<JobRunner> logger,
         ChannelReader<IWorkerSlot>? joining = null)
     {
@@ -49,9 +48,9 @@ public sealed class JobRunner
         _scheduler = scheduler;
         _slots = slots;
         _verifier = verifier;
+        _frames = frames;
         _logger = logger;
         _joining = joining;
-        _incoming = Path.Combine(scheduler.Spec.OutputDirectory, StagingFolderName, "incoming");
     }
 
     /// <summary>
@@ -61,7 +60,7 @@ public sealed class JobRunner
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(_incoming);
+        _frames.Open();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var stopJoining = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
         var loops = new List<Task>();
@@ -350,31 +349,28 @@ public sealed class JobRunner
         }
     }
 
-    /// <summary>Transferring: bring the file here, verify it, move it into place; only then is the frame done.</summary>
+    /// <summary>Transferring: bring the file here, verify it, commit it into the output folder; only then is the frame done.</summary>
     private async Task CollectAsync(IWorkerSlot slot, FrameWritten written, CancellationToken cancellationToken)
     {
-        var spec = _scheduler.Spec;
-        var fileName = spec.FrameFileName(written.Frame);
-        var incoming = Path.Combine(_incoming, fileName);
+        var staged = _frames.Stage(written.Frame);
         try
         {
-            await slot.FetchAsync(written.WorkerPath, incoming, cancellationToken).ConfigureAwait(false);
-            var check = _verifier.Verify(incoming);
+            await slot.FetchAsync(written.WorkerPath, staged.LocalPath, cancellationToken).ConfigureAwait(false);
+            var check = _verifier.Verify(staged.LocalPath);
             if (!check.Ok)
             {
-                File.Delete(incoming);
+                _frames.Discard(staged);
                 Log.FrameRejected(_logger, slot.Id, written.Frame, check.Problem ?? "unknown problem");
                 _scheduler.FrameFailed(slot.Id, written.Frame, $"the rendered file did not verify: {check.Problem}");
                 return;
             }
 
-            File.Move(incoming, spec.FramePath(written.Frame), overwrite: true);
-            Journal.PrivateFiles.Share(spec.FramePath(written.Frame));
+            _frames.Commit(staged);
             await _scheduler.FrameCompletedAsync(slot.Id, written.Frame, check.Bytes).ConfigureAwait(false);
         }
         catch (IOException io) when (DiskFullException.IsDiskFull(io))
         {
-            throw new DiskFullException($"Frame {written.Frame} could not be saved in {spec.OutputDirectory}: {io.Message}", io);
+            throw new DiskFullException($"Frame {written.Frame} could not be saved in {_scheduler.Spec.OutputDirectory}: {io.Message}", io);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -178,37 +178,17 @@ public sealed class JobStoreTests
     }
 
     [Test]
-    public void A_cancel_request_is_seen_by_the_lease_holder()
+    public void A_job_exists_once_its_journal_does_and_its_stamp_changes_when_the_journal_grows()
     {
-        using var lease = _store.Create(TestJobs.Spec([1], jobId: JobId));
-        Assert.That(lease.IsCancelRequested, Is.False);
+        Assert.That(_store.Exists(JobId), Is.False);
+        Assert.That(_store.JournalStamp(JobId).Length, Is.EqualTo(-1));
 
-        _store.RequestCancel(JobId);
+        using var lease = _store.Create(TestJobs.Spec([1, 2], jobId: JobId));
+        var created = _store.JournalStamp(JobId);
+        lease.Journal.Append(new JobStatusChanged(JobStatus.Paused, TestJobs.CreatedAt, "paused by the user"));
 
-        Assert.That(lease.IsCancelRequested, Is.True);
-        Assert.That(_store.IsCancelRequested(JobId), Is.True);
-    }
-
-    [Test]
-    public void Taking_a_job_clears_a_stale_cancel_request()
-    {
-        _store.Create(TestJobs.Spec([1], jobId: JobId)).Dispose();
-        _store.RequestCancel(JobId);
-
-        using var lease = _store.TryTake(JobId);
-
-        Assert.That(lease!.IsCancelRequested, Is.False);
-        Assert.That(_store.IsCancelRequested(JobId), Is.False);
-    }
-
-    [Test]
-    public void A_failed_attempt_to_take_a_held_job_leaves_its_cancel_request_in_place()
-    {
-        using var lease = _store.Create(TestJobs.Spec([1], jobId: JobId));
-        _store.RequestCancel(JobId);
-
-        Assert.That(_store.TryTake(JobId), Is.Null);
-        Assert.That(lease.IsCancelRequested, Is.True);
+        Assert.That(_store.Exists(JobId), Is.True);
+        Assert.That(_store.JournalStamp(JobId), Is.Not.EqualTo(created));
     }
 
     [Test]

@@ -3,6 +3,7 @@ using BlenderFarm.Domain.Running;
 using BlenderFarm.Domain.Scheduling;
 using BlenderFarm.Domain.Tests.Fakes;
 using BlenderFarm.Domain.Tests.Support;
+using BlenderFarm.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static BlenderFarm.Domain.Frames.FrameState;
@@ -31,7 +32,7 @@ public sealed class JobRunnerCopyTests
         var slots = new[] { "slot-1", "slot-2" }.Select(id => new FakeWorkerSlot(id, temp.Combine("workers"), script)).ToList();
         var scheduler = new JobScheduler(state, journal, time, new SchedulerOptions(), slots.Select(s => s.Id));
         scheduler.StartRun(1, "fake", _ => true, _ => null);
-        var runner = new JobRunner(scheduler, slots, new MarkerFrameVerifier(spec), NullLogger<JobRunner>.Instance);
+        var runner = new JobRunner(scheduler, slots, new MarkerFrameVerifier(spec), new FileFrameStore(spec), NullLogger<JobRunner>.Instance);
 
         var run = runner.RunAsync(CancellationToken.None);
         await Until(() => scheduler.Progress() is { Done: 9, InFlight: 1 });

@@ -6,6 +6,7 @@ using BlenderFarm.Domain.Running;
 using BlenderFarm.Domain.Scheduling;
 using BlenderFarm.Domain.Tests.Fakes;
 using BlenderFarm.Domain.Tests.Support;
+using BlenderFarm.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static BlenderFarm.Domain.Frames.FrameState;
@@ -358,7 +359,7 @@ public sealed class JobRunnerTests
         var scheduler = new JobScheduler(state, journal, new FakeTimeProvider(TestJobs.CreatedAt), new SchedulerOptions(), fakeSlots.Select(s => s.Id));
         scheduler.StartRun(1, "fake", _ => true, _ => null);
         var verifier = new MarkerFrameVerifier(spec);
-        var runner = new JobRunner(scheduler, fakeSlots, verifier, NullLogger<JobRunner>.Instance, joining);
+        var runner = new JobRunner(scheduler, fakeSlots, verifier, new FileFrameStore(spec), NullLogger<JobRunner>.Instance, joining);
         return new RunnerFarm(spec, state, journal, scheduler, verifier, runner);
     }
 
@@ -378,7 +379,7 @@ public sealed class JobRunnerTests
         Assert.That(done.Keys.Order(), Is.EqualTo(frames), "every frame is journaled done");
         Assert.That(done.Values, Has.All.EqualTo(1), "and only once");
         Assert.That(farm.State.Frames.Select(f => f.State), Has.All.EqualTo(Done));
-        Assert.That(Directory.GetFiles(Path.Combine(farm.Spec.OutputDirectory, JobRunner.StagingFolderName, "incoming")), Is.Empty, "nothing is left in staging");
+        Assert.That(Directory.GetFiles(Path.Combine(FileFrameStore.StagingFolder(farm.Spec.OutputDirectory), "incoming")), Is.Empty, "nothing is left in staging");
         Assert.That(farm.Scheduler.IsFinished, Is.True);
     }
 

@@ -3,6 +3,7 @@ using BlenderFarm.Domain.Running;
 using BlenderFarm.Domain.Scheduling;
 using BlenderFarm.Domain.Tests.Fakes;
 using BlenderFarm.Domain.Tests.Support;
+using BlenderFarm.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static BlenderFarm.Domain.Frames.FrameState;
@@ -33,7 +34,7 @@ public sealed class JobRunnerWatchdogTests
         var options = new SchedulerOptions { StuckFloor = TimeSpan.FromSeconds(60), WatchdogInterval = TimeSpan.FromSeconds(5), CopySaving = null };
         var scheduler = new JobScheduler(state, journal, time, options, slots.Select(s => s.Id));
         scheduler.StartRun(1, "fake", _ => true, _ => null);
-        var runner = new JobRunner(scheduler, slots, new MarkerFrameVerifier(spec), NullLogger<JobRunner>.Instance);
+        var runner = new JobRunner(scheduler, slots, new MarkerFrameVerifier(spec), new FileFrameStore(spec), NullLogger<JobRunner>.Instance);
 
         var run = runner.RunAsync(CancellationToken.None);
         // Read through the scheduler's lock: the state changes on the slots' threads meanwhile.

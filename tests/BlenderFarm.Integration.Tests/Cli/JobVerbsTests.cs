@@ -31,9 +31,9 @@ public sealed class JobVerbsTests
         var scene = await Scenes.CopyAsync(Scenes.Slow, workspace);
         var output = workspace.PathOf("out");
         var journal = new JournalView(workspace.Cli.Home, "job-c");
-        using var run = workspace.Cli.Start("render", scene, "--workers", "local:2", "--output", output, "--job-id", "job-c");
-        await Poll.UntilAsync(() => File.Exists(workspace.Cli.Home + "/jobs/job-c/journal.bfj") && journal.DoneCounts().Count >= 2,
-            TimeSpan.FromMinutes(2), "two frames are done");
+        using var run = await RenderUntilDoneAsync(workspace, journal, "job-c", 2, "render", scene, "--workers", "local:2", "--output", output, "--job-id", "job-c");
+        var endpoint = Path.Combine(workspace.Cli.Home, "jobs", "job-c", "run-endpoint.json");
+        Assert.That(File.Exists(endpoint), Is.True, "the render listens for stop requests while it renders");
 
         var cancel = await workspace.Cli.RunAsync("cancel", "job-c");
         var rendered = await run.WaitAsync(TimeSpan.FromMinutes(1));
@@ -42,6 +42,8 @@ public sealed class JobVerbsTests
         Assert.That(cancel.Stdout, Does.Contain("Job job-c is cancelled"));
         Assert.That(rendered.ExitCode, Is.EqualTo(3), rendered.ToString());
         Assert.That(journal.State.Status, Is.EqualTo(JobStatus.Cancelled));
+        Assert.That(journal.State.StatusReason, Is.EqualTo("cancelled by the user"));
+        Assert.That(File.Exists(endpoint), Is.False, "the endpoint is withdrawn when the run ends");
         Assert.That(journal.State.Frames.Where(f => f.State != FrameState.Done).Select(f => f.State), Has.All.EqualTo(FrameState.Queued),
             "frames in flight went back to the queue");
         await SlotProcesses.WaitUntilGoneAsync(scene, TimeSpan.FromSeconds(10));
@@ -52,6 +54,30 @@ public sealed class JobVerbsTests
 
         Assert.That(resumed.ExitCode, Is.Zero, resumed.ToString());
         Assert.That(journal.DoneCounts(), Is.EqualTo(Enumerable.Range(1, 16).ToDictionary(f => f, _ => 1)));
+    }
+
+    [Test]
+    public async Task Pause_from_another_process_pauses_a_render_which_exits_4_with_its_done_frames_kept()
+    {
+        using var workspace = new Workspace();
+        var scene = await Scenes.CopyAsync(Scenes.Slow, workspace);
+        var output = workspace.PathOf("out");
+        var journal = new JournalView(workspace.Cli.Home, "job-p");
+        using var run = await RenderUntilDoneAsync(workspace, journal, "job-p", 1,
+            "render", scene, "--frames", "1-8", "--workers", "local:1", "--output", output, "--job-id", "job-p");
+
+        var pause = await workspace.Cli.RunAsync("pause", "job-p");
+        var rendered = await run.WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.That(pause.ExitCode, Is.Zero, pause.ToString());
+        Assert.That(pause.Stdout, Does.Contain("Job job-p is paused"));
+        Assert.That(rendered.ExitCode, Is.EqualTo(4), rendered.ToString());
+        Assert.That(journal.State.Status, Is.EqualTo(JobStatus.Paused));
+        Assert.That(journal.State.StatusReason, Is.EqualTo("paused by the user"));
+        var done = journal.State.Frames.Where(f => f.State == FrameState.Done).Select(f => $"frame_{f.Frame:0000}.png").Order().ToList();
+        Assert.That(done, Is.Not.Empty);
+        Assert.That(Directory.GetFiles(output).Select(Path.GetFileName).Order(), Is.EqualTo(done), "done frames stay");
+        Assert.That(journal.State.Frames.Where(f => f.State != FrameState.Done).Select(f => f.State), Has.All.EqualTo(FrameState.Queued));
     }
 
     [Test]
@@ -68,5 +94,22 @@ public sealed class JobVerbsTests
         Assert.That(second.ExitCode, Is.EqualTo(5), second.ToString());
         Assert.That(second.Stderr.Trim(), Is.EqualTo("blenderfarm: Job job-b is being rendered by another blenderfarm process; 'blenderfarm status job-b' shows its progress."));
         Assert.That((await run.WaitAsync(TimeSpan.FromMinutes(2))).ExitCode, Is.Zero);
+    }
+
+    /// <summary>Starts the CLI and returns once <paramref name="frames"/> frames of the job are done.</summary>
+    private static async Task<RunningCli> RenderUntilDoneAsync(Workspace workspace, JournalView journal, string jobId, int frames, params string[] arguments)
+    {
+        var run = workspace.Cli.Start(arguments);
+        try
+        {
+            await Poll.UntilAsync(() => File.Exists(Path.Combine(workspace.Cli.Home, "jobs", jobId, "journal.bfj")) && journal.DoneCounts().Count >= frames,
+                TimeSpan.FromMinutes(2), $"{frames} frame(s) done");
+            return run;
+        }
+        catch
+        {
+            run.Dispose();
+            throw;
+        }
     }
 }

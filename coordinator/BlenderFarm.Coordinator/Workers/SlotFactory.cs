@@ -93,7 +93,7 @@ internal static class SlotFactory
         if (workers.Shared is null)
         {
             Log.Info(logger, string.Create(CultureInfo.InvariantCulture,
-                $"sent {prepared.Sum(h => h.UploadedBytes + h.WorkerScriptBytes)} bytes to {prepared.Count} host(s) in all (one copy of the job: {files.TotalBytes} bytes)"));
+                $"sent {prepared.Sum(h => h.UploadedBytes + h.WorkerScriptBytes)} bytes to {prepared.Count} host(s) in all, {prepared.Sum(h => h.UploadedBytes)} of them job files (one copy of the job: {files.TotalBytes} bytes)"));
         }
 
         var kept = BlendVersionCheck.HostsThatCanRead(prepared, spec.BlendFile, spec.Scene.FileBlenderVersion, logger);

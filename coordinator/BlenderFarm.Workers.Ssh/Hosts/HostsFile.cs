@@ -14,7 +14,9 @@ namespace BlenderFarm.Workers.Ssh.Hosts;
 /// Settings: <c>key</c> (private key file, OpenSSH format, ED25519 or RSA), <c>passphrase-env</c> (the environment
 /// variable holding its passphrase: never the passphrase itself), <c>blender</c> (default <c>blender</c> on the host's
 /// PATH), <c>slots</c> (override: default one per GPU, or 1 on a CPU-only host), <c>dir</c> (the host's work folder,
-/// default <c>~/.cache/blenderfarm</c>).
+/// default <c>~/.cache/blenderfarm</c>), <c>network</c> (hosts with the same name get the job from this machine once,
+/// through the first of them), <c>peer-address</c> (where the others of its network reach it, when not at its own
+/// address), <c>authorized-keys</c> (the file its sshd reads keys from, default <c>~/.ssh/authorized_keys</c>).
 /// </summary>
 public static class HostsFile
 {
@@ -122,7 +124,7 @@ public static class HostsFile
             throw new FormatException($"{where}: peer-address takes host[:port], not '{text}'.");
         }
 
-        var parsed = ParseAddress("peer@" + text, where);
+        var parsed = ParseAddress(text, where);
         return (parsed.Host, parsed.Port);
     }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using BlenderFarm.Workers.Ssh.Remote;
 
 namespace BlenderFarm.Workers.Ssh.Sync;
@@ -60,8 +59,7 @@ internal static class PeerFetch
             "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=known_hosts", "-o", "GlobalKnownHostsFile=/dev/null",
             "-o", "HostKeyAlias=" + PeerShare.Alias, "-o", "UpdateHostKeys=no", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3",
             "-p", port.ToString(CultureInfo.InvariantCulture), "-l", share.Seed.User, "--", host, "fetch"]);
-        var script = new StringBuilder();
-        script.Append(CultureInfo.InvariantCulture, $$"""
+        return $$"""
             cd {{RemoteScript.Path(keys)}} || exit 1
             printf '%s\n' {{ShellQuote.Quote(share.KnownHostsLine)}} > known_hosts
             mkdir -p incoming
@@ -72,8 +70,7 @@ internal static class PeerFetch
               if [ -f "$f" ] && [ ! -h "$f" ]; then s=$(sum "$f"); if [ "${s%% *}" = "$h" ]; then mv -f "$f" {{RemoteScript.Path(cache)}}/"$h" && echo "$h"; fi; fi
             done
             cat ssh-error >&2
-            """);
-        return script.ToString();
+            """;
     }
 
     private static async Task RemoveKeyAsync(SshConnection peer, string keys)

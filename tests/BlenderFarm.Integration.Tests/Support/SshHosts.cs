@@ -66,6 +66,17 @@ internal sealed class SshHosts : IDisposable
         return path;
     }
 
+    /// <summary>
+    /// Every host as the coordinator reads it from a hosts file that puts them all on one network, and a host key
+    /// policy that knows each host's real key (files written in <paramref name="folder"/>).
+    /// </summary>
+    public (IReadOnlyList<BlenderFarm.Workers.Ssh.Hosts.HostSpec> Specs, BlenderFarm.Workers.Ssh.Security.HostKeyPolicy Policy) OnOneNetwork(string folder)
+    {
+        var specs = BlenderFarm.Workers.Ssh.Hosts.HostsFile.Parse(File.ReadAllText(WriteHostsFile(Path.Combine(folder, "hosts.txt"), network: "n")), "hosts.txt", null);
+        var policy = new BlenderFarm.Workers.Ssh.Security.HostKeyPolicy([WriteKnownHosts(Path.Combine(folder, "known_hosts"))], Path.Combine(folder, "pinned"), acceptNewHostKeys: false);
+        return (specs, policy);
+    }
+
     /// <summary>Starts one more host trusting the same client key, its sessions given <paramref name="environment"/>.</summary>
     public Host AddHost(IReadOnlyDictionary<string, string> environment)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using BlenderFarm.Integration.Tests.Support;
 using BlenderFarm.Workers.Ssh.Hosts;
 using BlenderFarm.Workers.Ssh.Remote;
@@ -81,19 +80,7 @@ public sealed class PeerShareTests
         Assert.That(Directory.Exists(running), Is.True);
     }
 
-    private static JobFiles Job(Workspace workspace, string name, params (string Path, int Bytes)[] files)
-    {
-        var list = new List<JobFile>();
-        foreach (var (relative, bytes) in files)
-        {
-            var local = workspace.PathOf(name, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(local)!);
-            File.WriteAllBytes(local, RandomNumberGenerator.GetBytes(bytes));
-            list.Add(new JobFile(relative, local, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(local))), bytes));
-        }
-
-        return new JobFiles(list, files[0].Path);
-    }
+    private static JobFiles Job(Workspace workspace, string name, params (string Path, int Bytes)[] files) => RandomJob.Make(workspace, name, files);
 
     private static async Task<Seed> SeedAsync(Workspace workspace, string? user)
     {
@@ -104,10 +91,9 @@ public sealed class PeerShareTests
             SshHosts.Run("chown", user, host.AuthorizedKeysFile);
         }
 
-        var spec = HostsFile.Parse(File.ReadAllText(hosts.WriteHostsFile(workspace.PathOf("hosts.txt"), network: "n")), "hosts.txt", null)[0];
-        var policy = new HostKeyPolicy([hosts.WriteKnownHosts(workspace.PathOf("known_hosts"))], workspace.PathOf("pinned"), acceptNewHostKeys: false);
-        var connection = await SshConnection.ConnectAsync(spec, policy, CancellationToken.None);
-        return new Seed(hosts, spec, policy, connection);
+        var (specs, policy) = hosts.OnOneNetwork(workspace.Root);
+        var connection = await SshConnection.ConnectAsync(specs[0], policy, CancellationToken.None);
+        return new Seed(hosts, specs[0], policy, connection);
     }
 
     private static Peer PeerKey(Workspace workspace, PeerShare share)

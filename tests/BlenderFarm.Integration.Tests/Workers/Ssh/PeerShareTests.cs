@@ -18,6 +18,7 @@ public sealed class PeerShareTests
     [TestCase(null)]
     [TestCase("/usr/bin/fish")]
     [TestCase("/usr/bin/tcsh")]
+    [TestCase("/usr/bin/zsh")]
     public async Task A_peer_key_reads_only_this_jobs_files_and_nothing_once_the_share_closes_when_the_seeds_login_shell_is(string? shell)
     {
         var user = shell is null ? null : TestUsers.WithLoginShell(shell);

@@ -17,7 +17,7 @@ namespace BlenderFarm.Workers.Ssh;
 /// </summary>
 public sealed class SshWorkerHost
 {
-    private SshWorkerHost(HostSpec host, HostFacts facts, string jobFolder, string framesFolder, string workerScript, string blendRelativePath, int uploadedFiles, long uploadedBytes, bool shared)
+    private SshWorkerHost(HostSpec host, HostFacts facts, string jobFolder, string framesFolder, string workerScript, string blendRelativePath, SyncResult sync, bool shared)
     {
         IsShared = shared;
         Host = host;
@@ -26,8 +26,10 @@ public sealed class SshWorkerHost
         FramesFolder = framesFolder;
         WorkerScript = workerScript;
         BlendRelativePath = blendRelativePath;
-        UploadedFiles = uploadedFiles;
-        UploadedBytes = uploadedBytes;
+        UploadedFiles = sync.UploadedFiles;
+        UploadedBytes = sync.UploadedBytes;
+        FetchedFromPeerFiles = sync.FetchedFiles;
+        FetchedFromPeerBytes = sync.FetchedBytes;
     }
 
     public HostSpec Host { get; }
@@ -51,13 +53,24 @@ public sealed class SshWorkerHost
 
     public long UploadedBytes { get; }
 
+    /// <summary>Files of the job this host fetched from the first host of its network instead of from this machine.</summary>
+    public int FetchedFromPeerFiles { get; }
+
+    public long FetchedFromPeerBytes { get; }
+
+    /// <summary>Bytes of the worker script sent to this host (it goes to every host, a few KB).</summary>
+    public long WorkerScriptBytes { get; private init; }
+
     /// <summary>Slots: the user's count, else one per GPU, else one using every CPU core.</summary>
     public int SlotCount => Host.Slots ?? Math.Max(1, Facts.Gpus.Count);
 
     public bool UsesGpus => Facts.Gpus.Count > 0;
 
-    /// <summary>Connects, checks the host key, finds Blender and GPUs, and syncs the job's files and the worker script.</summary>
-    public static async Task<SshWorkerHost> PrepareAsync(HostSpec host, SshHostOptions options, JobFiles files, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects, checks the host key, finds Blender and GPUs, and syncs the job's files and the worker script. With
+    /// <paramref name="peers"/>, the files the host lacks come from the seed of its network first.
+    /// </summary>
+    public static async Task<SshWorkerHost> PrepareAsync(HostSpec host, SshHostOptions options, JobFiles files, CancellationToken cancellationToken, PeerShare? peers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(files);
@@ -66,13 +79,16 @@ public sealed class SshWorkerHost
         if (options is { Shared: { } shared, SharedJob: { } folder })
         {
             await EnsureSeesAsync(connection, shared, folder.Input + "/" + files.BlendRelativePath, cancellationToken).ConfigureAwait(false);
-            return new SshWorkerHost(host, facts, folder.Input, folder.Frames, folder.WorkerScript, files.BlendRelativePath, 0, 0, shared: true);
+            return new SshWorkerHost(host, facts, folder.Input, folder.Frames, folder.WorkerScript, files.BlendRelativePath, new SyncResult(0, 0, 0, 0), shared: true);
         }
 
         var jobRoot = $"{facts.WorkFolder}/jobs/{options.JobId}";
         var script = await UploadWorkerScriptAsync(connection, facts.WorkFolder, options.WorkerScript, cancellationToken).ConfigureAwait(false);
-        var (uploadedFiles, uploadedBytes) = await RemoteJobFolder.SyncAsync(connection, facts.WorkFolder, jobRoot + "/input", files, cancellationToken).ConfigureAwait(false);
-        return new SshWorkerHost(host, facts, jobRoot + "/input", jobRoot + "/frames", script, files.BlendRelativePath, uploadedFiles, uploadedBytes, shared: false);
+        var sync = await RemoteJobFolder.SyncAsync(connection, facts.WorkFolder, jobRoot + "/input", files, cancellationToken, peers, options.Time, options.Warn).ConfigureAwait(false);
+        return new SshWorkerHost(host, facts, jobRoot + "/input", jobRoot + "/frames", script, files.BlendRelativePath, sync, shared: false)
+        {
+            WorkerScriptBytes = new FileInfo(options.WorkerScript).Length,
+        };
     }
 
     /// <summary>Checks that the host sees the job's .blend on the shared storage, running the mount command first if it does not.</summary>

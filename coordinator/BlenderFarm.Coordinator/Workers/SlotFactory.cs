@@ -67,10 +67,10 @@ internal static class SlotFactory
         }
 
         var (files, options) = await PlanRemoteJobAsync(context, workers, spec, blenderPath, logger, cancellationToken).ConfigureAwait(false);
-        SshWorkerHost[] prepared;
+        IReadOnlyList<SshWorkerHost> prepared;
         try
         {
-            prepared = await Task.WhenAll(hosts.Select(h => SshWorkerHost.PrepareAsync(h, options, files, cancellationToken))).ConfigureAwait(false);
+            prepared = await HostNetworks.PrepareAsync(hosts, options, files, cancellationToken).ConfigureAwait(false);
         }
         catch (SshFailure failure)
         {
@@ -81,13 +81,20 @@ internal static class SlotFactory
         {
             var transfer = host.IsShared
                 ? $"job files on shared storage {workers.Shared!.Folder}"
-                : string.Create(CultureInfo.InvariantCulture, $"uploaded {host.UploadedFiles} file(s), {host.UploadedBytes} bytes of {files.Files.Count} file(s), {files.TotalBytes} bytes");
+                : string.Create(CultureInfo.InvariantCulture, $"uploaded {host.UploadedFiles} file(s), {host.UploadedBytes} bytes of {files.Files.Count} file(s), {files.TotalBytes} bytes")
+                    + (host.FetchedFromPeerFiles > 0 ? string.Create(CultureInfo.InvariantCulture, $"; fetched {host.FetchedFromPeerFiles} file(s), {host.FetchedFromPeerBytes} bytes from its network") : "");
             Log.Info(logger, string.Create(CultureInfo.InvariantCulture,
                 $"host {host.Host.Name}: Blender {host.Facts.BlenderVersion}, {host.Facts.Gpus.Count} GPU(s), {host.SlotCount} slot(s); {transfer}"));
             if (!host.UsesGpus)
             {
                 Log.Warning(logger, $"host {host.Host.Name} has no NVIDIA GPU: rendering on its CPU");
             }
+        }
+
+        if (workers.Shared is null)
+        {
+            Log.Info(logger, string.Create(CultureInfo.InvariantCulture,
+                $"sent {prepared.Sum(h => h.UploadedBytes + h.WorkerScriptBytes)} bytes to {prepared.Count} host(s) in all, {prepared.Sum(h => h.UploadedBytes)} of them job files (one copy of the job: {files.TotalBytes} bytes)"));
         }
 
         var kept = BlendVersionCheck.HostsThatCanRead(prepared, spec.BlendFile, spec.Scene.FileBlenderVersion, logger);

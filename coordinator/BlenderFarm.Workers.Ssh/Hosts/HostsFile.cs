@@ -14,7 +14,9 @@ namespace BlenderFarm.Workers.Ssh.Hosts;
 /// Settings: <c>key</c> (private key file, OpenSSH format, ED25519 or RSA), <c>passphrase-env</c> (the environment
 /// variable holding its passphrase: never the passphrase itself), <c>blender</c> (default <c>blender</c> on the host's
 /// PATH), <c>slots</c> (override: default one per GPU, or 1 on a CPU-only host), <c>dir</c> (the host's work folder,
-/// default <c>~/.cache/blenderfarm</c>).
+/// default <c>~/.cache/blenderfarm</c>), <c>network</c> (hosts with the same name get the job from this machine once,
+/// through the first of them), <c>peer-address</c> (where the others of its network reach it, when not at its own
+/// address), <c>authorized-keys</c> (the file its sshd reads keys from, default <c>~/.ssh/authorized_keys</c>).
 /// </summary>
 public static class HostsFile
 {
@@ -42,9 +44,9 @@ public static class HostsFile
                 }
 
                 var key = token[..equals];
-                if (key is not ("key" or "passphrase-env" or "blender" or "slots" or "dir"))
+                if (key is not ("key" or "passphrase-env" or "blender" or "slots" or "dir" or "network" or "peer-address" or "authorized-keys"))
                 {
-                    throw new FormatException($"{source} line {number}: unknown setting '{key}' (key, passphrase-env, blender, slots, dir).");
+                    throw new FormatException($"{source} line {number}: unknown setting '{key}' (key, passphrase-env, blender, slots, dir, network, peer-address, authorized-keys).");
                 }
 
                 settings[key] = token[(equals + 1)..];
@@ -66,6 +68,9 @@ public static class HostsFile
                 BlenderPath = settings.GetValueOrDefault("blender") ?? "blender",
                 Slots = slots,
                 WorkFolder = settings.GetValueOrDefault("dir"),
+                Network = settings.GetValueOrDefault("network") is { Length: > 0 } network ? network : null,
+                PeerAddress = settings.GetValueOrDefault("peer-address") is { } peer ? PeerAddressOf(peer, $"{source} line {number}") : null,
+                AuthorizedKeysFile = settings.GetValueOrDefault("authorized-keys") ?? "~/.ssh/authorized_keys",
             });
         }
 
@@ -109,6 +114,18 @@ public static class HostsFile
         }
 
         return new HostSpec(user, host, port, null, null, "blender", null, null);
+    }
+
+    /// <summary><c>host[:port]</c> (IPv6 as <c>[::1]:22</c>), where the other hosts of a network reach this one.</summary>
+    private static (string Host, int Port) PeerAddressOf(string text, string where)
+    {
+        if (text.Contains('@', StringComparison.Ordinal))
+        {
+            throw new FormatException($"{where}: peer-address takes host[:port], not '{text}'.");
+        }
+
+        var parsed = ParseAddress(text, where);
+        return (parsed.Host, parsed.Port);
     }
 
     private static int ParsePort(string text, string address, string where) =>

@@ -25,14 +25,18 @@ public sealed class SshConnection : IDisposable
     private readonly SftpClient _sftp;
     private readonly CancellationTokenSource _lost = new();
 
-    private SshConnection(HostSpec host, SshClient ssh, SftpClient sftp)
+    private SshConnection(HostSpec host, SshClient ssh, SftpClient sftp, byte[] hostKey)
     {
         Host = host;
+        HostKey = hostKey;
         _ssh = ssh;
         _sftp = sftp;
     }
 
     public HostSpec Host { get; }
+
+    /// <summary>The host key this connection checked and trusted (SSH wire format), for pinning it elsewhere.</summary>
+    public IReadOnlyList<byte> HostKey { get; }
 
     /// <summary>
     /// Cancelled once the host counts as lost (<see cref="MarkLost"/>) or the connection is disposed: every wait on
@@ -61,9 +65,9 @@ public sealed class SshConnection : IDisposable
         sftp.OperationTimeout = SftpTimeout;
         try
         {
-            await ConnectOneAsync(ssh, host, policy, cancellationToken).ConfigureAwait(false);
+            var hostKey = await ConnectOneAsync(ssh, host, policy, cancellationToken).ConfigureAwait(false);
             await ConnectOneAsync(sftp, host, policy, cancellationToken).ConfigureAwait(false);
-            return new SshConnection(host, ssh, sftp);
+            return new SshConnection(host, ssh, sftp, hostKey);
         }
         catch
         {
@@ -219,13 +223,16 @@ public sealed class SshConnection : IDisposable
         }
     }
 
-    private static async Task ConnectOneAsync(BaseClient client, HostSpec host, HostKeyPolicy policy, CancellationToken cancellationToken)
+    /// <summary>Connects and returns the host key it trusted.</summary>
+    private static async Task<byte[]> ConnectOneAsync(BaseClient client, HostSpec host, HostKeyPolicy policy, CancellationToken cancellationToken)
     {
         string? refusal = null;
+        byte[] trusted = [];
         client.HostKeyReceived += (_, e) =>
         {
             refusal = policy.Check(host.Name, host.KnownHostsName, e.HostKey);
             e.CanTrust = refusal is null;
+            trusted = e.CanTrust ? e.HostKey : [];
         };
         // SSH.NET's timeout covers each step; this bounds the whole handshake, which a host that accepts TCP but never answers would stretch.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -246,5 +253,7 @@ public sealed class SshConnection : IDisposable
         {
             throw new SshFailure($"Host {host.Name} cannot be reached: {e.Message.TrimEnd('.')}.", e);
         }
+
+        return trusted;
     }
 }

@@ -11,26 +11,39 @@ namespace BlenderFarm.Workers.Ssh.Sync;
 /// </summary>
 public static class RemoteJobFolder
 {
-    /// <summary>Returns how many files and bytes had to be uploaded.</summary>
-    public static async Task<(int Files, long Bytes)> SyncAsync(SshConnection connection, string workFolder, string jobFolder, JobFiles files, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns how many files and bytes had to be uploaded, and how many came from the seed of the host's network
+    /// (<paramref name="peers"/>, when given: files it cannot get from there are uploaded, and <paramref name="warn"/> says why).
+    /// </summary>
+    public static async Task<SyncResult> SyncAsync(SshConnection connection, string workFolder, string jobFolder, JobFiles files, CancellationToken cancellationToken,
+        PeerShare? peers = null, TimeProvider? time = null, Action<string>? warn = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(files);
         var cache = workFolder + "/cache";
         var present = await PresentInCacheAsync(connection, cache, files, cancellationToken).ConfigureAwait(false);
-        var uploadedFiles = 0;
-        var uploadedBytes = 0L;
-        foreach (var file in files.Files.Where(f => !present.Contains(f.Sha256)).DistinctBy(f => f.Sha256))
+        var missing = files.Files.Where(f => !present.Contains(f.Sha256)).DistinctBy(f => f.Sha256).ToList();
+        var fetched = new List<JobFile>();
+        if (peers is not null && missing.Count > 0)
+        {
+            var (got, problem) = await PeerFetch.FetchAsync(connection, workFolder, missing, peers, time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            fetched = [.. missing.Where(f => got.Contains(f.Sha256))];
+            missing = [.. missing.Where(f => !got.Contains(f.Sha256))];
+            if (problem is not null)
+            {
+                warn?.Invoke($"host {connection.Host.Name} could not fetch the job from {peers.Seed.Name} in its network: {problem}; sending {missing.Count} file(s) from this machine");
+            }
+        }
+
+        foreach (var file in missing)
         {
             var partial = $"{cache}/{file.Sha256}.part-{Guid.NewGuid():N}";
             await connection.UploadAsync(file.LocalPath, partial, cancellationToken).ConfigureAwait(false);
             await Run(connection, $"mv -f {RemoteScript.Path(partial)} {RemoteScript.Path(cache + "/" + file.Sha256)}", cancellationToken).ConfigureAwait(false);
-            uploadedFiles++;
-            uploadedBytes += file.Bytes;
         }
 
         await AssembleAsync(connection, cache, jobFolder, files, cancellationToken).ConfigureAwait(false);
-        return (uploadedFiles, uploadedBytes);
+        return new SyncResult(missing.Count, missing.Sum(f => f.Bytes), fetched.Count, fetched.Sum(f => f.Bytes));
     }
 
     private static async Task<HashSet<string>> PresentInCacheAsync(SshConnection connection, string cache, JobFiles files, CancellationToken cancellationToken)

@@ -57,11 +57,32 @@ internal sealed class SshHosts : IDisposable
     }
 
     /// <summary>A hosts file for blenderfarm naming every host, each with its own work folder.</summary>
-    public string WriteHostsFile(string path, IEnumerable<Host>? only = null, string? blender = null)
+    /// <param name="network">When set, every host is on this network (and its authorized_keys file is named, for the peers' keys).</param>
+    public string WriteHostsFile(string path, IEnumerable<Host>? only = null, string? blender = null, string? network = null)
     {
         var blenderSetting = blender is null ? "" : $" blender=\"{blender}\"";
-        File.WriteAllLines(path, (only ?? _hosts).Select(h => $"{h.User}@{h.Address}:{h.Port} key=\"{ClientKey}\" dir=\"{h.WorkFolder}\"{blenderSetting}"));
+        string NetworkSetting(Host h) => network is null ? "" : $" network={network} authorized-keys=\"{h.AuthorizedKeysFile}\"";
+        File.WriteAllLines(path, (only ?? _hosts).Select(h => $"{h.User}@{h.Address}:{h.Port} key=\"{ClientKey}\" dir=\"{h.WorkFolder}\"{blenderSetting}{NetworkSetting(h)}"));
         return path;
+    }
+
+    /// <summary>
+    /// Every host as the coordinator reads it from a hosts file that puts them all on one network, and a host key
+    /// policy that knows each host's real key (files written in <paramref name="folder"/>).
+    /// </summary>
+    public (IReadOnlyList<BlenderFarm.Workers.Ssh.Hosts.HostSpec> Specs, BlenderFarm.Workers.Ssh.Security.HostKeyPolicy Policy) OnOneNetwork(string folder)
+    {
+        var specs = BlenderFarm.Workers.Ssh.Hosts.HostsFile.Parse(File.ReadAllText(WriteHostsFile(Path.Combine(folder, "hosts.txt"), network: "n")), "hosts.txt", null);
+        var policy = new BlenderFarm.Workers.Ssh.Security.HostKeyPolicy([WriteKnownHosts(Path.Combine(folder, "known_hosts"))], Path.Combine(folder, "pinned"), acceptNewHostKeys: false);
+        return (specs, policy);
+    }
+
+    /// <summary>Starts one more host trusting the same client key, its sessions given <paramref name="environment"/>.</summary>
+    public Host AddHost(IReadOnlyDictionary<string, string> environment)
+    {
+        var host = Host.Start(Path.Combine(Folder, $"host{_hosts.Count + 1}"), NextAddress(), File.ReadAllText(ClientKey + ".pub"), environment: environment);
+        _hosts.Add(host);
+        return host;
     }
 
     public void Dispose()
@@ -107,6 +128,9 @@ internal sealed class SshHosts : IDisposable
         public int Port { get; }
 
         public string WorkFolder => Path.Combine(Folder, "work");
+
+        /// <summary>The file this host's sshd reads the keys it lets in from.</summary>
+        public string AuthorizedKeysFile => Path.Combine(Folder, "authorized_keys");
 
         public string KnownHostsName => string.Create(CultureInfo.InvariantCulture, $"[{Address}]:{Port}");
 

@@ -25,6 +25,22 @@ public sealed class HostsFileTests
         Assert.That(hosts[0].KnownHostsName, Is.EqualTo("gpu1"));
     }
 
+    [Test]
+    public void Reads_the_network_a_host_shares_where_its_peers_reach_it_and_its_authorized_keys_file()
+    {
+        var hosts = HostsFile.Parse("""
+            render@10.0.0.7 network=studio peer-address=192.168.1.7:2222 authorized-keys="/etc/ssh/keys/render"
+            render@10.0.0.8 network=studio peer-address=[fd00::8]
+            render@gpu9
+            """, "hosts.txt", defaultIdentity: null);
+
+        Assert.That(hosts.Select(h => h.Network), Is.EqualTo(new[] { "studio", "studio", null }));
+        Assert.That(hosts.Select(h => h.PeerAddress), Is.EqualTo(new (string, int)?[] { ("192.168.1.7", 2222), ("fd00::8", 22), null }));
+        Assert.That(hosts.Select(h => h.AuthorizedKeysFile), Is.EqualTo(new[] { "/etc/ssh/keys/render", "~/.ssh/authorized_keys", "~/.ssh/authorized_keys" }));
+    }
+
+    [TestCase("render@gpu1 peer-address=me@gpu1", "hosts.txt line 1: peer-address takes host[:port], not 'me@gpu1'.")]
+    [TestCase("render@gpu1 peer-address=gpu1:0", "hosts.txt line 1: 'gpu1:0' has no valid port.")]
     [TestCase("render@gpu1 colour=red", "hosts.txt line 1: unknown setting 'colour'")]
     [TestCase("render@gpu1 slots=0", "hosts.txt line 1: slots takes a number from 1 to 64, not '0'.")]
     [TestCase("render@gpu1:99999", "hosts.txt line 1: 'render@gpu1:99999' has no valid port.")]

@@ -28,6 +28,9 @@ public sealed class SshRenderTests
         Assert.That(journal.DoneCounts(), Is.EqualTo(Enumerable.Range(1, 12).ToDictionary(f => f, _ => 1)));
         var hostsUsed = journal.Changes.Where(c => c.To == FrameState.Done).Select(c => c.Slot!.Split('#')[0]).Distinct().Order();
         Assert.That(hostsUsed, Is.EqualTo(hosts.Hosts.Select(h => h.Name).Order()), "every host rendered frames");
+        var (sent, jobFiles, copy) = HostNetworkTests.SentBytes(result.Stderr);
+        TestContext.Out.WriteLine($"3 hosts, no network: {sent} bytes sent, one copy of the job is {copy} bytes ({(double)sent / copy:0.000} copies)");
+        Assert.That(jobFiles, Is.EqualTo(3 * copy), "each host got its own copy of the job's files from this machine");
         Assert.That(hosts.Hosts.Select(h => Directory.GetFiles(Path.Combine(h.WorkFolder, "jobs", "three", "frames"), "*", SearchOption.AllDirectories)),
             Has.All.Empty, "fetched frames are removed from the hosts");
     }

@@ -35,7 +35,7 @@ public sealed class InstanceFilesTests
         Assert.That(store.S3.RefusedRequests, Is.Empty);
         Assert.That(fetched, Is.EqualTo((3, 560_000L)), "each object once, from S3");
         Assert.That(again, Is.EqualTo((0, 0L)), "what the instance has is not fetched again");
-        Assert.That(synced, Is.EqualTo((0, 0L)), "the SSH sync finds every file in the host's cache and uploads none");
+        Assert.That(synced, Is.EqualTo(new SyncResult(0, 0, 0, 0)), "the SSH sync finds every file in the host's cache and uploads none");
         Assert.That(store.S3.Calls.Count(c => c == "GetObject (presigned)"), Is.EqualTo(3));
         Assert.That(store.S3.BytesToPresigned, Is.EqualTo(560_000));
         foreach (var file in job.Files)

@@ -79,7 +79,7 @@ public sealed class UploadOnceBenchmark
     private static async Task<long> SyncAsync(HostSpec host, HostKeyPolicy policy, JobFiles job)
     {
         using var connection = await SshConnection.ConnectAsync(host, policy, CancellationToken.None);
-        return (await RemoteJobFolder.SyncAsync(connection, host.WorkFolder!, host.WorkFolder + "/jobs/bench/input", job, CancellationToken.None)).Bytes;
+        return (await RemoteJobFolder.SyncAsync(connection, host.WorkFolder!, host.WorkFolder + "/jobs/bench/input", job, CancellationToken.None)).UploadedBytes;
     }
 
     /// <summary>The first <paramref name="n"/> hosts, each with a fresh work folder (an empty cache) for this run.</summary>

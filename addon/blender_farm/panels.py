@@ -7,7 +7,7 @@ import os
 import blf
 import bpy
 
-from . import coordinator, estimate, preferences, status, texts, workers
+from . import coordinator, estimate, farm_queue, preferences, queue_status, status, texts, workers
 
 
 def workers_kind(context):
@@ -228,5 +228,54 @@ class RENDER_PT_blender_farm_details(bpy.types.Panel):
             wrapped_labels(col, context, slot, icon="DESKTOP")
 
 
-classes = (RENDER_PT_blender_farm, RENDER_PT_blender_farm_details)
+def draw_queued_job(layout, context, item):
+    """One job of the farm's queue: its file and id, state and priority, frames bar, and its four buttons."""
+    col = layout.box().column(align=True)
+    wrapped_labels(col, context, item.title, icon=item.icon or "NONE")
+    wrapped_labels(col, context, "%s, priority %d" % (item.state, item.priority), icon="BLANK1")
+    text = "%d / %d frames" % (item.done, item.total)
+    if hasattr(col, "progress"):  # Blender 4.0+
+        col.progress(factor=item.progress / 100.0, type="BAR", text=text)
+    else:
+        col.prop(item, "progress", text=text, slider=True)
+    row = col.row(align=True)
+    for operator, icon, priority in (("blender_farm.queue_priority", "TRIA_UP", item.priority + 1),
+                                     ("blender_farm.queue_priority", "TRIA_DOWN", item.priority - 1)):
+        props = row.operator(operator, text="", icon=icon)
+        props.job_id, props.priority = item.job_id, priority
+    if item.place == "paused":
+        row.operator("blender_farm.queue_resume", text="", icon="PLAY").job_id = item.job_id
+    else:
+        row.operator("blender_farm.queue_pause", text="", icon="PAUSE").job_id = item.job_id
+    row.operator("blender_farm.queue_cancel", text="", icon="X").job_id = item.job_id
+
+
+class RENDER_PT_blender_farm_queue(bpy.types.Panel):
+    """The farm's queue (every file's jobs, in the order the farm serves them) and Add to Queue for this scene.
+    Drawing it is what keeps queue_status asking the farm; closed, it asks nothing."""
+
+    bl_label = "Farm Queue"
+    bl_space_type = "PROPERTIES"
+    bl_region_type = "WINDOW"
+    bl_context = "render"
+    bl_parent_id = "RENDER_PT_blender_farm"
+
+    def draw(self, context):
+        queue_status.POLLER.drawn()
+        job = status.job_status(context)
+        layout = self.layout
+        if len(job.queue):
+            wrapped_labels(layout, context, farm_queue.summary_text(len(job.queue), job.queue_slots))
+            for item in job.queue:
+                draw_queued_job(layout, context, item)
+        elif job.queue_message:
+            wrapped_labels(layout.column(align=True), context, job.queue_message, icon="INFO")
+        col = layout.column()
+        col.use_property_split = True
+        col.use_property_decorate = False
+        col.prop(context.scene.blender_farm, "queue_priority")
+        layout.operator("blender_farm.queue_submit", icon="ADD")
+
+
+classes = (RENDER_PT_blender_farm, RENDER_PT_blender_farm_queue, RENDER_PT_blender_farm_details)
 register, unregister = bpy.utils.register_classes_factory(classes)

@@ -64,6 +64,8 @@ def rows(reply):
         status = entry.get("status") or {}
         place = entry.get("place") or ""
         word, icon = PLACES.get(place, (place.capitalize() or "Queued", "QUESTION"))
+        if place == "paused" and status.get("phase") == "running":
+            word = "Pausing"  # paused in the queue, its run still handing back its frames
         result.append({
             "job_id": entry["jobId"],
             "name": os.path.basename(status.get("blendFile") or "") or entry["jobId"],
@@ -84,8 +86,17 @@ def title_text(row):
 
 
 def state_text(row):
-    text = "%s, %d / %d frames" % (row["state"], row["done"], row["total"])
-    return text + (", %d failed" % row["failed"] if row["failed"] else "")
+    return "%s, priority %d" % (row["state"], row["priority"])
+
+
+def frames_text(row):
+    """The text of the row's frames bar (3.4's slider drops what does not fit, so failures get their own line)."""
+    return "%d / %d frames" % (row["done"], row["total"])
+
+
+def failed_text(row):
+    failed = row["failed"]
+    return "%d frame%s failed" % (failed, "" if failed == 1 else "s") if failed else ""
 
 
 def summary_text(count, slots):
@@ -97,7 +108,7 @@ def summary_text(count, slots):
 NOT_RUNNING_TEXT = "No farm is running. Add to Queue starts one."
 
 
-def submit_params(blend_file, frames, output_folder, chunk, blender_path, allow_missing, priority):
+def submit_params(blend_file, frames, output_folder, chunk, blender_path, allow_missing, priority, paused=False):
     """``queue.submit``'s params for a packed copy of the open file."""
     return {
         "blendFile": blend_file,
@@ -107,6 +118,7 @@ def submit_params(blend_file, frames, output_folder, chunk, blender_path, allow_
         "blenderPath": blender_path,
         "allowMissing": bool(allow_missing),
         "priority": int(priority),
+        "paused": bool(paused),
     }
 
 

@@ -232,12 +232,13 @@ def draw_queued_job(layout, context, item):
     """One job of the farm's queue: its file and id, state and priority, frames bar, and its four buttons."""
     col = layout.box().column(align=True)
     wrapped_labels(col, context, item.title, icon=item.icon or "NONE")
-    wrapped_labels(col, context, "%s, priority %d" % (item.state, item.priority), icon="BLANK1")
-    text = "%d / %d frames" % (item.done, item.total)
+    wrapped_labels(col, context, item.state, icon="BLANK1")
     if hasattr(col, "progress"):  # Blender 4.0+
-        col.progress(factor=item.progress / 100.0, type="BAR", text=text)
+        col.progress(factor=item.progress / 100.0, type="BAR", text=item.frames)
     else:
-        col.prop(item, "progress", text=text, slider=True)
+        col.prop(item, "progress", text=item.frames, slider=True)
+    if item.failed:
+        wrapped_labels(col, context, item.failed, icon="ERROR")
     row = col.row(align=True)
     for operator, icon, priority in (("blender_farm.queue_priority", "TRIA_UP", item.priority + 1),
                                      ("blender_farm.queue_priority", "TRIA_DOWN", item.priority - 1)):
@@ -274,6 +275,7 @@ class RENDER_PT_blender_farm_queue(bpy.types.Panel):
         col.use_property_split = True
         col.use_property_decorate = False
         col.prop(context.scene.blender_farm, "queue_priority")
+        layout.prop(context.scene.blender_farm, "queue_paused")  # full width, as the main panel's checkboxes
         layout.operator("blender_farm.queue_submit", icon="ADD")
 
 

@@ -29,6 +29,8 @@ class BlenderFarmSceneSettings(bpy.types.PropertyGroup):
     queue_priority: IntProperty(name="Priority", default=0, min=-1000, max=1000,
                                 description="Where Add to Queue puts this scene's job: higher renders first, equal "
                                             "priorities in the order they were added")
+    queue_paused: BoolProperty(name="Add Paused", default=False,
+                               description="Add to Queue keeps the job paused, in its place, until you resume it")
 
 
 class BlenderFarmQueueJob(bpy.types.PropertyGroup):
@@ -38,11 +40,10 @@ class BlenderFarmQueueJob(bpy.types.PropertyGroup):
     title: StringProperty()
     place: StringProperty()
     state: StringProperty()
+    frames: StringProperty()
+    failed: StringProperty()
     icon: StringProperty()
     priority: IntProperty()
-    done: IntProperty()
-    failed: IntProperty()
-    total: IntProperty()
     progress: FloatProperty(name="Progress", min=0.0, max=100.0, precision=0, subtype="PERCENTAGE")
 
 

@@ -37,9 +37,10 @@ class BLENDER_FARM_OT_queue_submit(operators.SubmitOperator, bpy.types.Operator)
     def _params(self, context, plan):
         settings = context.scene.blender_farm
         return farm_queue.submit_params(
-            plan.job_blend, None if settings.use_scene_frames else settings.frames.strip(), queue_output_folder(context),
+            plan.job_blend, None if settings.use_scene_frames else settings.frames.strip(),
+            queue_output_folder(context),
             "auto" if settings.chunk_auto else str(settings.chunk_size), bpy.app.binary_path, self.allow_missing,
-            settings.queue_priority)
+            settings.queue_priority, settings.queue_paused)
 
     def _on_submitted(self):
         queue_status.POLLER.soon()

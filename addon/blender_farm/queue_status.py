@@ -17,8 +17,9 @@ def apply_queue(job_status, reply):
     for row in rows:
         item = job_status.queue.add()
         item.job_id, item.title, item.place = row["job_id"], farm_queue.title_text(row), row["place"]
-        item.state, item.icon, item.priority = farm_queue.state_text(row), row["icon"], row["priority"]
-        item.done, item.failed, item.total = row["done"], row["failed"], row["total"]
+        item.state, item.frames = farm_queue.state_text(row), farm_queue.frames_text(row)
+        item.failed = farm_queue.failed_text(row)
+        item.icon, item.priority = row["icon"], row["priority"]
         item.progress = 100.0 * row["done"] / row["total"] if row["total"] else 0.0
     job_status.queue_slots = int((reply or {}).get("slots") or 0)
     job_status.queue_message = "" if rows else farm_queue.summary_text(0, 0)

@@ -38,10 +38,16 @@ class RowTests(unittest.TestCase):
         rows = farm_queue.rows(REPLY)
         self.assertEqual([farm_queue.title_text(r) for r in rows],
                          ["shot.blend, job 20261203-0002", "shot.blend, job 20261203-0001", "intro.blend, job 20261203-0003"])
-        self.assertEqual([farm_queue.state_text(r) for r in rows],
-                         ["Rendering, 12 / 40 frames, 1 failed", "Waiting, 0 / 250 frames", "Paused, 3 / 10 frames"])
-        self.assertEqual([r["priority"] for r in rows], [5, 0, 0])
+        self.assertEqual([farm_queue.state_text(r) for r in rows], ["Rendering, priority 5", "Waiting, priority 0", "Paused, priority 0"])
+        self.assertEqual([farm_queue.frames_text(r) for r in rows], ["12 / 40 frames", "0 / 250 frames", "3 / 10 frames"])
+        self.assertEqual([farm_queue.failed_text(r) for r in rows], ["1 frame failed", "", ""])
         self.assertEqual([r["icon"] for r in rows], ["RENDER_ANIMATION", "TIME", "PAUSE"])
+
+    def test_a_job_paused_in_the_queue_whose_run_still_stops_reads_pausing(self):
+        entry = {"jobId": "j", "priority": 0, "place": "paused", "status": {"phase": "running", "done": 1, "total": 9}}
+        self.assertEqual(farm_queue.state_text(farm_queue.rows({"jobs": [entry]})[0]), "Pausing, priority 0")
+        entry["status"]["phase"] = "paused"
+        self.assertEqual(farm_queue.state_text(farm_queue.rows({"jobs": [entry]})[0]), "Paused, priority 0")
 
     def test_a_place_this_add_on_does_not_know_yet_is_shown_in_its_own_word(self):
         row = farm_queue.rows({"jobs": [{"jobId": "j", "priority": 1, "place": "starting", "status": {}}]})[0]
@@ -63,9 +69,10 @@ class RequestTests(unittest.TestCase):
         self.assertEqual(farm_queue.cancel_request("j1"), ("job.cancel", {"jobId": "j1"}))
 
     def test_add_to_queue_sends_the_packed_copy_with_the_scenes_priority(self):
-        params = farm_queue.submit_params("/packs/shot-1/shot.blend", None, "/p/shot-Night-frames", "auto", "/usr/bin/blender", 0, 7)
+        params = farm_queue.submit_params("/packs/shot-1/shot.blend", None, "/p/shot-Night-frames", "auto", "/usr/bin/blender", 0, 7, True)
         self.assertEqual(params, {"blendFile": "/packs/shot-1/shot.blend", "frames": None, "outputFolder": "/p/shot-Night-frames",
-                                  "chunk": "auto", "blenderPath": "/usr/bin/blender", "allowMissing": False, "priority": 7})
+                                  "chunk": "auto", "blenderPath": "/usr/bin/blender", "allowMissing": False, "priority": 7,
+                                  "paused": True})
 
 
 class PollerTests(unittest.TestCase):

@@ -172,7 +172,9 @@ class RENDER_PT_blender_farm(bpy.types.Panel):
     def _draw_job(layout, context, job_id, job):
         box = layout.box()
         col = box.column(align=True)
-        phase = (job.phase or "connecting...").capitalize()
+        # A job in the farm's queue shows its place there (a queued job that never ran reads "interrupted" otherwise).
+        queued = next((item for item in job.queue if item.job_id == job_id), None)
+        phase = queued.state if queued else (job.phase or "connecting...").capitalize()
         col.label(text=phase, icon="RENDERLAYERS")
         text = "%d / %d frames" % (job.done, job.total)
         if hasattr(col, "progress"):  # Blender 4.0+
@@ -194,7 +196,7 @@ class RENDER_PT_blender_farm(bpy.types.Panel):
         row = col.row(align=True)
         if job.phase == "running":
             row.operator("blender_farm.cancel", icon="CANCEL")
-        if job.phase in ("interrupted", "paused", "failed", "cancelled"):
+        if job.phase in ("interrupted", "paused", "failed", "cancelled") and not queued:  # the queue resumes its own
             row.operator("blender_farm.resume", icon="PLAY")
         col.operator("blender_farm.open_frames", icon="IMAGE_DATA")
         col.operator("blender_farm.open_output", icon="FILE_FOLDER")

@@ -176,6 +176,14 @@ public sealed class PanelInBlenderTests
     }
 
     [Test]
+    public void A_job_waiting_paused_in_the_farm_queue_shows_its_place_there_and_leaves_resuming_to_the_queue()
+    {
+        var drawn = _result.GetProperty("queued_job_drawn").EnumerateArray().Select(d => string.Join(" ", d.EnumerateArray().Select(v => v.ToString()))).ToList();
+        Assert.That(drawn.First(), Is.EqualTo("label Paused, priority 2"), "not the journal's 'Interrupted'");
+        Assert.That(drawn, Has.None.Contains("blender_farm.resume"), "the Farm Queue sub-panel's resume keeps the queue's order");
+    }
+
+    [Test]
     public void Missing_files_are_explained_in_the_panels_words_with_a_cancel_button()
     {
         Assert.Multiple(() =>

@@ -14,14 +14,16 @@ bl_info = {
 if "bpy" in locals():
     import importlib
 
-    for _module in (rpc, coordinator, client, packing, properties, preferences, status, operators, panels):  # noqa: F821
+    for _module in (rpc, coordinator, client, packing, farm_queue, properties, preferences, status, queue_status,  # noqa: F821
+                    operators, queue_operators, panels):  # noqa: F821
         importlib.reload(_module)
 
 import bpy  # noqa: E402,F401
 
-from . import client, coordinator, operators, packing, panels, preferences, properties, rpc, status  # noqa: E402
+from . import (client, coordinator, farm_queue, operators, packing, panels, preferences, properties,  # noqa: E402,F401
+               queue_operators, queue_status, rpc, status)
 
-_modules = (preferences, properties, operators, panels, status)
+_modules = (preferences, properties, operators, queue_operators, panels, status, queue_status)
 
 
 def register():

@@ -32,9 +32,10 @@ class FarmClient:
         connection = self._connection
         return connection is not None and not connection.closed
 
-    def request(self, method, params, on_done=None):
-        """Queues a call; ``on_done(result, error)`` later runs on the main thread (via the inbox)."""
-        self._outbox.put((method, params, on_done))
+    def request(self, method, params, on_done=None, start=True):
+        """Queues a call; ``on_done(result, error)`` later runs on the main thread (via the inbox). With ``start``
+        false no coordinator is started for it: when none runs the call fails with ErrorCode.FARM_NOT_RUNNING."""
+        self._outbox.put((method, params, on_done, start))
         with self._lock:
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(target=self._work, name="blender_farm-client", daemon=True)
@@ -53,11 +54,11 @@ class FarmClient:
     def _work(self):
         while True:
             try:
-                method, params, on_done = self._outbox.get(timeout=5.0)
+                method, params, on_done, start = self._outbox.get(timeout=5.0)
             except queue.Empty:
                 return
             try:
-                connection = self._ensure_connected()
+                connection = self._ensure_connected(start)
             except (coordinator.CoordinatorError, rpc.RpcError, OSError) as error:
                 self._reply(on_done, None, _as_rpc_error(error))
                 continue
@@ -67,7 +68,7 @@ class FarmClient:
         if on_done is not None:
             self.inbox.put(("reply", on_done, result, error))
 
-    def _ensure_connected(self):
+    def _ensure_connected(self, start=True):
         with self._lock:
             if self._connection is not None and not self._connection.closed:
                 return self._connection
@@ -77,7 +78,7 @@ class FarmClient:
             connection, reply = coordinator.connect(
                 home, finder, self.client_version,
                 on_notification=lambda method, params: self.inbox.put(("notify", method, params)),
-                on_closed=lambda reason: self.inbox.put(("closed", reason)))
+                on_closed=lambda reason: self.inbox.put(("closed", reason)), start=start)
             self._connection = connection
             self.server = reply
             self.inbox.put(("connected", reply))
@@ -87,5 +88,7 @@ class FarmClient:
 def _as_rpc_error(error):
     if isinstance(error, rpc.RpcError):
         return error
+    if isinstance(error, coordinator.FarmNotRunning):
+        return rpc.RpcError(rpc.ErrorCode.FARM_NOT_RUNNING, str(error))
     return rpc.RpcError(rpc.ErrorCode.CONNECTION_LOST, str(error) if isinstance(error, coordinator.CoordinatorError)
                         else "The coordinator cannot be reached: %s." % error)

@@ -22,6 +22,10 @@ class CoordinatorError(Exception):
     """The coordinator cannot be found, started or reached; the message is one sentence for the user."""
 
 
+class FarmNotRunning(CoordinatorError):
+    """No coordinator answers and the caller asked not to start one (the queue sub-panel only looks)."""
+
+
 def home_folder(environ=None, platform=None, user_home=None):
     """Where jobs and the endpoint live: the same folder the coordinator uses (JobStore.ForCurrentUser)."""
     environ = os.environ if environ is None else environ
@@ -132,13 +136,16 @@ def last_log_line(log_path):
     return lines[-1] if lines else None
 
 
-def connect(home, coordinator_finder, client_version, on_notification, on_closed, start_timeout=30.0):
-    """Connects to the user's coordinator, starting it first when none answers, and handshakes.
+def connect(home, coordinator_finder, client_version, on_notification, on_closed, start_timeout=30.0, start=True):
+    """Connects to the user's coordinator, starting it first when none answers (unless ``start`` is false: then
+    FarmNotRunning), and handshakes.
 
     Returns (connection, handshake reply). Raises CoordinatorError or rpc.RpcError with one sentence.
     """
     endpoint = read_endpoint(home)
     sock = _try_open(endpoint)
+    if sock is None and not start:
+        raise FarmNotRunning("No BlenderFarm farm is running.")
     if sock is None:
         coordinator = coordinator_finder()
         log_path = os.path.join(home, "serve.log")

@@ -60,25 +60,20 @@ def _sentence_for(error):
     return error.message
 
 
-class BLENDER_FARM_OT_render(bpy.types.Operator):
-    """Pack this file with everything it uses and render its frames on the farm"""
+class SubmitOperator:
+    """Packs the open file and sends it with ``method`` (Render: job.submit; Add to Queue: queue.submit). Each
+    operator declares its own ``allow_missing`` property and ``_params``."""
 
-    bl_idname = "blender_farm.render"
-    bl_label = "Render"
-    bl_options = {"REGISTER"}
-
-    allow_missing: BoolProperty(name=texts.RENDER_ANYWAY, default=False, options={"SKIP_SAVE"},
-                                description="Render even though some files the scene uses are missing")
-
+    method = "job.submit"
+    busy_text = "Packing and submitting..."
     _missing_lines = []
     _outside_lines = []
 
-    @classmethod
-    def poll(cls, context):
-        if context.scene is None:
-            return False
-        job = status.job_status(context)
-        return texts.can_render(job.busy, job.phase, job.job_id, context.scene.blender_farm.job_id)
+    def _params(self, context, plan):
+        return submit_params(context, plan, self.allow_missing)
+
+    def _on_submitted(self):
+        """Runs on the main thread after the coordinator accepted the job."""
 
     def invoke(self, context, _event):
         refusal = self._refusal()
@@ -90,8 +85,8 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
             self.report({"ERROR"}, plan.problem())
             return {"CANCELLED"}
         if (plan.missing or plan.outside) and not self.allow_missing:
-            BLENDER_FARM_OT_render._missing_lines = [d.describe() for d in plan.missing]
-            BLENDER_FARM_OT_render._outside_lines = (
+            type(self)._missing_lines = [d.describe() for d in plan.missing]
+            type(self)._outside_lines = (
                 [plan.outside_report(limit=0).split(": ")[0] + ":"] + ["%s (%s)" % (path, packing.human_size(size)) for path, size in plan.outside]
                 if plan.outside else [])
             status.job_status(context).missing = plan.missing_report()
@@ -118,7 +113,7 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
             col.label(text=line, icon="BLANK1")
         row = layout.row()
         row.scale_y = 1.3
-        row.operator("blender_farm.render", text=texts.RENDER_ANYWAY, icon="RENDER_ANIMATION").allow_missing = True
+        row.operator(self.bl_idname, text=texts.RENDER_ANYWAY, icon="RENDER_ANIMATION").allow_missing = True
         row.operator("blender_farm.dismiss", text=texts.CANCEL, icon="CANCEL")
 
     def execute(self, context):
@@ -142,23 +137,27 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
         except (RuntimeError, OSError) as error:
             self.report({"ERROR"}, "Could not write the job folder %s: %s" % (plan.job_folder, error))
             return {"CANCELLED"}
-        params = submit_params(context, plan, self.allow_missing)
+        params = self._params(context, plan)
         binary = bpy.app.binary_path
         status.configure(context)
         job.error, job.message = "", ""
         if bpy.app.background:
             return self._execute_blocking(context, plan, params, binary)
-        job.busy = "Packing and submitting..."
-        scene_name = context.scene.name
+        job.busy = self.busy_text
+        scene_name, method, then = context.scene.name, self.method, self._on_submitted
+
+        def answered(result, error):
+            _submitted(scene_name, result, error)
+            then()
 
         def work():
             try:
                 pack.finish_job_folder(plan, binary)
             except (OSError, RuntimeError) as error:
-                status.CLIENT.inbox.put(("reply", lambda r, e: _submitted(scene_name, r, e), None,
+                status.CLIENT.inbox.put(("reply", answered, None,
                                          rpc.RpcError(rpc.ErrorCode.INVALID_JOB, "Packing failed: %s" % error)))
                 return
-            status.CLIENT.request("job.submit", params, lambda r, e: _submitted(scene_name, r, e))
+            status.CLIENT.request(method, params, answered)
 
         threading.Thread(target=work, name="blender_farm-pack", daemon=True).start()
         self.report({"INFO"}, "Packing %d file(s) into %s" % (len(plan.copies) + 1, plan.job_folder))
@@ -167,7 +166,7 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
     def _execute_blocking(self, context, plan, params, binary):
         try:
             pack.finish_job_folder(plan, binary)
-            result = status.CLIENT.call_sync("job.submit", params, timeout=300)
+            result = status.CLIENT.call_sync(self.method, params, timeout=300)
         except rpc.RpcError as error:
             status.job_status(context).error = _sentence_for(error)
             self.report({"ERROR"}, _sentence_for(error))
@@ -177,6 +176,7 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
         _submitted(context.scene.name, result, None)
+        self._on_submitted()
         self.report({"INFO"}, "Job %s submitted" % result["jobId"])
         return {"FINISHED"}
 
@@ -189,6 +189,24 @@ class BLENDER_FARM_OT_render(bpy.types.Operator):
     @staticmethod
     def _jobs_root():
         return os.path.join(coordinator.home_folder(), "packs")
+
+
+class BLENDER_FARM_OT_render(SubmitOperator, bpy.types.Operator):
+    """Pack this file with everything it uses and render its frames on the farm"""
+
+    bl_idname = "blender_farm.render"
+    bl_label = "Render"
+    bl_options = {"REGISTER"}
+
+    allow_missing: BoolProperty(name=texts.RENDER_ANYWAY, default=False, options={"SKIP_SAVE"},
+                                description="Render even though some files the scene uses are missing")
+
+    @classmethod
+    def poll(cls, context):
+        if context.scene is None:
+            return False
+        job = status.job_status(context)
+        return texts.can_render(job.busy, job.phase, job.job_id, context.scene.blender_farm.job_id)
 
 
 class _JobOperator:

@@ -14,7 +14,7 @@ from .job_layout import target_for
 def plan_open_file(jobs_root):
     """Plans a job folder for the open .blend under jobs_root. Needs the file to be saved once."""
     blend = bpy.data.filepath
-    job_folder = os.path.join(jobs_root, packing.job_folder_name(blend))
+    job_folder = packing.free_folder(os.path.join(jobs_root, packing.job_folder_name(blend)))
     plan = packing.plan(blend, blend_deps.collect(), job_folder)
     reason = unsaved_multires_refusal()
     if reason:

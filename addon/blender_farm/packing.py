@@ -99,6 +99,16 @@ def job_folder_name(blend_path, now=None):
     return "%s-%s" % (stem, time.strftime("%Y%m%d-%H%M%S", time.localtime(now)))
 
 
+def free_folder(path):
+    """``path``, or ``path-2``, ``path-3``... when it is taken: two jobs packed in the same second (two scenes added
+    to the queue one after the other) each get their own folder."""
+    candidate, number = path, 1
+    while os.path.exists(candidate):
+        number += 1
+        candidate = "%s-%d" % (path, number)
+    return candidate
+
+
 def plan(blend_path, dependencies, job_folder, home=None, limit=None):
     """Decides every copy and rewrite. Missing dependencies are reported, not copied; refused ones are named."""
     root = os.path.dirname(os.path.abspath(blend_path))

@@ -7,7 +7,7 @@ import os
 import blf
 import bpy
 
-from . import coordinator, estimate, preferences, status, texts, workers
+from . import coordinator, estimate, farm_queue, preferences, queue_status, status, texts, workers
 
 
 def workers_kind(context):
@@ -172,7 +172,9 @@ class RENDER_PT_blender_farm(bpy.types.Panel):
     def _draw_job(layout, context, job_id, job):
         box = layout.box()
         col = box.column(align=True)
-        phase = (job.phase or "connecting...").capitalize()
+        # A job in the farm's queue shows its place there (a queued job that never ran reads "interrupted" otherwise).
+        queued = next((item for item in job.queue if item.job_id == job_id), None)
+        phase = queued.state if queued else (job.phase or "connecting...").capitalize()
         col.label(text=phase, icon="RENDERLAYERS")
         text = "%d / %d frames" % (job.done, job.total)
         if hasattr(col, "progress"):  # Blender 4.0+
@@ -194,7 +196,7 @@ class RENDER_PT_blender_farm(bpy.types.Panel):
         row = col.row(align=True)
         if job.phase == "running":
             row.operator("blender_farm.cancel", icon="CANCEL")
-        if job.phase in ("interrupted", "paused", "failed", "cancelled"):
+        if job.phase in ("interrupted", "paused", "failed", "cancelled") and not queued:  # the queue resumes its own
             row.operator("blender_farm.resume", icon="PLAY")
         col.operator("blender_farm.open_frames", icon="IMAGE_DATA")
         col.operator("blender_farm.open_output", icon="FILE_FOLDER")
@@ -228,5 +230,56 @@ class RENDER_PT_blender_farm_details(bpy.types.Panel):
             wrapped_labels(col, context, slot, icon="DESKTOP")
 
 
-classes = (RENDER_PT_blender_farm, RENDER_PT_blender_farm_details)
+def draw_queued_job(layout, context, item):
+    """One job of the farm's queue: its file and id, state and priority, frames bar, and its four buttons."""
+    col = layout.box().column(align=True)
+    wrapped_labels(col, context, item.title, icon=item.icon or "NONE")
+    wrapped_labels(col, context, item.state, icon="BLANK1")
+    if hasattr(col, "progress"):  # Blender 4.0+
+        col.progress(factor=item.progress / 100.0, type="BAR", text=item.frames)
+    else:
+        col.prop(item, "progress", text=item.frames, slider=True)
+    if item.failed:
+        wrapped_labels(col, context, item.failed, icon="ERROR")
+    row = col.row(align=True)
+    for operator, icon, priority in (("blender_farm.queue_priority", "TRIA_UP", item.priority + 1),
+                                     ("blender_farm.queue_priority", "TRIA_DOWN", item.priority - 1)):
+        props = row.operator(operator, text="", icon=icon)
+        props.job_id, props.priority = item.job_id, priority
+    if item.place == "paused":
+        row.operator("blender_farm.queue_resume", text="", icon="PLAY").job_id = item.job_id
+    else:
+        row.operator("blender_farm.queue_pause", text="", icon="PAUSE").job_id = item.job_id
+    row.operator("blender_farm.queue_cancel", text="", icon="X").job_id = item.job_id
+
+
+class RENDER_PT_blender_farm_queue(bpy.types.Panel):
+    """The farm's queue (every file's jobs, in the order the farm serves them) and Add to Queue for this scene.
+    Drawing it is what keeps queue_status asking the farm; closed, it asks nothing."""
+
+    bl_label = "Farm Queue"
+    bl_space_type = "PROPERTIES"
+    bl_region_type = "WINDOW"
+    bl_context = "render"
+    bl_parent_id = "RENDER_PT_blender_farm"
+
+    def draw(self, context):
+        queue_status.POLLER.drawn()
+        job = status.job_status(context)
+        layout = self.layout
+        if len(job.queue):
+            wrapped_labels(layout, context, farm_queue.summary_text(len(job.queue), job.queue_slots))
+            for item in job.queue:
+                draw_queued_job(layout, context, item)
+        elif job.queue_message:
+            wrapped_labels(layout.column(align=True), context, job.queue_message, icon="INFO")
+        col = layout.column()
+        col.use_property_split = True
+        col.use_property_decorate = False
+        col.prop(context.scene.blender_farm, "queue_priority")
+        layout.prop(context.scene.blender_farm, "queue_paused")  # full width, as the main panel's checkboxes
+        layout.operator("blender_farm.queue_submit", icon="ADD")
+
+
+classes = (RENDER_PT_blender_farm, RENDER_PT_blender_farm_queue, RENDER_PT_blender_farm_details)
 register, unregister = bpy.utils.register_classes_factory(classes)

@@ -1,7 +1,8 @@
 """Per-file settings on the Scene (saved with the .blend) and the transient job status on the WindowManager."""
 
 import bpy
-from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
+from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty,
+                       StringProperty)
 
 WORKER_KINDS = [
     ("DEFAULT", "Preferences", "Use the workers chosen in the add-on preferences"),
@@ -25,6 +26,25 @@ class BlenderFarmSceneSettings(bpy.types.PropertyGroup):
                                   description="Where finished frames go; empty: as set in the preferences")
     job_id: StringProperty(name="Job", default="",
                            description="The last job submitted from this file; its progress shows when the file is opened")
+    queue_priority: IntProperty(name="Priority", default=0, min=-1000, max=1000,
+                                description="Where Add to Queue puts this scene's job: higher renders first, equal "
+                                            "priorities in the order they were added")
+    queue_paused: BoolProperty(name="Add Paused", default=False,
+                               description="Add to Queue keeps the job paused, in its place, until you resume it")
+
+
+class BlenderFarmQueueJob(bpy.types.PropertyGroup):
+    """One job of the farm's queue as the queue sub-panel shows it (farm_queue.rows)."""
+
+    job_id: StringProperty()
+    title: StringProperty()
+    place: StringProperty()
+    state: StringProperty()
+    frames: StringProperty()
+    failed: StringProperty()
+    icon: StringProperty()
+    priority: IntProperty()
+    progress: FloatProperty(name="Progress", min=0.0, max=100.0, precision=0, subtype="PERCENTAGE")
 
 
 class BlenderFarmJobStatus(bpy.types.PropertyGroup):
@@ -50,9 +70,12 @@ class BlenderFarmJobStatus(bpy.types.PropertyGroup):
     upload: StringProperty(description="The job files' upload to S3 while the job is submitted, one line each")
     upload_progress: FloatProperty(name="Upload", min=0.0, max=100.0, precision=0, subtype="PERCENTAGE")
     connected: BoolProperty()
+    queue: CollectionProperty(type=BlenderFarmQueueJob)
+    queue_slots: IntProperty()
+    queue_message: StringProperty(description="Why the queue shows no jobs: no farm running, or an error")
 
 
-classes = (BlenderFarmSceneSettings, BlenderFarmJobStatus)
+classes = (BlenderFarmSceneSettings, BlenderFarmQueueJob, BlenderFarmJobStatus)
 _register_classes, _unregister_classes = bpy.utils.register_classes_factory(classes)
 
 

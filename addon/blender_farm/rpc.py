@@ -29,6 +29,7 @@ class ErrorCode:
     # Client-side codes (never sent by the server).
     CONNECTION_LOST = -1
     TIMEOUT = -2
+    FARM_NOT_RUNNING = -3  # a call that must not start a coordinator found none running
 
 
 class RpcError(Exception):

@@ -185,6 +185,54 @@ public sealed class AddonInBlenderTests
     }
 
     [Test]
+    public async Task Under_Xvfb_two_scenes_added_to_the_farm_queue_are_listed_in_the_sub_panel_and_its_buttons_raise_resume_pause_and_cancel_them()
+    {
+        var work = Path.Combine(_work, "queue");
+        var project = Path.Combine(work, "project");
+        CopyFolder(_scenes, project);
+        var home = Path.Combine(work, "home");
+        Directory.CreateDirectory(Repo.TestOutput);
+        var screenshot = Path.Combine(Repo.TestOutput, "farm-queue-sub-panel.png");
+        File.Delete(screenshot);
+        var resultPath = Path.Combine(work, "result.json");
+        try
+        {
+            var (code, output) = await Repo.RunAsync("xvfb-run",
+                ["-a", "-s", "-screen 0 1280x2000x24", Blender.Discovery.BlenderLocator.Find(null), "--factory-startup", Path.Combine(project, "shot.blend"),
+                 "--python-exit-code", "1", "--python", Path.Combine(Repo.BlenderScripts, "queue_test.py"), "--", ZipFor(work), screenshot, resultPath],
+                BlenderEnvironment(work, home), timeoutSeconds: 400);
+            Assert.That(File.Exists(resultPath), Is.True, $"Blender under Xvfb (exit {code}) wrote no result:\n{output}");
+            var result = JsonDocument.Parse(await File.ReadAllTextAsync(resultPath)).RootElement.Clone();
+            Assert.That(result.GetProperty("errors").GetArrayLength(), Is.Zero, result.GetProperty("errors").ToString());
+            var scene = result.GetProperty("jobs").GetProperty("Scene").GetString()!;
+            var night = result.GetProperty("jobs").GetProperty("Night").GetString()!;
+            string Listed(string step) => string.Join("; ", result.GetProperty("steps").GetProperty(step).EnumerateArray()
+                .Select(r => $"{r.GetProperty("job_id").GetString()} {r.GetProperty("place").GetString()} {r.GetProperty("priority").GetInt32()}"));
+            Assert.Multiple(() =>
+            {
+                Assert.That(night, Is.Not.EqualTo(scene), "each scene got its own job");
+                Assert.That(Listed("second"), Is.EqualTo($"{night} paused 3; {scene} paused 0"), "the higher priority first");
+                Assert.That(Listed("first_raised"), Is.EqualTo($"{scene} paused 4; {night} paused 3"), "raised above the other");
+                Assert.That(Listed("first_resumed"), Does.StartWith($"{scene} rendering 4").Or.StartWith($"{scene} waiting 4"));
+                Assert.That(Listed("first_paused"), Is.EqualTo($"{scene} paused 4; {night} paused 3"));
+                Assert.That(Listed("cancelled"), Is.Empty);
+                Assert.That(result.GetProperty("steps").GetProperty("second")[0].GetProperty("title").GetString(), Is.EqualTo($"shot.blend, job {night}"));
+                var store = new BlenderFarm.Domain.Journal.JobStore(home);
+                Assert.That(store.Read(scene).Status, Is.EqualTo(BlenderFarm.Domain.Jobs.JobStatus.Cancelled));
+                Assert.That(store.Read(night).Status, Is.EqualTo(BlenderFarm.Domain.Jobs.JobStatus.Cancelled));
+                Assert.That(store.Read(night).Spec.Scene.SceneName, Is.EqualTo("Night"), "the job renders the scene shown when Add to Queue was pressed");
+                Assert.That(store.Read(scene).Spec.OutputDirectory, Is.Not.EqualTo(store.Read(night).Spec.OutputDirectory), "two scenes, two output folders");
+                Assert.That(new FileInfo(screenshot).Length, Is.GreaterThan(20_000), "a real screenshot, not an empty image");
+            });
+            TestContext.AddTestAttachment(screenshot, "The Farm Queue sub-panel with two scenes' jobs");
+        }
+        finally
+        {
+            Repo.StopServer(home);
+        }
+    }
+
+    [Test]
     public async Task Closing_Blender_does_not_stop_the_job_and_reopening_the_file_shows_it_again_with_its_frames()
     {
         var work = Path.Combine(_work, "reopen");

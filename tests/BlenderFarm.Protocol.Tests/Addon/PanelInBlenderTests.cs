@@ -54,7 +54,7 @@ public sealed class PanelInBlenderTests
     }
 
     [TestCaseSource(nameof(BlendersAndWidths))]
-    public async Task Under_Xvfb_no_label_of_the_panel_is_cut_at_start_with_the_AWS_estimate_mid_job_end_or_with_an_error(string blender, string name, int screenWidth)
+    public async Task Under_Xvfb_no_label_of_the_panel_is_cut_at_start_with_the_AWS_estimate_mid_job_with_a_queue_end_or_with_an_error(string blender, string name, int screenWidth)
     {
         var xvfb = await Repo.RunAsync("sh", ["-c", "command -v xvfb-run && command -v import"]);
         Assert.That(xvfb.Code, Is.Zero, "xvfb-run or ImageMagick's import is missing: ./build.sh deps installs xvfb, xauth, libgl1-mesa-dri and imagemagick");
@@ -98,6 +98,9 @@ public sealed class PanelInBlenderTests
             Assert.That(result.GetProperty("cut").GetArrayLength(), Is.Zero, "labels wider than the panel: " + result.GetProperty("cut"));
             Assert.That(result.GetProperty("texts_seen").EnumerateArray().Select(t => t.GetString()),
                 Has.Some.Contains("Estimate: ").And.Some.Contains("/h each"), "the AWS estimate is drawn before the first click");
+            Assert.That(result.GetProperty("texts_seen").EnumerateArray().Select(t => t.GetString()),
+                Has.Some.Contains("3 jobs on 2 slots").And.Some.Contains("Rendering, priority 5").And.Some.Contains("Paused, priority -2")
+                    .And.Some.Contains("No farm is running"), "the Farm Queue sub-panel lists the farm's jobs mid-job, and says when no farm runs");
         });
         foreach (var shot in result.GetProperty("shots").EnumerateArray())
         {
@@ -170,6 +173,14 @@ public sealed class PanelInBlenderTests
             }));
             Assert.That(_result.GetProperty("upload_after_start").GetString(), Is.Empty, "once the job runs its frames' bar takes over");
         });
+    }
+
+    [Test]
+    public void A_job_waiting_paused_in_the_farm_queue_shows_its_place_there_and_leaves_resuming_to_the_queue()
+    {
+        var drawn = _result.GetProperty("queued_job_drawn").EnumerateArray().Select(d => string.Join(" ", d.EnumerateArray().Select(v => v.ToString()))).ToList();
+        Assert.That(drawn.First(), Is.EqualTo("label Paused, priority 2"), "not the journal's 'Interrupted'");
+        Assert.That(drawn, Has.None.Contains("blender_farm.resume"), "the Farm Queue sub-panel's resume keeps the queue's order");
     }
 
     [Test]

@@ -82,6 +82,21 @@ try:
     result["upload_progress"] = job.upload_progress
     status.apply_status(job, {"jobId": "J2", "phase": "running", "done": 0, "failed": 0, "total": 40})
     result["upload_after_start"] = job.upload
+
+    # The scene's job waits, paused, in the farm's queue and never ran (its journal reads "interrupted"): the panel
+    # says where it stands in the queue, and leaves resuming to the queue's own button.
+    from blender_farm import queue_status
+    status.apply_status(job, {"jobId": "J3", "phase": "interrupted", "done": 0, "failed": 0, "total": 40})
+    queue_status.apply_queue(job, {"slots": 2, "jobs": [{"jobId": "J3", "priority": 2, "place": "paused", "status": {
+        "jobId": "J3", "phase": "interrupted", "blendFile": "/packs/shot-1/shot.blend", "done": 0, "total": 40}}]})
+    calls = []
+
+    class Calls:
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: calls.append([name, args[0] if args else kwargs.get("text")]) or self
+
+    panels.RENDER_PT_blender_farm._draw_job(Calls(), bpy.context, "J3", job)
+    result["queued_job_drawn"] = [c for c in calls if c[0] in ("label", "operator")]
 except Exception:
     result["errors"].append(traceback.format_exc())
 with open(RESULT, "w", encoding="utf-8") as handle:

@@ -6,7 +6,8 @@
 Shows the BlenderFarm panel in Blender's default layout, whose Properties editor widens with the window: about
 222 px on a 1280 px screen (WIDTH_NAME default), 300 px on 1730 px (300), or maximised: every other area of the
 window closed, so the Properties editor takes the whole window (max; screen_full_area crashes 3.4 and 4.3.2 under
-Xvfb). In five states (start, the AWS estimate before the first click, mid-job, end, error) it saves a screenshot of
+Xvfb). In five states (start, the AWS estimate before the first click, mid-job with three jobs in the Farm Queue
+sub-panel, end, error) it saves a screenshot of
 the Properties region: it asks xcapture.sh, outside Blender, for that part of the X screen (4.3/5.2's own screenshot
 operator saves black under Xvfb). For each state it also replays the panel's draw() on a recording layout and
 measures every label's and button's text with blf against the width it gets, listing any that would be cut; a text
@@ -100,8 +101,28 @@ def properties_area():
     return window, next(a for a in window.screen.areas if a.type == "PROPERTIES")
 
 
+# The farm's queue (queue.list's result) shown mid-job: two files, three jobs, one of each place.
+QUEUE = {"slots": 2, "jobs": [
+    {"jobId": "20261202-0003", "priority": 5, "place": "rendering", "slots": 2,
+     "status": {"blendFile": "/home/artist/.local/share/blenderfarm/packs/shot-20261202-101500/shot.blend", "done": 12, "failed": 1, "total": 40}},
+    {"jobId": "20261202-0004", "priority": 0, "place": "waiting", "slots": 0,
+     "status": {"blendFile": "/home/artist/.local/share/blenderfarm/packs/shot-20261202-101500-2/shot.blend", "done": 0, "failed": 0, "total": 250}},
+    {"jobId": "20261202-0005", "priority": -2, "place": "paused", "slots": 0,
+     "status": {"blendFile": "/home/artist/projects/opening_titles_final_v12.blend", "done": 3, "failed": 0, "total": 120}},
+]}
+
+
+def set_queue(name):
+    """The queue sub-panel: no farm at start, three jobs mid-job, empty at the end, nothing known otherwise."""
+    from blender_farm import farm_queue, queue_status
+    job = bpy.context.window_manager.blender_farm
+    queue_status.apply_queue(job, QUEUE if name == "running" else {"jobs": [], "slots": 2})
+    job.queue_message = {"start": farm_queue.NOT_RUNNING_TEXT, "end": farm_queue.summary_text(0, 2)}.get(name, "")
+
+
 def set_state(name):
     from blender_farm import estimate, panels, preferences, status
+    set_queue(name)
     scene, job = bpy.context.scene, bpy.context.window_manager.blender_farm
     scene.blender_farm.workers = "AWS" if name == "aws" else "DEFAULT"
     if name == "aws":  # what `plan --json` answers (PlanCommand's own test checks it against the fake EC2)
@@ -149,6 +170,7 @@ def check_cut(context_region, tag):
         region = context_region
 
     panel.draw(Fake(), Ctx())
+    panels.RENDER_PT_blender_farm_queue.draw(Fake(), Ctx())
     if bpy.context.scene.blender_farm.job_id:
         panels.RENDER_PT_blender_farm_details.draw(Fake(), Ctx())
     scale = bpy.context.preferences.system.ui_scale
@@ -188,6 +210,8 @@ def setup():
         if addon_utils.enable("blender_farm", default_set=True) is None:
             raise RuntimeError("the add-on did not enable from %s" % ADDON)
         bpy.context.preferences.view.show_tooltips = False
+        from blender_farm import queue_status  # the test sets the queue: no timer may ask a farm for it
+        bpy.app.timers.unregister(queue_status.tick)
         # A saved file: the AWS estimate is asked for the file on disk (the test opens one, so no splash shows).
         if not bpy.data.filepath:
             bpy.ops.wm.save_as_mainfile(filepath=os.path.join(os.path.dirname(RESULT), "shot-%s-%s.blend" % (result["version"], WIDTH_NAMES)))
@@ -195,6 +219,10 @@ def setup():
         area.spaces[0].context = "RENDER"
         if WIDTH_NAMES == "max":
             for other in [a for a in window.screen.areas if a != area]:
+                with bpy.context.temp_override(window=window, area=other):
+                    bpy.ops.screen.area_close()
+        else:  # the Outliner above gives the editor its height (same width), so the Farm Queue's jobs are in view
+            for other in [a for a in window.screen.areas if a.type == "OUTLINER"]:
                 with bpy.context.temp_override(window=window, area=other):
                     bpy.ops.screen.area_close()
         result["window"] = [window.width, window.height]

@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "{Slot}: frame {Frame} was rendered first by another slot; this copy is stopped")]
     public static partial void CopyNotNeeded(ILogger logger, string slot, int frame);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "{Slot}: its unneeded file of frame {Frame} could not be removed: {Error}")]
+    public static partial void DiscardFailed(ILogger logger, string slot, int frame, string error);
 }

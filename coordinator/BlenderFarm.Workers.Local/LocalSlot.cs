@@ -58,6 +58,12 @@ public sealed class LocalSlot : IWorkerSlot
         return Task.CompletedTask;
     }
 
+    public Task DiscardAsync(string workerPath, CancellationToken cancellationToken)
+    {
+        File.Delete(workerPath);
+        return Task.CompletedTask;
+    }
+
     private async Task<BlenderWorkerSession> StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Folder);

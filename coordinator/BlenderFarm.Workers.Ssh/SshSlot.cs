@@ -45,10 +45,10 @@ public sealed class SshSlot : IWorkerSlot
         var session = _session ?? await StartAsync(cancellationToken).ConfigureAwait(false);
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pinging = PingAsync(_connection!, watch.Token);
+        var folder = $"{_host.FramesFolder}/{SlotFolder}";
+        var orders = frames.Select(f => (f.Frame, $"{folder}/{f.FileName}")).ToList();
         try
         {
-            var folder = $"{_host.FramesFolder}/{SlotFolder}";
-            var orders = frames.Select(f => (f.Frame, $"{folder}/{f.FileName}")).ToList();
             await using var events = session.RenderAsync(orders, cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (true)
             {
@@ -83,7 +83,8 @@ public sealed class SshSlot : IWorkerSlot
             {
                 // A chunk stopped mid-frame (the frame watchdog, say) may leave a Blender that does not notice its
                 // channel closing (a stopped one cannot): kill it on the host while the host still answers.
-                await StopAsync(killWorker: _lostReason is null).ConfigureAwait(false);
+                // What the stopped chunk wrote (a frame saved just before the stop) is never fetched: remove it.
+                await StopAsync(killWorker: _lostReason is null, leftovers: orders.Select(o => o.Item2).ToList()).ConfigureAwait(false);
             }
         }
     }
@@ -111,13 +112,33 @@ public sealed class SshSlot : IWorkerSlot
         }
 
         await CheckAsync(workerPath, localPath, cancellationToken).ConfigureAwait(false);
+        await DeleteQuietlyAsync(connection, workerPath, cancellationToken).ConfigureAwait(false); // the frame is safe here
+    }
+
+    public async Task DiscardAsync(string workerPath, CancellationToken cancellationToken)
+    {
+        _written.TryRemove(workerPath, out _);
+        if (_host.IsShared)
+        {
+            File.Delete(workerPath);
+            return;
+        }
+
+        if (_connection is { } connection)
+        {
+            await DeleteQuietlyAsync(connection, workerPath, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task DeleteQuietlyAsync(SshConnection connection, string workerPath, CancellationToken cancellationToken)
+    {
         try
         {
             await connection.DeleteAsync(workerPath, cancellationToken).ConfigureAwait(false);
         }
         catch (SshFailure)
         {
-            // The frame is safe here; a leftover on the host is only clutter.
+            // Already gone, or the host went away: a leftover on the host is only clutter.
         }
     }
 
@@ -200,7 +221,7 @@ public sealed class SshSlot : IWorkerSlot
         }
     }
 
-    private async Task StopAsync(bool killWorker = false)
+    private async Task StopAsync(bool killWorker = false, IReadOnlyList<string>? leftovers = null)
     {
         var session = _session;
         var connection = _connection;
@@ -219,6 +240,20 @@ public sealed class SshSlot : IWorkerSlot
             catch (SshFailure)
             {
                 // The host is going away too; closing the channel is all that is left.
+            }
+
+            // The worker is gone: nothing writes the chunk's files any more, and none of them will be fetched.
+            foreach (var path in leftovers ?? [])
+            {
+                _written.TryRemove(path, out _);
+                if (_host.IsShared)
+                {
+                    File.Delete(path);
+                }
+                else
+                {
+                    await DeleteQuietlyAsync(connection, path, CancellationToken.None).ConfigureAwait(false);
+                }
             }
         }
 

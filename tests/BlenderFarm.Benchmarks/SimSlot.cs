@@ -50,5 +50,7 @@ internal sealed class SimSlot(string id, double speed, double diesAt, SimClock c
         return Task.CompletedTask;
     }
 
+    public Task DiscardAsync(string workerPath, CancellationToken cancellationToken) => Task.CompletedTask; // writes no files
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -141,6 +141,9 @@ internal sealed class PooledSlots : IAsyncDisposable
         public Task FetchAsync(string workerPath, string localPath, CancellationToken cancellationToken) =>
             inner.FetchAsync(workerPath, localPath, cancellationToken);
 
+        public Task DiscardAsync(string workerPath, CancellationToken cancellationToken) =>
+            inner.DiscardAsync(workerPath, cancellationToken);
+
         public async ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)

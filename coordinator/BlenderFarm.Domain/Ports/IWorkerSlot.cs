@@ -16,4 +16,10 @@ public interface IWorkerSlot : IAsyncDisposable
 
     /// <summary>Brings a file the slot reported (<see cref="FrameWritten.WorkerPath"/>) to a path on this machine.</summary>
     Task FetchAsync(string workerPath, string localPath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes a file the slot reported that will never be fetched (a copy of a frame another slot rendered first), so
+    /// it is not left where the slot writes. A file already gone is not an error.
+    /// </summary>
+    Task DiscardAsync(string workerPath, CancellationToken cancellationToken);
 }

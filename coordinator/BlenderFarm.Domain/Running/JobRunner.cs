@@ -335,6 +335,10 @@ public sealed class JobRunner
                 {
                     await CollectAsync(slot, written, cancellationToken).ConfigureAwait(false);
                 }
+                else
+                {
+                    await DiscardAsync(slot, written).ConfigureAwait(false);
+                }
 
                 break;
             case FrameError error:
@@ -346,6 +350,22 @@ public sealed class JobRunner
                 Log.FrameError(_logger, slot.Id, error.Frame, error.Message);
                 _scheduler.FrameFailed(slot.Id, error.Frame, error.Message);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A copy whose frame another slot rendered first: its file is never fetched, so it goes (even when the chunk was
+    /// stopped meanwhile, hence no chunk token: a slot bounds its own calls); failing to remove it costs only clutter.
+    /// </summary>
+    private async Task DiscardAsync(IWorkerSlot slot, FrameWritten written)
+    {
+        try
+        {
+            await slot.DiscardAsync(written.WorkerPath, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.DiscardFailed(_logger, slot.Id, written.Frame, e.Message);
         }
     }
 

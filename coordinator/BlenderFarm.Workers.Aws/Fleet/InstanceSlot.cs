@@ -144,6 +144,12 @@ public sealed class InstanceSlot(IWorkerSlot inner, FleetInstance instance, Time
         }
     }
 
+    public Task DiscardAsync(string workerPath, CancellationToken cancellationToken)
+    {
+        _written.TryRemove(workerPath, out _);
+        return inner.DiscardAsync(workerPath, cancellationToken);
+    }
+
     private void StopWhenNotFetching(CancellationTokenSource render)
     {
         Volatile.Write(ref _stopAfterFetch, render);

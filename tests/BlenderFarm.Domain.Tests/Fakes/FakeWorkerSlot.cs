@@ -55,7 +55,7 @@ internal sealed class FakeWorkerSlot(string id, string workerFolder, RenderScrip
 
             var path = Path.Combine(folder, order.FileName);
             var content = script.TakeCorrupt(order.Frame) ? "BFTEST half a PNG" : RenderScript.Marker(order.Frame);
-            await File.WriteAllTextAsync(path, content, cancellationToken);
+            await File.WriteAllTextAsync(path, content, CancellationToken.None);
             _written[path] = order.Frame;
             yield return new FrameSample(order.Frame, 2, 2);
             yield return new FrameWritten(order.Frame, path, 1.5);
@@ -72,6 +72,12 @@ internal sealed class FakeWorkerSlot(string id, string workerFolder, RenderScrip
         }
 
         File.Copy(workerPath, localPath, overwrite: true);
+    }
+
+    public Task DiscardAsync(string workerPath, CancellationToken cancellationToken)
+    {
+        File.Delete(workerPath);
+        return Task.CompletedTask;
     }
 
     public ValueTask DisposeAsync()

@@ -15,6 +15,7 @@ internal sealed class RenderScript
     private readonly Dictionary<int, Exception> _fetchFailures = [];
     private readonly Dictionary<int, Exception> _crashes = [];
     private readonly Dictionary<int, Task> _gates = [];
+    private readonly HashSet<int> _deaf = [];
     private int? _holdFrom;
     private int _holding;
     private int _holdTarget;
@@ -43,6 +44,16 @@ internal sealed class RenderScript
 
     /// <summary>The frame, once begun, waits for <paramref name="release"/> before it goes on, once.</summary>
     public void HoldUntil(int frame, Task release) => Set(() => _gates[frame] = release);
+
+    /// <summary>
+    /// Like <see cref="HoldUntil"/>, but a stop does not end the wait: the frame is saved and reported anyway, as when
+    /// Blender is already writing the file as the stop comes.
+    /// </summary>
+    public void HoldThroughStop(int frame, Task release) => Set(() =>
+    {
+        _gates[frame] = release;
+        _deaf.Add(frame);
+    });
 
     /// <summary>
     /// Every frame from <paramref name="frame"/> on holds after it began until the run is cancelled. The task completes
@@ -83,7 +94,7 @@ internal sealed class RenderScript
     {
         if (Take(() => _gates.Remove(frame, out var gate) ? gate : null) is { } release)
         {
-            await release.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await (Take(() => _deaf.Remove(frame)) ? release : release.WaitAsync(cancellationToken)).ConfigureAwait(false);
         }
 
         if (!Take(() => frame >= _holdFrom))

@@ -55,6 +55,38 @@ public sealed class JobRunnerCopyTests
         Assert.That(Directory.GetFiles(output), Has.Length.EqualTo(10));
     }
 
+    [Test]
+    public async Task A_copy_saved_after_the_other_slot_won_is_removed_from_where_its_slot_writes()
+    {
+        using var temp = new TempFolder();
+        var script = new RenderScript();
+        var slowFrame = new TaskCompletionSource();
+        script.HoldThroughStop(10, slowFrame.Task); // the first attempt at frame 10 is saved after the stop comes
+        var output = temp.Combine("out");
+        Directory.CreateDirectory(output);
+        var spec = TestJobs.Spec(TestJobs.Frames(1, 10), ChunkPolicy.Auto, outputDirectory: output);
+        var state = JobState.New(spec);
+        var journal = new InMemoryJobJournal(spec);
+        var time = new FakeTimeProvider(TestJobs.CreatedAt);
+        var slots = new[] { "slot-1", "slot-2" }.Select(id => new FakeWorkerSlot(id, temp.Combine("workers"), script)).ToList();
+        var scheduler = new JobScheduler(state, journal, time, new SchedulerOptions(), slots.Select(s => s.Id));
+        scheduler.StartRun(1, "fake", _ => true, _ => null);
+        var runner = new JobRunner(scheduler, slots, new MarkerFrameVerifier(spec), new FileFrameStore(spec), NullLogger<JobRunner>.Instance);
+
+        var run = runner.RunAsync(CancellationToken.None);
+        await Until(() => scheduler.Progress() is { Done: 9, InFlight: 1 });
+        time.Advance(TimeSpan.FromSeconds(5));
+        await Until(() => state.Frame(10).State == Done);
+        var slowSlot = journal.ChangesOf(10).First(c => c.To == Rendering).Slot;
+        slowFrame.SetResult(); // the slow slot saves frame 10 and reports it
+        await run.WaitAsync(Safety);
+
+        var leftover = Path.Combine(temp.Combine("workers"), slowSlot!, spec.FrameFileName(10));
+        Assert.That(File.Exists(leftover), Is.False, "the unneeded copy's file is not left where its slot wrote it");
+        Assert.That(journal.FrameChanges.Where(c => c.To == Done).GroupBy(c => c.Frame).Select(g => g.Count()), Has.All.EqualTo(1));
+        Assert.That(File.ReadAllText(Path.Combine(output, spec.FrameFileName(10))), Is.EqualTo(RenderScript.Marker(10)));
+    }
+
     private static async Task Until(Func<bool> condition)
     {
         using var safety = new CancellationTokenSource(Safety);

@@ -97,6 +97,8 @@ public sealed class FleetActivityTests
 
         public Task FetchAsync(string workerPath, string localPath, CancellationToken cancellationToken) => Task.CompletedTask;
 
+        public Task DiscardAsync(string workerPath, CancellationToken cancellationToken) => Task.CompletedTask;
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

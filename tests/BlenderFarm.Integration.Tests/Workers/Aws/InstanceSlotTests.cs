@@ -135,6 +135,8 @@ public sealed class InstanceSlotTests
             }
         }
 
+        public Task DiscardAsync(string workerPath, CancellationToken cancellationToken) => Task.CompletedTask; // writes no files
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -18,6 +18,7 @@ internal sealed record SimResult(
     double SchedulingCpuSeconds,
     double HarnessCpuSeconds,
     double JournalCpuSeconds,
+    double OtherCpuSeconds,
     double WallSeconds,
     long PeakMemoryBytes,
     int JournalRecords,
@@ -73,6 +74,7 @@ internal static class Simulation
         var driverCpu = ThreadCpu.Now();
         double makespan;
         double journalCpu;
+        double workerCpu;
         using (var journal = FileJobJournal.Create(journalPath, new JobCreated(spec)))
         {
             var scheduler = new JobScheduler(JobState.New(spec), journal, clock,
@@ -92,20 +94,26 @@ internal static class Simulation
             makespan = clock.Seconds;
             scheduler.Finish();
             journalCpu = ThreadCpu.OfThreadsNamed("journal writer");
+            workerCpu = ThreadCpu.OfThreadsNamed(".NET TP Worker");
         }
 
+        // The simulated slots ran on the thread-pool thread, timed by themselves; the driver is the harness all along.
+        var slotsCpu = ThreadCpu.HarnessSeconds;
         ThreadCpu.AddHarness(driverCpu);
         wall.Stop();
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         var harness = ThreadCpu.HarnessSeconds;
+        var schedulingCpu = workerCpu - slotsCpu;
+        // Peak memory of the run itself: reading the journal back for the check below is the harness's.
+        var peak = process.PeakWorkingSet64;
         var (records, problem) = Check(journalPath, scenario.Frames);
         // The tail: from the first slot (that did not die) finishing its last frame to the last one.
         var lastDone = lastDoneBySlot.Where(p => workload.DyingSlot is not { } d || p.Key != slots[d].Id).Select(p => p.Value).ToList();
         makespan = lastDoneBySlot.Count > 0 ? lastDoneBySlot.Values.Max() : makespan;
         var tail = lastDone.Count > 0 ? makespan - lastDone.Min() : 0;
-        return new SimResult(scenario, makespan, workload.LowerBound, tail, cpu - harness - journalCpu, harness, journalCpu, wall.Elapsed.TotalSeconds,
-            process.PeakWorkingSet64, records, problem);
+        return new SimResult(scenario, makespan, workload.LowerBound, tail, schedulingCpu, harness, journalCpu,
+            cpu - schedulingCpu - harness - journalCpu, wall.Elapsed.TotalSeconds, peak, records, problem);
     }
 
     /// <summary>Advances the clock each time the thread pool is idle, until the run ends.</summary>

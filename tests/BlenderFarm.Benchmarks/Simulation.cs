@@ -21,6 +21,7 @@ internal sealed record SimResult(
     double OtherCpuSeconds,
     double WallSeconds,
     long PeakMemoryBytes,
+    long PeakWithCheckBytes,
     int JournalRecords,
     string? Problem)
 {
@@ -78,7 +79,7 @@ internal static class Simulation
         using (var journal = FileJobJournal.Create(journalPath, new JobCreated(spec)))
         {
             var scheduler = new JobScheduler(JobState.New(spec), journal, clock,
-                new SchedulerOptions().WithCopySaving(scenario.Copies ? new SchedulerOptions().CopySaving : null), slots.Select(s => s.Id));
+                new SchedulerOptions().WithCopySaving(scenario.Copies ? scenario.CopySaving ?? new SchedulerOptions().CopySaving : null), slots.Select(s => s.Id));
             scheduler.FrameChanged += change =>
             {
                 if (change.To == FrameState.Done && change.Slot is { } slot)
@@ -108,12 +109,13 @@ internal static class Simulation
         // Peak memory of the run itself: reading the journal back for the check below is the harness's.
         var peak = process.PeakWorkingSet64;
         var (records, problem) = Check(journalPath, scenario.Frames);
+        process.Refresh();
         // The tail: from the first slot (that did not die) finishing its last frame to the last one.
         var lastDone = lastDoneBySlot.Where(p => workload.DyingSlot is not { } d || p.Key != slots[d].Id).Select(p => p.Value).ToList();
         makespan = lastDoneBySlot.Count > 0 ? lastDoneBySlot.Values.Max() : makespan;
         var tail = lastDone.Count > 0 ? makespan - lastDone.Min() : 0;
         return new SimResult(scenario, makespan, workload.LowerBound, tail, schedulingCpu, harness, journalCpu,
-            cpu - schedulingCpu - harness - journalCpu, wall.Elapsed.TotalSeconds, peak, records, problem);
+            cpu - schedulingCpu - harness - journalCpu, wall.Elapsed.TotalSeconds, peak, process.PeakWorkingSet64, records, problem);
     }
 
     /// <summary>Advances the clock each time the thread pool is idle, until the run ends.</summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 using BlenderFarm.Benchmarks;
 
 // blenderfarm farm-scale simulation (issue 14). Usage:
-//   BlenderFarm.Benchmarks [--frames N] [--slots N] [--mix hetero|homo] [--outliers F] [--dies] [--median S] [--seed N] [--copies on|off] [--copy-saving F]
+//   BlenderFarm.Benchmarks [--frames N] [--slots N] [--mix hetero|homo] [--outliers F] [--dies] [--median S] [--seed N] [--copies on|off] [--copy-saving F] [--watchdog S]
 //   BlenderFarm.Benchmarks --suite small|large|copies   (each scenario in its own process, so peak memory is its own)
 //   BlenderFarm.Benchmarks --journal [WRITERS] [RECORDS]
 try

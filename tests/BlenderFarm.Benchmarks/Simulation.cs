@@ -142,6 +142,8 @@ internal static class Simulation
         var idle = capacity - workload.FrameCosts.Sum();
         var afterLast = slots.Select((s, i) => workload.SlotSpeeds[i] * (makespan - lastDone.GetValueOrDefault(s.Id))).Sum();
         Console.Error.WriteLine(FormattableString.Invariant($"idle capacity {idle:0} (of {capacity:0}), after each slot's last frame {afterLast:0}, so before it or in copies {idle - afterLast:0}"));
+        var longest = workload.FrameCosts.Max();
+        Console.Error.WriteLine(FormattableString.Invariant($"bound by work {workload.FrameCosts.Sum() / workload.SlotSpeeds.Sum():0} s, longest frame {longest:0} s at 1x ({longest / workload.SlotSpeeds.Max():0} s on the fastest); frames over 1000 s at 1x: {workload.FrameCosts.Count(c => c > 1000)}"));
         foreach (var speed in workload.SlotSpeeds.Distinct().Order())
         {
             var ends = slots.Select((s, i) => (s, i)).Where(p => workload.SlotSpeeds[p.i] == speed).Select(p => makespan - lastDone.GetValueOrDefault(p.s.Id)).Order().ToList();

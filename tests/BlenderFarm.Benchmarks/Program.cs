@@ -3,7 +3,7 @@ using System.Globalization;
 using BlenderFarm.Benchmarks;
 
 // blenderfarm farm-scale simulation (issue 14). Usage:
-//   BlenderFarm.Benchmarks [--frames N] [--slots N] [--mix hetero|homo] [--outliers F] [--dies] [--median S] [--seed N] [--copies on|off]
+//   BlenderFarm.Benchmarks [--frames N] [--slots N] [--mix hetero|homo] [--outliers F] [--dies] [--median S] [--seed N] [--copies on|off] [--copy-saving F] [--watchdog S]
 //   BlenderFarm.Benchmarks --suite small|large|copies   (each scenario in its own process, so peak memory is its own)
 //   BlenderFarm.Benchmarks --journal [WRITERS] [RECORDS]
 try
@@ -70,8 +70,8 @@ static int RunSuite(string suite)
         _ => throw new ArgumentException($"--suite takes small, large or copies, not {suite}."),
     };
 
-    Console.WriteLine("| workload | makespan / LB | tail s | sched CPU s | CPU s per 100k frames | journal CPU s | peak MB | journal rec/s (run) | wall s | check |");
-    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+    Console.WriteLine("| workload | makespan / LB | tail s | sched CPU s | CPU s per 100k frames | journal CPU s | other CPU s (JIT, runtime) | peak MB | peak MB with check | journal rec/s (run) | wall s | check |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
     var failed = 0;
     foreach (var scenario in scenarios)
     {
@@ -92,4 +92,4 @@ static int RunSuite(string suite)
 }
 
 static string Format(SimResult r) => string.Create(CultureInfo.InvariantCulture,
-    $"| {r.Scenario.Name} | {r.Ratio:0.000} | {r.TailSeconds:0} | {r.SchedulingCpuSeconds:0.00} | {r.SchedulingCpuSeconds * 100000 / r.Scenario.Frames:0.00} | {r.JournalCpuSeconds:0.00} | {r.PeakMemoryBytes / 1048576.0:0} | {r.RecordsPerSecond:0} | {r.WallSeconds:0.0} | {r.Problem ?? $"{r.Scenario.Frames} frames Done once"} |");
+    $"| {r.Scenario.Name} | {r.Ratio:0.000} | {r.TailSeconds:0} | {r.SchedulingCpuSeconds:0.00} | {r.SchedulingCpuSeconds * 100000 / r.Scenario.Frames:0.00} | {r.JournalCpuSeconds:0.00} | {r.OtherCpuSeconds:0.00} | {r.PeakMemoryBytes / 1048576.0:0} | {r.PeakWithCheckBytes / 1048576.0:0} | {r.RecordsPerSecond:0} | {r.WallSeconds:0.0} | {r.Problem ?? $"{r.Scenario.Frames} frames Done once"} |");

@@ -12,10 +12,12 @@ internal sealed record Scenario(
     double MedianSeconds = 60,
     double Sigma = 0.5,
     int Seed = 14,
-    bool Copies = true)
+    bool Copies = true,
+    double? CopySaving = null,
+    double? WatchdogSeconds = null)
 {
     public string Name => string.Create(CultureInfo.InvariantCulture,
-        $"{Frames} x {Slots} {(Heterogeneous ? "hetero" : "homo")}{(Outliers > 0 ? $" +{Outliers:P0} slow" : "")}{(SlotDies ? " +dies" : "")}{(MedianSeconds != 60 ? $" median {MedianSeconds}s" : "")}{(Copies ? "" : " no copies")}");
+        $"{Frames} x {Slots} {(Heterogeneous ? "hetero" : "homo")}{(Outliers > 0 ? $" +{Outliers:P0} slow" : "")}{(SlotDies ? " +dies" : "")}{(MedianSeconds != 60 ? $" median {MedianSeconds}s" : "")}{(Copies ? "" : " no copies")}{(CopySaving is { } c ? $" copy saving {c}" : "")}{(WatchdogSeconds is { } w ? $" watchdog {w}s" : "")}");
 
     public string[] ToArguments() =>
     [
@@ -27,6 +29,8 @@ internal sealed record Scenario(
         "--seed", Seed.ToString(CultureInfo.InvariantCulture),
         "--copies", Copies ? "on" : "off",
         .. SlotDies ? (string[])["--dies"] : [],
+        .. CopySaving is { } saving ? (string[])["--copy-saving", saving.ToString(CultureInfo.InvariantCulture)] : [],
+        .. WatchdogSeconds is { } watchdog ? (string[])["--watchdog", watchdog.ToString(CultureInfo.InvariantCulture)] : [],
     ];
 
     public static Scenario Parse(IReadOnlyList<string> args)
@@ -39,6 +43,8 @@ internal sealed record Scenario(
         var median = 60.0;
         var seed = 14;
         var copies = true;
+        double? copySaving = null;
+        double? watchdog = null;
         for (var i = 0; i < args.Count; i++)
         {
             string Next() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -52,10 +58,12 @@ internal sealed record Scenario(
                 case "--seed": seed = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--dies": dies = true; break;
                 case "--copies": copies = Next() switch { "on" => true, "off" => false, var c => throw new ArgumentException($"--copies takes on or off, not {c}.") }; break;
+                case "--copy-saving": copySaving = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--watchdog": watchdog = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }
 
-        return new Scenario(frames, slots, hetero, outliers, dies, median, 0.5, seed, copies);
+        return new Scenario(frames, slots, hetero, outliers, dies, median, 0.5, seed, copies, copySaving, watchdog);
     }
 }

@@ -9,6 +9,8 @@ namespace BlenderFarm.Benchmarks;
 /// </summary>
 internal sealed class SimSlot(string id, double speed, double diesAt, SimClock clock, Workload workload, int firstFrame) : IWorkerSlot
 {
+    private const double DeathTolerance = 1e-3;
+
     public string Id => id;
 
     public async IAsyncEnumerable<SlotEvent> RenderAsync(IReadOnlyList<FrameOrder> frames, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -17,7 +19,9 @@ internal sealed class SimSlot(string id, double speed, double diesAt, SimClock c
         {
             var start = ThreadCpu.Now();
             var now = clock.Seconds;
-            if (now >= diesAt)
+            // The clock counts whole ticks: after waiting until its death the slot may read a hair before it, and must
+            // not start (and fail at once, at the same instant) frame after frame.
+            if (now >= diesAt - DeathTolerance)
             {
                 ThreadCpu.AddHarness(start);
                 throw new SlotLostException($"{id} died");

@@ -19,8 +19,10 @@ internal sealed record SimResult(
     double SchedulingCpuSeconds,
     double HarnessCpuSeconds,
     double JournalCpuSeconds,
+    double OtherCpuSeconds,
     double WallSeconds,
     long PeakMemoryBytes,
+    long PeakWithCheckBytes,
     int JournalRecords,
     string? Problem)
 {
@@ -74,10 +76,11 @@ internal static class Simulation
         var driverCpu = ThreadCpu.Now();
         double makespan;
         double journalCpu;
+        double workerCpu;
         using (var journal = FileJobJournal.Create(journalPath, new JobCreated(spec)))
         {
             var scheduler = new JobScheduler(JobState.New(spec), journal, clock,
-                new SchedulerOptions().WithCopySaving(scenario.Copies ? new SchedulerOptions().CopySaving : null), slots.Select(s => s.Id));
+                Options(scenario), slots.Select(s => s.Id));
             scheduler.FrameChanged += change =>
             {
                 if (change.To == FrameState.Done && change.Slot is { } slot)
@@ -93,20 +96,60 @@ internal static class Simulation
             makespan = clock.Seconds;
             scheduler.Finish();
             journalCpu = ThreadCpu.OfThreadsNamed("journal writer");
+            workerCpu = ThreadCpu.OfThreadsNamed(".NET TP Worker");
         }
 
+        // The simulated slots ran on the thread-pool thread, timed by themselves; the driver is the harness all along.
+        var slotsCpu = ThreadCpu.HarnessSeconds;
         ThreadCpu.AddHarness(driverCpu);
         wall.Stop();
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         var harness = ThreadCpu.HarnessSeconds;
+        var schedulingCpu = workerCpu - slotsCpu;
+        // Peak memory of the run itself: reading the journal back for the check below is the harness's.
+        var peak = process.PeakWorkingSet64;
         var (records, problem) = Check(journalPath, scenario.Frames);
+        process.Refresh();
         // The tail: from the first slot (that did not die) finishing its last frame to the last one.
         var lastDone = lastDoneBySlot.Where(p => workload.DyingSlot is not { } d || p.Key != slots[d].Id).Select(p => p.Value).ToList();
         makespan = lastDoneBySlot.Count > 0 ? lastDoneBySlot.Values.Max() : makespan;
         var tail = lastDone.Count > 0 ? makespan - lastDone.Min() : 0;
-        return new SimResult(scenario, makespan, workload.LowerBound, tail, cpu - harness - journalCpu, harness, journalCpu, wall.Elapsed.TotalSeconds,
-            process.PeakWorkingSet64, records, problem);
+        if (Environment.GetEnvironmentVariable("BLENDERFARM_SIM_TAIL") == "1")
+        {
+            DescribeTail(workload, slots, lastDoneBySlot, makespan);
+        }
+        return new SimResult(scenario, makespan, workload.LowerBound, tail, schedulingCpu, harness, journalCpu,
+            cpu - schedulingCpu - harness - journalCpu, wall.Elapsed.TotalSeconds, peak, process.PeakWorkingSet64, records, problem);
+    }
+
+    private static SchedulerOptions Options(Scenario scenario)
+    {
+        var defaults = new SchedulerOptions();
+        return new SchedulerOptions
+        {
+            CopySaving = scenario.Copies ? scenario.CopySaving ?? defaults.CopySaving : null,
+            WatchdogInterval = scenario.WatchdogSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.WatchdogInterval,
+        };
+    }
+
+    /// <summary>
+    /// On stderr: the fleet's idle capacity (slot-seconds at 1x) in all and after each slot's last frame, and when each
+    /// speed class finished, to see where makespan over the bound goes.
+    /// </summary>
+    private static void DescribeTail(Workload workload, List<IWorkerSlot> slots, Dictionary<string, double> lastDone, double makespan)
+    {
+        var capacity = workload.SlotSpeeds.Sum() * makespan;
+        var idle = capacity - workload.FrameCosts.Sum();
+        var afterLast = slots.Select((s, i) => workload.SlotSpeeds[i] * (makespan - lastDone.GetValueOrDefault(s.Id))).Sum();
+        Console.Error.WriteLine(FormattableString.Invariant($"idle capacity {idle:0} (of {capacity:0}), after each slot's last frame {afterLast:0}, so before it or in copies {idle - afterLast:0}"));
+        var longest = workload.FrameCosts.Max();
+        Console.Error.WriteLine(FormattableString.Invariant($"bound by work {workload.FrameCosts.Sum() / workload.SlotSpeeds.Sum():0} s, longest frame {longest:0} s at 1x ({longest / workload.SlotSpeeds.Max():0} s on the fastest); frames over 1000 s at 1x: {workload.FrameCosts.Count(c => c > 1000)}"));
+        foreach (var speed in workload.SlotSpeeds.Distinct().Order())
+        {
+            var ends = slots.Select((s, i) => (s, i)).Where(p => workload.SlotSpeeds[p.i] == speed).Select(p => makespan - lastDone.GetValueOrDefault(p.s.Id)).Order().ToList();
+            Console.Error.WriteLine(FormattableString.Invariant($"{speed}x: {ends.Count} slots, idle at the end: median {ends[ends.Count / 2]:0} s, min {ends[0]:0}, max {ends[^1]:0}"));
+        }
     }
 
     /// <summary>Advances the clock each time the thread pool is idle, until the run ends.</summary>

@@ -10,16 +10,34 @@ namespace BlenderFarm.Domain.Jobs;
 /// </summary>
 public sealed class JobState
 {
-    private readonly SortedDictionary<int, FrameInfo> _frames = [];
+    /// <summary>Every frame's state, in frame order; a frame's place is <see cref="IndexOf"/> (constant time, no tree walk).</summary>
+    private readonly FrameInfo[] _frames;
+
+    /// <summary>Frame number to place in <see cref="_frames"/>, for a job whose frames are not one consecutive run; else null.</summary>
+    private readonly Dictionary<int, int>? _index;
+    private readonly IReadOnlyList<FrameInfo> _framesView;
     private readonly Dictionary<string, string> _retiredSlots = [];
     private readonly Dictionary<string, InstanceCostRecorded> _instances = [];
 
     private JobState(JobSpec spec)
     {
         Spec = spec;
-        foreach (var frame in spec.Frames)
+        var numbers = spec.Frames.Distinct().Order().ToArray();
+        _frames = new FrameInfo[numbers.Length];
+        for (var i = 0; i < numbers.Length; i++)
         {
-            _frames[frame] = new FrameInfo(frame, FrameState.Queued, 0, null, null, null, null, null);
+            _frames[i] = new FrameInfo(numbers[i], FrameState.Queued, 0, null, null, null, null, null);
+        }
+
+        _framesView = Array.AsReadOnly(_frames);
+
+        if (numbers.Length > 0 && (long)numbers[^1] - numbers[0] != numbers.Length - 1)
+        {
+            _index = new Dictionary<int, int>(numbers.Length);
+            for (var i = 0; i < numbers.Length; i++)
+            {
+                _index[numbers[i]] = i;
+            }
         }
     }
 
@@ -35,7 +53,7 @@ public sealed class JobState
 
     public int? LastRunProcessId { get; private set; }
 
-    public IEnumerable<FrameInfo> Frames => _frames.Values;
+    public IEnumerable<FrameInfo> Frames => _framesView;
 
     public IReadOnlyDictionary<string, string> RetiredSlots => _retiredSlots;
 
@@ -48,9 +66,21 @@ public sealed class JobState
     /// <summary>USD spent on cloud instances so far: the latest record of each, summed. 0 for a job without any.</summary>
     public double Cost => _instances.Values.Sum(i => i.Usd);
 
-    public FrameInfo Frame(int frame) => _frames[frame];
+    public FrameInfo Frame(int frame) =>
+        IndexOf(frame) is { } i ? _frames[i] : throw new KeyNotFoundException($"The job has no frame {frame}.");
 
-    public int Count(FrameState state) => _frames.Values.Count(f => f.State == state);
+    public int Count(FrameState state) => _frames.Count(f => f.State == state);
+
+    private int? IndexOf(int frame)
+    {
+        if (_index is not null)
+        {
+            return _index.TryGetValue(frame, out var i) ? i : null;
+        }
+
+        var place = _frames.Length > 0 ? (long)frame - _frames[0].Frame : -1;
+        return place >= 0 && place < _frames.Length ? (int)place : null;
+    }
 
     public static JobState Replay(IEnumerable<JournalRecord> records)
     {
@@ -146,18 +176,19 @@ public sealed class JobState
 
     private void ApplyFrame(FrameChanged change)
     {
-        if (!_frames.TryGetValue(change.Frame, out var frame))
+        if (IndexOf(change.Frame) is not { } place)
         {
             throw new InvalidDataException($"The journal moves frame {change.Frame}, which the job does not have.");
         }
 
+        var frame = _frames[place];
         if (frame.State != change.From || !FrameTransitions.IsAllowed(change.From, change.To))
         {
             throw new InvalidDataException(
                 $"The journal moves frame {change.Frame} from {change.From} to {change.To}, but it was {frame.State}.");
         }
 
-        _frames[change.Frame] = frame with
+        _frames[place] = frame with
         {
             State = change.To,
             FailedAttempts = change.FailedAttempts,

@@ -154,6 +154,21 @@ public sealed class JobStateTests
     }
 
     [Test]
+    public void A_job_of_separate_frame_runs_moves_each_frame_and_refuses_the_frames_between_them()
+    {
+        var state = Replay(TestJobs.Spec([40, 1, 2, 3, 10]),
+            Change(10, FrameState.Queued, FrameState.Assigned, "a"),
+            Change(40, FrameState.Queued, FrameState.Assigned, "b"));
+
+        Assert.That(state.Frames.Select(f => f.Frame), Is.EqualTo(new[] { 1, 2, 3, 10, 40 }));
+        Assert.That(state.Frame(10).Slot, Is.EqualTo("a"));
+        Assert.That(state.Frame(40).Slot, Is.EqualTo("b"));
+        Assert.That(state.Frame(3).State, Is.EqualTo(FrameState.Queued));
+        Assert.Throws<KeyNotFoundException>(() => state.Frame(4));
+        Assert.Throws<InvalidDataException>(() => JobState.Replay(Journal(TestJobs.Spec([1, 3]), Change(2, FrameState.Queued, FrameState.Assigned, "a"))));
+    }
+
+    [Test]
     public void A_journal_not_starting_with_the_job_creation_is_refused()
     {
         JournalRecord[] records = [new RunStarted(T0, 1, "local:1"), new JobCreated(TestJobs.Spec([1]))];

@@ -35,7 +35,9 @@ public sealed class JobRunnerCopyTests
         var runner = new JobRunner(scheduler, slots, new MarkerFrameVerifier(spec), new FileFrameStore(spec), NullLogger<JobRunner>.Instance);
 
         var run = runner.RunAsync(CancellationToken.None);
-        await Until(() => scheduler.Progress() is { Done: 9, InFlight: 1 });
+        // Frame 10 must have begun before the clock moves: begun later, it would not be late yet at the watchdog's look.
+        await Until(() => scheduler.Progress() is { Done: 9, InFlight: 1 } progress
+                          && progress.Slots.Any(s => s.Doing == "rendering 10"));
         Assert.That(run.IsCompleted, Is.False, "frame 10 is still rendering, its copy not yet worth it (frames take 1.5 s)");
 
         // 5 s into a 1.5 s frame: the watchdog's look wakes the idle slot, which renders a copy and wins.

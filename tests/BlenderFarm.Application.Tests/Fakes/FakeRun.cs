@@ -65,6 +65,14 @@ internal sealed class FakeRun(JobLease lease, JobState state, TimeProvider time)
 
     public void Finish() => _finish.TrySetResult();
 
+    /// <summary>Journals a frame verified in the output folder, as a run does when its file checks out.</summary>
+    public void Verified(int frame)
+    {
+        var done = new FrameChanged(frame, Domain.Frames.FrameState.Queued, Domain.Frames.FrameState.Done, time.GetUtcNow(), null, 0, null, null, null);
+        lease.Journal.Append(done);
+        State.Apply(done);
+    }
+
     /// <summary>A slow-to-stop run's frames in flight are back in its queue: it takes its stop and journals it.</summary>
     public void HandBackFrames() => _handedBack.TrySetResult();
 

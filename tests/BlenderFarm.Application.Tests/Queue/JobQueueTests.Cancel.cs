@@ -1,6 +1,7 @@
 using BlenderFarm.Application.Jobs;
 using BlenderFarm.Application.Queue;
 using BlenderFarm.Application.Tests.Fakes;
+using BlenderFarm.Domain.Frames;
 using BlenderFarm.Domain.Jobs;
 using BlenderFarm.Domain.Journal;
 
@@ -14,6 +15,7 @@ public sealed partial class JobQueueTests
     {
         var (queue, run) = await RenderSlowToStopAsync("shot");
         await queue.SubmitAsync(Submit("next"), 1, paused: false, CancellationToken.None);
+        run.Verified(1);
 
         queue.Pause(["shot"]);
         var cancel = await queue.CancelAsync("shot", CancellationToken.None); // the run still hands its frames back
@@ -26,6 +28,7 @@ public sealed partial class JobQueueTests
             .And.Property(nameof(JobSummary.Reason)).EqualTo(JobMessages.CancelledByUser));
         Assert.That(Statuses("shot"), Is.EqualTo(new[] { JobStatus.Queued, JobStatus.Running, JobStatus.Cancelled }), "the cancel overrode the pause");
         Assert.That(run.Disposed, Is.True);
+        Assert.That(_store.Read("shot").Frame(1).State, Is.EqualTo(FrameState.Done), "its verified frame stays done");
         await NextLoanAsync(await RunOfAsync("next"));
         Assert.That(_engine.Runs.Count(r => r.State.Spec.JobId == "shot"), Is.EqualTo(1), "the cancelled job never runs again");
     }
@@ -35,6 +38,7 @@ public sealed partial class JobQueueTests
     {
         var (queue, run) = await RenderSlowToStopAsync("shot");
 
+        run.Verified(2);
         queue.Pause(["shot"]);
         run.HandBackFrames();
         await UntilAsync(() => _store.Read("shot").Status == JobStatus.Paused, "the run journaled its pause");
@@ -46,6 +50,7 @@ public sealed partial class JobQueueTests
             .And.Property(nameof(JobSummary.Reason)).EqualTo(JobMessages.CancelledByUser));
         Assert.That(Statuses("shot"), Is.EqualTo(new[] { JobStatus.Queued, JobStatus.Running, JobStatus.Paused, JobStatus.Cancelled }));
         Assert.That(queue.SlotsLent, Is.Zero);
+        Assert.That(_store.Read("shot").Frame(2).State, Is.EqualTo(FrameState.Done), "its verified frame stays done");
     }
 
     [Test]

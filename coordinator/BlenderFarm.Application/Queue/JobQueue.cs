@@ -149,6 +149,11 @@ public sealed class JobQueue
                 throw new KeyNotFoundException(QueueMessages.NotQueued(unknown));
             }
 
+            if (jobIds.FirstOrDefault(id => _entries.TryGetValue(id, out var e) && e.Cancelling) is { } cancelling)
+            {
+                throw new JobConflictException(QueueMessages.BeingCancelled(cancelling));
+            }
+
             var entries = jobIds.Where(_entries.ContainsKey).Select(id => _entries[id]).ToList();
             foreach (var entry in entries)
             {
@@ -211,15 +216,26 @@ public sealed class JobQueue
         }
     }
 
-    /// <summary>Cancels a job (through the service) and takes it out of the queue.</summary>
+    /// <summary>
+    /// Cancels a job (through the service) and takes it out of the queue: at once when no run holds it, else when its
+    /// run ends, journaled cancelled even when that run was paused first and ends paused. Done frames stay.
+    /// </summary>
     public async Task<CancelResult> CancelAsync(string jobId, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            if (_entries.TryGetValue(jobId, out var entry) && entry.Run is null)
+            if (_entries.TryGetValue(jobId, out var entry))
             {
-                _entries.Remove(jobId);
-                Save();
+                if (entry.Run is null)
+                {
+                    _entries.Remove(jobId);
+                    Save();
+                }
+                else
+                {
+                    entry.Cancelling = true; // it gets no place again; its run's end takes it out
+                    Rebalance();
+                }
             }
         }
 
@@ -284,7 +300,7 @@ public sealed class JobQueue
             return;
         }
 
-        var open = Ordered().Where(e => e.Job is { Paused: false, Failure: null } && !e.Ending).ToList();
+        var open = Ordered().Where(e => e.Job is { Paused: false, Failure: null } && !e.Ending && !e.Cancelling).ToList();
         var target = open.FirstOrDefault(e => !(e.Run is not null && e.Drained)) ?? open.FirstOrDefault();
         for (var i = 0; i < _places.Length; i++)
         {
@@ -384,7 +400,13 @@ public sealed class JobQueue
             entry.Run = null;
             entry.Ending = false;
             entry.SetDrained(false);
-            if (failure is not null && !_stopping)
+            if (entry.Cancelling)
+            {
+                // Cancelled while its run went on: a run that took a pause first ends paused, and the cancel follows.
+                _service.ChangeWaitingStatus(jobId, JobStatus.Cancelled, JobMessages.CancelledByUser);
+                _entries.Remove(jobId);
+            }
+            else if (failure is not null && !_stopping)
             {
                 // It stays in the queue, failed with the reason, until resumed or cancelled; the next job gets the places.
                 entry.Job = entry.Job with { Failure = failure };
@@ -428,6 +450,9 @@ public sealed class JobQueue
 
         /// <summary>Its run gave a place back unasked (it ended, or stopped): it gets none until the run is over.</summary>
         public bool Ending { get; set; }
+
+        /// <summary>Cancelled while its run went on: it leaves the queue when the run ends.</summary>
+        public bool Cancelling { get; set; }
 
         private int _drained;
 

@@ -83,9 +83,9 @@ internal sealed class JobRun(CliContext context)
             await runner.RunAsync(control.Token).ConfigureAwait(false);
             (status, pauseReason) = FinishAfterRun(scheduler, workforce.Fleet);
         }
-        catch (OperationCanceledException) when (control.StopAs is { } stopAs)
+        catch (OperationCanceledException) when (control.TakeStop() is { } stop)
         {
-            status = scheduler.Finish(stopAs, control.Reason);
+            status = scheduler.Finish(stop.Status, stop.Reason);
         }
         catch (DiskFullException full)
         {

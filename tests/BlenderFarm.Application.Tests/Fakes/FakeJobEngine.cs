@@ -41,6 +41,9 @@ internal sealed class FakeJobEngine(JobStore store, TimeProvider time) : IJobEng
         return Task.FromResult<IPreparedRun>(run);
     }
 
+    /// <summary>Whether each new pooled run is slow to stop (see <see cref="FakeRun.SlowToStop"/>).</summary>
+    public bool SlowToStop { get; set; }
+
     /// <summary>Jobs whose pooled run fails to start, with the one sentence it fails with (as a scene that is gone).</summary>
     public Dictionary<string, string> CannotStart { get; } = [];
 
@@ -63,7 +66,7 @@ internal sealed class FakeJobEngine(JobStore store, TimeProvider time) : IJobEng
             return Task.FromResult<IPreparedRun?>(null);
         }
 
-        var run = new FakeRun(lease, store.Read(jobId), time) { Loans = loans };
+        var run = new FakeRun(lease, store.Read(jobId), time) { Loans = loans, SlowToStop = SlowToStop };
         Add(run);
         return Task.FromResult<IPreparedRun?>(run);
     }

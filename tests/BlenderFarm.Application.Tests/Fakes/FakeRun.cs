@@ -12,6 +12,8 @@ namespace BlenderFarm.Application.Tests.Fakes;
 internal sealed class FakeRun(JobLease lease, JobState state, TimeProvider time) : IPreparedRun
 {
     private readonly TaskCompletionSource _finish = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _handedBack = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public JobState State { get; } = state;
 
@@ -41,13 +43,41 @@ internal sealed class FakeRun(JobLease lease, JobState state, TimeProvider time)
         observer.OnStarted(State.Spec, Progress(done: 0));
         started();
         await Task.WhenAny(_finish.Task, Task.Delay(Timeout.Infinite, control.Token)).ConfigureAwait(false);
-        var status = control.StopAs ?? JobStatus.Completed;
-        State.ChangeStatus(lease.Journal, status, time.GetUtcNow(), control.Reason);
+        if (SlowToStop && control.Token.IsCancellationRequested)
+        {
+            await _handedBack.Task.ConfigureAwait(false); // its slots end their frames in flight
+        }
+
+        var stop = control.TakeStop();
+        var status = stop?.Status ?? JobStatus.Completed;
+        State.ChangeStatus(lease.Journal, status, time.GetUtcNow(), stop?.Reason);
+        if (SlowToStop && stop is not null)
+        {
+            await _closed.Task.ConfigureAwait(false); // its workers shut down
+        }
+
         observer.OnEnded(Progress(done: 0));
         return new JobOutcome(State.Spec.JobId, status, $"Job {State.Spec.JobId} ended {status}.");
     }
 
+    /// <summary>Once stopped, the run waits for <see cref="HandBackFrames"/> before it takes its stop, then for <see cref="Close"/> before it ends.</summary>
+    public bool SlowToStop { get; init; }
+
     public void Finish() => _finish.TrySetResult();
+
+    /// <summary>Journals a frame verified in the output folder, as a run does when its file checks out.</summary>
+    public void Verified(int frame)
+    {
+        var done = new FrameChanged(frame, Domain.Frames.FrameState.Queued, Domain.Frames.FrameState.Done, time.GetUtcNow(), null, 0, null, null, null);
+        lease.Journal.Append(done);
+        State.Apply(done);
+    }
+
+    /// <summary>A slow-to-stop run's frames in flight are back in its queue: it takes its stop and journals it.</summary>
+    public void HandBackFrames() => _handedBack.TrySetResult();
+
+    /// <summary>A slow-to-stop run's workers are shut down: it ends.</summary>
+    public void Close() => _closed.TrySetResult();
 
     public JobProgress Progress(int done) =>
         new(State.Spec.Frames.Count, done, 0, State.Spec.Frames.Count - done, 0, null, null, TimeSpan.FromSeconds(done), [], 0);

@@ -16,7 +16,7 @@ namespace BlenderFarm.Application.Tests.Queue;
 /// how they move. (The integration tests run the same queue with real Blender.)
 /// </summary>
 [TestFixture]
-public sealed class JobQueueTests
+public sealed partial class JobQueueTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private TempFolder _home = null!;

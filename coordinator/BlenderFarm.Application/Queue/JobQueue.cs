@@ -192,6 +192,11 @@ public sealed class JobQueue
 
         lock (_lock)
         {
+            if (jobIds.FirstOrDefault(id => _entries.TryGetValue(id, out var e) && e.Cancelling) is { } cancelling)
+            {
+                throw new JobConflictException(QueueMessages.BeingCancelled(cancelling));
+            }
+
             var entries = new List<Entry>();
             foreach (var jobId in jobIds)
             {

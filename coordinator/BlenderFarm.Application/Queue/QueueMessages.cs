@@ -9,7 +9,7 @@ public static class QueueMessages
 
     public const string SlotHandedOn = "the job had no frame left to start: the farm gave this slot to the next job in its queue";
 
-    public static string BeingCancelled(string jobId) => $"Job {jobId} is being cancelled: it cannot be paused.";
+    public static string BeingCancelled(string jobId) => $"Job {jobId} is being cancelled: it cannot be paused or resumed.";
 
     public static string NotQueued(string jobId) => $"Job {jobId} is not in the farm's queue.";
 }

@@ -68,6 +68,21 @@ public sealed partial class JobQueueTests
     }
 
     [Test]
+    public async Task Resuming_a_job_being_cancelled_is_refused_with_one_sentence_and_it_still_ends_cancelled()
+    {
+        var (queue, run) = await RenderSlowToStopAsync("shot");
+        queue.Pause(["shot"]);
+        await queue.CancelAsync("shot", CancellationToken.None);
+
+        Assert.That(() => queue.Resume(["shot"]), Throws.TypeOf<JobConflictException>().With.Message.EqualTo(QueueMessages.BeingCancelled("shot")));
+        run.HandBackFrames();
+        run.Close();
+        await UntilAsync(() => queue.List().Count == 0 && queue.Runs.All(r => r.IsCompleted), "the cancelled job left the queue");
+        Assert.That(Statuses("shot").Last(), Is.EqualTo(JobStatus.Cancelled));
+        Assert.That(Statuses("shot").Count(s => s == JobStatus.Queued), Is.EqualTo(1), "queued once, when submitted: the resume did not queue it again");
+    }
+
+    [Test]
     public async Task Cancelling_a_job_whose_run_could_not_start_takes_it_out_of_the_queue_journaled_cancelled()
     {
         _engine.CannotStart["broken"] = "The job's scene /projects/shot010.blend is gone: put it back to resume job broken.";

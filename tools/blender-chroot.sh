@@ -64,6 +64,9 @@ for path in /proc /dev /tmp /var/tmp /root /home /work $repo_word \${binds//:/ }
   done
   mountpoint -q "\$root\$path" || mount --rbind "\$path" "\$root\$path" 2>/dev/null || mountpoint -q "\$root\$path"
 done
+# Each chroot's Mesa keeps its own shader cache: another release's Mesa sizes the cache's mmapped index otherwise and
+# truncates it under a running Blender, which then dies of SIGBUS (two Blender versions at once in CI did).
+export MESA_SHADER_CACHE_DIR="\${HOME:-/root}/.cache/mesa_shader_cache-$suite"
 cwd=\$(pwd)
 exec chroot "\$root" /bin/sh -c 'cd "\$1" 2>/dev/null || cd /; shift; exec /usr/bin/blender "\$@"' blender "\$cwd" "\$@"
 WRAPPER
